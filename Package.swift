@@ -1,0 +1,50 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "PruneScope",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "prunescope", targets: ["prunescope"]),
+        .library(name: "PruneKit", targets: ["PruneKit"]),
+        .library(name: "PruneTUI", targets: ["PruneTUI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CNcurses",
+            pkgConfig: "ncursesw",
+            providers: [.apt(["libncurses-dev"])]
+        ),
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        .target(
+            name: "PruneKit",
+            dependencies: ["CBLAS"],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(
+            name: "PruneTUI",
+            dependencies: ["PruneKit", "CNcurses"]
+        ),
+        .executableTarget(
+            name: "prunescope",
+            dependencies: [
+                "PruneKit", "PruneTUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit"]),
+        .testTarget(
+            name: "PruneTUITests",
+            dependencies: ["PruneTUI", "PruneKit"],
+            exclude: ["__Snapshots__"]
+        ),
+        .testTarget(name: "prunescopeTests", dependencies: ["PruneKit"]),
+    ]
+)
