@@ -1,10 +1,13 @@
 import ArgumentParser
 import PruneKit
 
+/// The `prunescope` command. Each subcommand lives in Commands/, one file each.
 @main
 struct PruneScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prunescope",
-        abstract: "Explore, prune and export neural networks in the terminal."
+        abstract: "Explore, prune and export neural networks in the terminal.",
+        subcommands: [
+        ]
     )
 }
