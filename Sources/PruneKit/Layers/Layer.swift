@@ -16,6 +16,10 @@ public protocol Layer: AnyObject, Sendable {
     func forward(_ input: Tensor, training: Bool) -> Tensor
     /// Back-propagates through the last `forward`.
     func backward(_ gradOutput: Tensor) -> Tensor
+    /// Like `backward`, but only accumulates parameter gradients and skips
+    /// dL/d(input) (the first trainable layer's input needs no gradient).
+    /// The default calls `backward` and drops the result.
+    func backwardParametersOnly(_ gradOutput: Tensor)
     /// Output shape for one sample of `inputShape` (batch dimension excluded).
     func outputShape(for inputShape: [Int]) throws -> [Int]
     /// Multiply-accumulate operations for one sample of `inputShape` if every
@@ -28,6 +32,7 @@ public protocol Layer: AnyObject, Sendable {
 extension Layer {
     public var parameters: [Parameter] { [] }
     public func denseMACs(for inputShape: [Int]) -> Int { 0 }
+    public func backwardParametersOnly(_ gradOutput: Tensor) { _ = backward(gradOutput) }
     /// The "weight" parameter, if the layer has one.
     public var weight: Parameter? { parameters.first { $0.role == "weight" } }
     /// The "bias" parameter, if the layer has one.

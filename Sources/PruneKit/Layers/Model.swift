@@ -44,6 +44,20 @@ public final class Model: @unchecked Sendable {
         return g
     }
 
+    /// Back-propagates dL/d(logits) only as far as parameter gradients need:
+    /// layers before the first trainable one are skipped, and that layer does
+    /// not compute dL/d(its input). Training uses this; it saves a GEMM.
+    public func backwardForParameters(_ gradLogits: Tensor) {
+        guard let first = layers.firstIndex(where: { !$0.parameters.isEmpty }) else { return }
+        var g = gradLogits
+        var i = layers.count - 1
+        while i > first {
+            g = layers[i].backward(g)
+            i -= 1
+        }
+        layers[first].backwardParametersOnly(g)
+    }
+
     /// Zeroes every parameter's gradient.
     public func zeroGrad() { for p in parameters { p.zeroGrad() } }
 

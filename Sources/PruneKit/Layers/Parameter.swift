@@ -28,7 +28,7 @@ public final class Parameter: @unchecked Sendable {
 
     /// Sets the gradient to zero.
     public func zeroGrad() {
-        for i in grad.data.indices { grad.data[i] = 0 }
+        grad.data.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 
     /// Multiplies the value by the mask, so pruned elements are exactly 0.
