@@ -1,0 +1,298 @@
+/// A reversible pruning session: a model, its masks, the history of steps
+/// and a snapshot per step, so any step can be revisited bit for bit.
+///
+/// Typical interactive use:
+/// - live slider: `scoreIndex(for:)` once per tensor (cached until the state
+///   changes), then `ScoreIndex.sparsity(atThreshold:)` /
+///   `threshold(forSparsity:)` (O(log n)) and `mask(atThreshold:)` (one pass);
+/// - `preview(_:)` computes a plan and its metrics without committing;
+///   `previewModel(_:)` gives a masked copy for an asynchronous accuracy check;
+/// - `apply(_:)` commits a plan as a history step; `prune(_:)` does both;
+/// - `retrain(...)`, `rewind(to:)`, `undo()`, `redo()`, `jump(to:)`;
+/// - `save(to:)` / `PruningSession.load(from:model:train:validation:)`.
+///
+/// A reference type used from one thread at a time; hand `model.copy()` to
+/// background work.
+public final class PruningSession: @unchecked Sendable {
+    /// The model, with masks applied (pruned values are exactly 0).
+    public let model: Model
+    /// Training data for retraining and gradient criteria (optional).
+    public let train: Dataset?
+    /// Validation data for the accuracy and loss in each step's metrics (optional).
+    public let validation: Dataset?
+    /// Root seed: every random choice of a step derives from it and the step index.
+    public let seed: UInt64
+    /// Steps so far; `steps[cursor]` is the current state.
+    public private(set) var steps: [HistoryStep]
+    /// Snapshot of each step, parallel to `steps`.
+    public private(set) var snapshots: [SessionSnapshot]
+    /// Index of the current step.
+    public private(set) var cursor: Int
+    /// Named weight sets survivors can be rewound to: "init" (see
+    /// `setRewindPoint`), "start" (the weights the session began with),
+    /// "iteration-k" (captured during training).
+    public private(set) var rewindPoints: [String: [String: Tensor]]
+    /// Optimiser state carried between retrain steps.
+    public private(set) var optimizerState: [String: Tensor] = [:]
+    /// Optimiser steps taken so far across retrain steps.
+    public private(set) var optimizerStepCount = 0
+    /// The optimiser configuration of the last retrain, if any.
+    public private(set) var optimizerConfig: OptimizerConfig?
+
+    private var indexCache: [String: ScoreIndex] = [:]
+
+    /// Starts a session on `model` as it is now (masks included), recording
+    /// step 0 with its metrics.
+    public init(model: Model, train: Dataset? = nil, validation: Dataset? = nil, seed: UInt64 = 0) {
+        self.model = model
+        self.train = train
+        self.validation = validation
+        self.seed = seed
+        for p in model.parameters { p.applyMask() }
+        let snap = SessionSnapshot(model: model, optimizerState: [:], optimizerStepCount: 0)
+        snapshots = [snap]
+        cursor = 0
+        rewindPoints = ["start": snap.values]
+        steps = []
+        steps = [HistoryStep(id: 0, kind: .start, summary: "start", parameters: ["seed": String(seed)],
+                             metrics: currentMetrics(evaluate: true))]
+    }
+
+    /// Restores a saved session (used by `load`).
+    init(model: Model, train: Dataset?, validation: Dataset?, seed: UInt64, steps: [HistoryStep],
+         snapshots: [SessionSnapshot], cursor: Int, rewindPoints: [String: [String: Tensor]],
+         optimizerConfig: OptimizerConfig?) {
+        self.model = model
+        self.train = train
+        self.validation = validation
+        self.seed = seed
+        self.steps = steps
+        self.snapshots = snapshots
+        self.cursor = cursor
+        self.rewindPoints = rewindPoints
+        self.optimizerConfig = optimizerConfig
+        restore(cursor)
+    }
+
+    /// The current step.
+    public var current: HistoryStep { steps[cursor] }
+
+    /// The seed for the next step's random choices (derived from `seed` and the step index).
+    public var nextStepSeed: UInt64 { Trainer.mix(seed, UInt64(cursor + 1)) }
+
+    // MARK: Metrics
+
+    /// Metrics of the model as it is now; with `evaluate`, accuracy and loss
+    /// on the validation set (one forward pass over it).
+    public func currentMetrics(evaluate doEvaluate: Bool = false) -> ModelMetrics {
+        guard doEvaluate, let validation else { return ModelMetrics.measure(model) }
+        let e = evaluate(model, on: validation)
+        return ModelMetrics.measure(model, accuracy: e.accuracy, loss: Double(e.loss))
+    }
+
+    // MARK: Live preview
+
+    /// The sorted-score index of `tensor` under its current mask, cached
+    /// until the session state changes. Magnitude, random and the norm
+    /// criteria need no data; Taylor/SNIP accumulate gradients on `train`.
+    public func scoreIndex(for tensor: String, criterion: Criterion = .magnitude) throws -> ScoreIndex {
+        let key = "\(tensor)|\(criterion)"
+        if let cached = indexCache[key] { return cached }
+        guard let p = model.parameter(named: tensor) else {
+            throw PruningError(tensor, "no such tensor in model '\(model.name)'")
+        }
+        let saliency = try gradientSaliency(for: [p], criterion: criterion)
+        guard let scores = try criterion.scores(for: [p], gradientSaliency: saliency).first else {
+            throw PruningError(tensor, "no scores")
+        }
+        let index = ScoreIndex(scores: scores, shape: p.value.shape, mask: p.mask)
+        indexCache[key] = index
+        return index
+    }
+
+    /// Computes the masks for `request` without changing the model.
+    public func preview(_ request: PruneRequest) throws -> PrunePlan {
+        let names = request.tensors.isEmpty
+            ? Topology(model: model).defaultTensors(structured: request.granularity.isStructured) : request.tensors
+        let params = names.compactMap { model.parameter(named: $0) }
+        let saliency = try gradientSaliency(for: params, criterion: request.criterion)
+        return try Pruner.plan(request, model: model, gradientSaliency: saliency)
+    }
+
+    /// A copy of the model with `plan`'s masks applied (for an accuracy
+    /// preview on another thread; the session's model is untouched).
+    public func previewModel(_ plan: PrunePlan) -> Model {
+        let copy = model.copy()
+        for (name, mask) in plan.masks {
+            guard let p = copy.parameter(named: name) else { continue }
+            p.mask = mask
+            p.applyMask()
+        }
+        return copy
+    }
+
+    /// Metrics of the model if `plan` were applied (no accuracy: that needs a forward pass).
+    public func previewMetrics(_ plan: PrunePlan) -> ModelMetrics {
+        ModelMetrics.measure(previewModel(plan))
+    }
+
+    // MARK: Steps
+
+    /// Commits `plan` (from `preview`) as a prune step; evaluates on the validation set.
+    @discardableResult
+    public func apply(_ plan: PrunePlan) -> HistoryStep {
+        for (name, mask) in plan.masks {
+            guard let p = model.parameter(named: name) else { continue }
+            p.mask = mask
+            p.applyMask()
+        }
+        var params: [String: String] = [
+            "criterion": plan.request.criterion.description,
+            "granularity": plan.request.granularity.description,
+            "scope": plan.request.scope.description,
+            "amount": plan.request.amount.description,
+            "tensors": plan.request.tensors.joined(separator: ","),
+        ]
+        params["newly_pruned"] = plan.newlyPruned.keys.sorted().map { "\($0)=\(plan.newlyPruned[$0] ?? 0)" }.joined(separator: ",")
+        return record(kind: .prune, summary: "prune " + plan.request.description, parameters: params, request: plan.request)
+    }
+
+    /// `preview` then `apply`.
+    @discardableResult
+    public func prune(_ request: PruneRequest) throws -> HistoryStep {
+        apply(try preview(request))
+    }
+
+    /// Trains the masked model (pruned weights stay exactly 0) and records a
+    /// retrain step, or a regularise step when `l1Lambda > 0`.
+    ///
+    /// The optimiser state carries over from the previous retrain when the
+    /// optimiser configuration is the same; the training seed is
+    /// `nextStepSeed`, so the step is reproducible after save/resume.
+    /// A cancelled run is still recorded (its metrics say how far it got)
+    /// and can be undone.
+    @discardableResult
+    public func retrain(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
+                        onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
+                        afterStep: ((Int) -> Void)? = nil) throws -> HistoryStep {
+        guard let train else { throw PruningError("retrain", "the session has no training data") }
+        guard epochs >= 1 else { throw PruningError("--retrain-epochs", "\(epochs) must be at least 1") }
+        guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
+        guard l1Lambda.isFinite, l1Lambda >= 0 else { throw PruningError("--l1", "\(l1Lambda) must be finite and >= 0") }
+        let config = TrainingConfig(epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                                    seed: nextStepSeed, l1Lambda: l1Lambda)
+        let opt = makeOptimizer(optimizer)
+        if optimizerConfig == optimizer {
+            opt.state = optimizerState
+            opt.stepCount = optimizerStepCount
+        }
+        let trainer = Trainer(model: model, config: config, optimizer: opt)
+        trainer.afterStep = afterStep
+        let result = trainer.train(on: train, validation: nil, onEvent: onEvent, isCancelled: isCancelled)
+        optimizerConfig = optimizer
+        optimizerState = opt.state
+        optimizerStepCount = opt.stepCount
+        let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
+        var params: [String: String] = [
+            "epochs": String(epochs), "batch_size": String(batchSize), "optimizer": optimizer.summary,
+            "seed": String(config.seed), "steps": String(result.steps),
+        ]
+        if l1Lambda > 0 { params["l1_lambda"] = String(l1Lambda) }
+        if result.cancelled { params["cancelled"] = "true" }
+        let summary = (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
+            + "\(epochs) epochs, \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
+        return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
+    }
+
+    /// Stores the weights a lottery-ticket rewind can return to (e.g. "init"
+    /// for the weights before training, "iteration-500").
+    public func setRewindPoint(_ name: String, weights: [String: Tensor]) {
+        rewindPoints[name] = weights
+    }
+
+    /// Resets every surviving (unmasked) weight to its value at rewind point
+    /// `name`, keeping the masks (Frankle & Carbin's reset); clears the
+    /// optimiser state. Records a rewind step.
+    @discardableResult
+    public func rewind(to name: String) throws -> HistoryStep {
+        guard let weights = rewindPoints[name] else {
+            throw PruningError(name, "no such rewind point (have: \(rewindPoints.keys.sorted().joined(separator: ", ")))")
+        }
+        for p in model.parameters {
+            guard let w = weights[p.name] else { continue }
+            guard w.shape == p.value.shape else { throw PruningError(p.name, "rewind point '\(name)' has shape \(w.shape), model has \(p.value.shape)") }
+        }
+        for p in model.parameters {
+            guard let w = weights[p.name] else { continue }
+            p.value = Mask.apply(p.mask, to: w)
+        }
+        optimizerState = [:]
+        optimizerStepCount = 0
+        return record(kind: .rewind, summary: "rewind survivors to \(name)", parameters: ["to": name])
+    }
+
+    /// Records a step whose changes were made to the model directly (used by schedules).
+    @discardableResult
+    func record(kind: HistoryStep.Kind, summary: String, parameters: [String: String],
+                request: PruneRequest? = nil, epochs: [EpochMetrics] = []) -> HistoryStep {
+        if cursor < steps.count - 1 {
+            steps.removeSubrange((cursor + 1)...)
+            snapshots.removeSubrange((cursor + 1)...)
+        }
+        let step = HistoryStep(id: steps.count, kind: kind, summary: summary, parameters: parameters,
+                               metrics: currentMetrics(evaluate: true), request: request, epochs: epochs)
+        steps.append(step)
+        snapshots.append(SessionSnapshot(model: model, optimizerState: optimizerState, optimizerStepCount: optimizerStepCount))
+        cursor = steps.count - 1
+        indexCache = [:]
+        return step
+    }
+
+    // MARK: Undo / redo
+
+    /// Whether there is a step before the current one.
+    public var canUndo: Bool { cursor > 0 }
+    /// Whether an undone step can be redone.
+    public var canRedo: Bool { cursor < steps.count - 1 }
+
+    /// Goes back one step (weights, masks and optimiser state restored bit for bit).
+    public func undo() throws {
+        guard canUndo else { throw PruningError("undo", "already at the first step") }
+        restore(cursor - 1)
+    }
+
+    /// Goes forward one undone step.
+    public func redo() throws {
+        guard canRedo else { throw PruningError("redo", "no undone step to redo") }
+        restore(cursor + 1)
+    }
+
+    /// Moves to step `index` (any step in the history, before or after the current one).
+    public func jump(to index: Int) throws {
+        guard steps.indices.contains(index) else {
+            throw PruningError("jump", "step \(index) does not exist (0...\(steps.count - 1))")
+        }
+        restore(index)
+    }
+
+    private func restore(_ index: Int) {
+        let snap = snapshots[index]
+        snap.restore(into: model)
+        optimizerState = snap.optimizerState
+        optimizerStepCount = snap.optimizerStepCount
+        cursor = index
+        indexCache = [:]
+    }
+
+    private func gradientSaliency(for params: [Parameter], criterion: Criterion) throws -> [String: [Float]] {
+        let batches: Int, batchSize: Int
+        switch criterion {
+        case .taylor(let b, let s): batches = b; batchSize = s
+        case .snip(let s): batches = 1; batchSize = s
+        default: return [:]
+        }
+        guard let train else { throw PruningError("--criterion", "\(criterion.name) needs training data for gradients") }
+        return try GradientSaliency.accumulate(model: model, parameters: params, data: train,
+                                               batches: batches, batchSize: batchSize, seed: nextStepSeed)
+    }
+}

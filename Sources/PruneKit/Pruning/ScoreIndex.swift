@@ -1,0 +1,112 @@
+/// Scores of a tensor's unpruned elements in ascending order, for live
+/// threshold previews.
+///
+/// Built once per tensor and state (O(n log n)); afterwards
+/// `sparsity(atThreshold:)` and `threshold(forSparsity:)` are O(log n) and
+/// `mask(atThreshold:)` / `mask(forSparsity:)` are one pass over the tensor.
+/// A threshold prunes scores strictly below it; "sparsity" here is the
+/// fraction of the tensor's elements that would be masked, pruned ones
+/// included.
+public struct ScoreIndex: Sendable {
+    /// Elements in the tensor.
+    public let total: Int
+    /// Elements already masked before this index was built.
+    public let alreadyPruned: Int
+    /// Scores of the unpruned elements, ascending.
+    public let sortedScores: [Float]
+    /// Element index of each entry of `sortedScores` (ties in index order).
+    public let order: [Int]
+    /// The mask the index was built on (`nil` = nothing pruned).
+    public let baseMask: Tensor?
+    /// Shape of the tensor.
+    public let shape: [Int]
+
+    /// Ranks `scores` (one per element of a tensor of `shape`), skipping
+    /// elements that `mask` already prunes. Scores must be non-negative.
+    public init(scores: [Float], shape: [Int], mask: Tensor?) {
+        self.total = scores.count
+        self.shape = shape
+        self.baseMask = mask
+        let order = ScoreIndex.ascendingOrder(scores, mask: mask?.data)
+        self.order = order
+        self.alreadyPruned = scores.count - order.count
+        var sorted = [Float](repeating: 0, count: order.count)
+        scores.withUnsafeBufferPointer { s in
+            sorted.withUnsafeMutableBufferPointer { o in
+                for (i, e) in order.enumerated() { o[i] = s[e] }
+            }
+        }
+        self.sortedScores = sorted
+    }
+
+    /// Magnitude index of a parameter's current values under its mask.
+    public init(magnitudeOf parameter: Parameter) {
+        self.init(scores: parameter.value.data.map { abs($0) }, shape: parameter.value.shape, mask: parameter.mask)
+    }
+
+    /// Unpruned elements whose score is strictly below `t`.
+    public func newlyPrunedCount(atThreshold t: Float) -> Int {
+        var lo = 0, hi = sortedScores.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if sortedScores[mid] < t { lo = mid + 1 } else { hi = mid }
+        }
+        return lo
+    }
+
+    /// Fraction of all elements masked if scores below `t` are pruned. O(log n).
+    public func sparsity(atThreshold t: Float) -> Double {
+        total == 0 ? 0 : Double(alreadyPruned + newlyPrunedCount(atThreshold: t)) / Double(total)
+    }
+
+    /// Number of elements to prune now to reach sparsity `s` of the whole
+    /// tensor (0 if it is already reached), rounded half to even.
+    public func newlyPrunedCount(forSparsity s: Double) -> Int {
+        let target = Int((s * Double(total)).rounded(.toNearestOrEven))
+        return min(max(0, target - alreadyPruned), sortedScores.count)
+    }
+
+    /// The smallest threshold whose "scores strictly below" reach sparsity
+    /// `s` (ties at the boundary may push the sparsity slightly above). O(1).
+    public func threshold(forSparsity s: Double) -> Float {
+        let k = newlyPrunedCount(forSparsity: s)
+        return k == 0 ? 0 : sortedScores[k - 1].nextUp
+    }
+
+    /// The base mask with the `k` lowest-scoring unpruned elements also pruned.
+    public func mask(pruningLowest k: Int) -> Tensor {
+        var m = baseMask ?? Mask.ones(shape)
+        let k = min(max(k, 0), order.count)
+        m.data.withUnsafeMutableBufferPointer { d in
+            for i in 0..<k { d[order[i]] = 0 }
+        }
+        return m
+    }
+
+    /// The base mask with every element scoring strictly below `t` pruned.
+    public func mask(atThreshold t: Float) -> Tensor {
+        mask(pruningLowest: newlyPrunedCount(atThreshold: t))
+    }
+
+    /// The base mask pruned to sparsity `s` of the whole tensor (exact count).
+    public func mask(forSparsity s: Double) -> Tensor {
+        mask(pruningLowest: newlyPrunedCount(forSparsity: s))
+    }
+
+    /// Indices of the elements with `mask != 0` in ascending score order,
+    /// ties broken by index. Scores are compared through their bit patterns
+    /// (monotonic for non-negative floats), one 64-bit key per element.
+    static func ascendingOrder(_ scores: [Float], mask: [Float]?) -> [Int] {
+        var keys = [UInt64]()
+        keys.reserveCapacity(scores.count)
+        scores.withUnsafeBufferPointer { s in
+            for i in 0..<s.count {
+                if let mask, mask[i] == 0 { continue }
+                let v = s[i] > 0 ? s[i] : 0
+                keys.append(UInt64(v.bitPattern) << 32 | UInt64(UInt32(truncatingIfNeeded: i)))
+            }
+        }
+        keys.sort()
+        return keys.map { Int($0 & 0xFFFF_FFFF) }
+    }
+}
