@@ -44,7 +44,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit"]),
+        .testTarget(name: "PruneKitTests", dependencies: ["PruneKit"], exclude: ["Fixtures"]),
         .testTarget(
             name: "PruneTUITests",
             dependencies: ["PruneTUI", "PruneKit"],

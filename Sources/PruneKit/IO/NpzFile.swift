@@ -1,0 +1,216 @@
+/// An .npz archive (a zip of .npy arrays, stored or deflate-compressed)
+/// opened for reading; tensors are named after the members without `.npy`.
+///
+/// The zip is memory-mapped. Stored members are read in place; deflated
+/// members are expanded on each access into a buffer of exactly the declared
+/// size. Before anything is expanded, each member's declared size is checked
+/// against deflate's maximum ratio and against the shape in its .npy header,
+/// so a zip bomb fails at open with a clear error; expansion itself stops at
+/// the declared size, and the CRC-32 is verified.
+public final class NpzFile: TensorArchive, @unchecked Sendable {
+    public let path: String
+    public var format: TensorArchiveFormat { .npz }
+    public let tensors: [TensorInfo]
+    public var metadata: [String: String] { [:] }
+
+    struct Entry {
+        var member: ZipDirectory.Member
+        var header: NpyHeader
+    }
+
+    private let mapping: MappedFile
+    private let entries: [Entry]
+    private let index: [String: Int]
+
+    /// Opens, maps and validates `path` (directory, every member's .npy header
+    /// and declared sizes).
+    /// - Throws: `NpzError` or `NpyError` naming the file, the member and the problem.
+    public init(contentsOf path: String) throws {
+        do {
+            mapping = try MappedFile(path: path)
+        } catch {
+            throw NpzError.io(path: path, problem: error.problem)
+        }
+        self.path = path
+        let bytes = mapping.bytes
+        let directory = try ZipDirectory.read(bytes, path: path)
+        var entries: [Entry] = []
+        var tensors: [TensorInfo] = []
+        var index: [String: Int] = [:]
+        for member in directory.members {
+            let memberPath = "\(path)[\(member.name)]"
+            let header = try NpzFile.readHeader(member, bytes: bytes, path: path, memberPath: memberPath)
+            let described = header.dataStart + header.dataByteCount
+            if member.uncompressedSize != described {
+                throw NpzError.sizeMismatch(path: path, member: member.name, declared: member.uncompressedSize, described: described)
+            }
+            var name = member.name
+            if name.hasSuffix(".npy") { name.removeLast(4) }
+            guard index[name] == nil else { throw NpzError.duplicateMember(path: path, member: member.name) }
+            index[name] = tensors.count
+            tensors.append(TensorInfo(name: name, dtype: header.dtype, shape: header.shape, dataOffsets: 0..<header.dataByteCount))
+            entries.append(Entry(member: member, header: header))
+        }
+        self.entries = entries
+        self.tensors = tensors
+        self.index = index
+    }
+
+    /// Checks a member's sizes and parses its .npy header (expanding only the
+    /// header's bytes of a deflated member).
+    private static func readHeader(_ member: ZipDirectory.Member, bytes: UnsafeRawBufferPointer,
+                                   path: String, memberPath: String) throws -> NpyHeader {
+        let compressed = UnsafeRawBufferPointer(rebasing: bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
+        switch member.method {
+        case 0:
+            guard member.compressedSize == member.uncompressedSize else {
+                throw NpzError.damaged(path: path, problem: "stored member \"\(member.name)\" has different compressed and expanded sizes")
+            }
+            return try NpyHeader.parse(compressed, path: memberPath)
+        case 8:
+            let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: Inflater.maximumRatio)
+            if overflow || member.uncompressedSize > limit + 1024 {
+                throw NpzError.zipBomb(path: path, member: member.name, declared: member.uncompressedSize, compressed: member.compressedSize)
+            }
+            // Expand just enough for the fixed prefix, then for the whole header.
+            var prefix = try inflatePrefix(compressed, count: min(member.uncompressedSize, NpyHeader.prefixLength), member: member, path: path)
+            var needed = prefix.count
+            do {
+                return try prefix.withUnsafeBytes { try NpyHeader.parse($0, path: memberPath) }
+            } catch let NpyError.truncated(_, _, want) where want > prefix.count && want <= member.uncompressedSize {
+                needed = want
+            }
+            prefix = try inflatePrefix(compressed, count: needed, member: member, path: path)
+            return try prefix.withUnsafeBytes { try NpyHeader.parse($0, path: memberPath) }
+        default:
+            throw NpzError.unsupportedCompression(path: path, member: member.name, method: member.method)
+        }
+    }
+
+    private static func inflatePrefix(_ compressed: UnsafeRawBufferPointer, count: Int,
+                                      member: ZipDirectory.Member, path: String) throws(NpzError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let result: Result<Inflater.Outcome, Inflater.Failure> = out.withUnsafeMutableBytes { target in
+            do throws(Inflater.Failure) {
+                return .success(try Inflater.inflate(compressed, into: target))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let outcome: Inflater.Outcome
+        switch result {
+        case let .success(o): outcome = o
+        case let .failure(error): throw .corrupt(path: path, member: member.name, problem: error.problem)
+        }
+        if case let .finished(n) = outcome, n < count { out.removeLast(count - n) }
+        return out
+    }
+
+    public func info(named name: String) -> TensorInfo? {
+        index[name].map { tensors[$0] }
+    }
+
+    public func floatTensor(named name: String) throws -> Tensor {
+        let info = try requireInfo(named: name)
+        return try withRawBytes(named: name) { ElementDecoding.tensor(info.dtype, shape: info.shape, from: $0) }
+    }
+
+    private func requireInfo(named name: String) throws -> TensorInfo {
+        guard let info = info(named: name) else { throw SafetensorsError.tensorNotFound(path: path, name: name) }
+        return info
+    }
+
+    public func withRawBytes<R>(named name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R {
+        guard let i = index[name] else { throw SafetensorsError.tensorNotFound(path: path, name: name) }
+        let entry = entries[i]
+        let member = entry.member
+        let compressed = UnsafeRawBufferPointer(rebasing: mapping.bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
+        if member.method == 0 {
+            guard Inflater.crc32(compressed) == member.crc32 else {
+                throw NpzError.corrupt(path: path, member: member.name, problem: "CRC-32 mismatch: the data is damaged")
+            }
+            return try body(UnsafeRawBufferPointer(rebasing: compressed[(compressed.startIndex + entry.header.dataStart)...]))
+        }
+        let size = member.uncompressedSize
+        if size > Inflater.physicalMemory {
+            throw NpzError.tooLarge(path: path, member: member.name, size: size)
+        }
+        // One spare byte detects a stream that would run past the declared size.
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
+        defer { buffer.deallocate() }
+        let outcome: Inflater.Outcome
+        do {
+            outcome = try Inflater.inflate(compressed, into: buffer)
+        } catch {
+            throw NpzError.corrupt(path: path, member: member.name, problem: error.problem)
+        }
+        switch outcome {
+        case .filled:
+            throw NpzError.corrupt(path: path, member: member.name, problem: "expands beyond its declared \(size) bytes")
+        case let .finished(n) where n != size:
+            throw NpzError.corrupt(path: path, member: member.name, problem: "expands to \(n) bytes, declared \(size)")
+        case .finished:
+            break
+        }
+        let expanded = UnsafeRawBufferPointer(rebasing: buffer[0..<size])
+        guard Inflater.crc32(expanded) == member.crc32 else {
+            throw NpzError.corrupt(path: path, member: member.name, problem: "CRC-32 mismatch: the data is damaged")
+        }
+        return try body(UnsafeRawBufferPointer(rebasing: expanded[entry.header.dataStart...]))
+    }
+}
+
+/// Writes .npz archives (uncompressed zip of .npy members) that
+/// `numpy.load` reads.
+public enum NpzWriter {
+    /// Writes `arrays` (name, complete .npy bytes) to `path` atomically; each
+    /// member is named `name.npy`.
+    public static func write(_ arrays: [(name: String, npy: [UInt8])], to path: String) throws {
+        try AtomicFile.write(encode(arrays), to: path)
+    }
+
+    /// Writes Float32 tensors to `path` as an .npz, atomically.
+    public static func write(tensors: [(name: String, tensor: Tensor)], to path: String) throws {
+        try write(tensors.map { ($0.name, NpyWriter.encode($0.tensor)) }, to: path)
+    }
+
+    /// The bytes of a stored (uncompressed) zip holding the arrays.
+    public static func encode(_ arrays: [(name: String, npy: [UInt8])]) -> [UInt8] {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        func le16(_ v: Int, _ a: inout [UInt8]) { a += [UInt8(v & 0xFF), UInt8((v >> 8) & 0xFF)] }
+        func le32(_ v: Int, _ a: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { a.append(UInt8((v >> s) & 0xFF)) } }
+        func le64(_ v: Int, _ a: inout [UInt8]) { for s in stride(from: 0, to: 64, by: 8) { a.append(UInt8((v >> s) & 0xFF)) } }
+        for (name, npy) in arrays {
+            let fileName = Array((name + ".npy").utf8)
+            let crc = npy.withUnsafeBytes { Int(Inflater.crc32($0)) }
+            let offset = out.count
+            let big = npy.count >= 0xFFFF_FFFF || offset >= 0xFFFF_FFFF
+            // Local header.
+            le32(0x0403_4B50, &out); le16(big ? 45 : 20, &out); le16(0, &out); le16(0, &out)
+            le16(0, &out); le16(0x21, &out)  // time 00:00, date 1980-01-01
+            le32(crc, &out)
+            le32(big ? 0xFFFF_FFFF : npy.count, &out); le32(big ? 0xFFFF_FFFF : npy.count, &out)
+            le16(fileName.count, &out); le16(big ? 20 : 0, &out)
+            out += fileName
+            if big { le16(1, &out); le16(16, &out); le64(npy.count, &out); le64(npy.count, &out) }
+            out += npy
+            // Central directory entry.
+            le32(0x0201_4B50, &central); le16(big ? 45 : 20, &central); le16(big ? 45 : 20, &central)
+            le16(0, &central); le16(0, &central); le16(0, &central); le16(0x21, &central)
+            le32(crc, &central)
+            le32(big ? 0xFFFF_FFFF : npy.count, &central); le32(big ? 0xFFFF_FFFF : npy.count, &central)
+            le16(fileName.count, &central); le16(big ? 28 : 0, &central); le16(0, &central)
+            le16(0, &central); le16(0, &central); le32(0, &central)
+            le32(big ? 0xFFFF_FFFF : offset, &central)
+            central += fileName
+            if big { le16(1, &central); le16(24, &central); le64(npy.count, &central); le64(npy.count, &central); le64(offset, &central) }
+        }
+        let cdOffset = out.count
+        out += central
+        le32(0x0605_4B50, &out); le16(0, &out); le16(0, &out)
+        le16(arrays.count, &out); le16(arrays.count, &out)
+        le32(central.count, &out); le32(cdOffset, &out); le16(0, &out)
+        return out
+    }
+}

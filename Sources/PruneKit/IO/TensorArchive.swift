@@ -1,0 +1,92 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A file of named tensors, whatever its format: a safetensors checkpoint,
+/// an .npz of arrays, or a single .npy array.
+///
+/// The rest of PruneScope reads checkpoints only through this protocol.
+/// `TensorInfo.dataOffsets` are relative to the data section of the format
+/// (for .npz: to the member's decompressed array data).
+public protocol TensorArchive: AnyObject, Sendable {
+    /// The path the archive was opened from.
+    var path: String { get }
+    /// The file's format.
+    var format: TensorArchiveFormat { get }
+    /// Every tensor, in storage order.
+    var tensors: [TensorInfo] { get }
+    /// File-level string metadata (safetensors `__metadata__`; empty otherwise).
+    var metadata: [String: String] { get }
+    /// The tensor called `name`, or nil.
+    func info(named name: String) -> TensorInfo?
+    /// The tensor converted to Float32.
+    func floatTensor(named name: String) throws -> Tensor
+    /// Calls `body` with the tensor's stored little-endian bytes (in place
+    /// when the format allows, else a temporary decompressed copy).
+    func withRawBytes<R>(named name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+}
+
+extension TensorArchive {
+    /// A copy of the tensor's stored bytes.
+    public func rawBytes(named name: String) throws -> [UInt8] {
+        try withRawBytes(named: name) { [UInt8]($0) }
+    }
+
+    /// Total number of elements over all tensors.
+    public var totalElementCount: Int { tensors.reduce(0) { $0 + $1.elementCount } }
+}
+
+/// The file formats PruneScope reads tensors from.
+public enum TensorArchiveFormat: String, Sendable, CaseIterable {
+    case safetensors, npy, npz
+}
+
+/// Why a file could not be opened as a tensor archive at all.
+public enum TensorArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// Neither the extension nor the first bytes say which format it is.
+    case unknownFormat(path: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownFormat(path):
+            return "\(path): not a .safetensors, .npy or .npz file"
+        }
+    }
+}
+
+extension SafetensorsFile: TensorArchive {
+    public var format: TensorArchiveFormat { .safetensors }
+}
+
+/// Opens `path` as a tensor archive, choosing the format by its first bytes
+/// (`\x93NUMPY` for .npy, `PK` for .npz) and otherwise by extension
+/// (`.safetensors`, `.st`, `.npy`, `.npz`).
+/// - Throws: the format's own error (`SafetensorsError`, `NpyError`,
+///   `NpzError`) or `TensorArchiveError.unknownFormat`.
+public func openTensorArchive(path: String) throws -> any TensorArchive {
+    let lower = path.lowercased()
+    var head = [UInt8](repeating: 0, count: 8)
+    var headCount = 0
+    if let handle = fopen(path, "rb") {
+        headCount = fread(&head, 1, 8, handle)
+        fclose(handle)
+    }
+    let prefix = head.prefix(headCount)
+    if prefix.starts(with: NpyHeader.magic) { return try NpyFile(contentsOf: path) }
+    if prefix.starts(with: [0x50, 0x4B]) { return try NpzFile(contentsOf: path) }
+    if lower.hasSuffix(".npy") { return try NpyFile(contentsOf: path) }
+    if lower.hasSuffix(".npz") { return try NpzFile(contentsOf: path) }
+    if lower.hasSuffix(".safetensors") || lower.hasSuffix(".st") || headCount == 8 && !lower.contains(".") {
+        return try SafetensorsFile(contentsOf: path)
+    }
+    if headCount == 8 {
+        // No known extension: try safetensors, whose header is self-checking.
+        if let file = try? SafetensorsFile(contentsOf: path) { return file }
+    }
+    if headCount == 0, access(path, R_OK) != 0 {
+        throw SafetensorsError.io(path: path, problem: "cannot open: \(errnoText())")
+    }
+    throw TensorArchiveError.unknownFormat(path: path)
+}
