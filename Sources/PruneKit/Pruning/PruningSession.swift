@@ -175,6 +175,20 @@ public final class PruningSession: @unchecked Sendable {
     public func retrain(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
                         onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
                         afterStep: ((Int) -> Void)? = nil) throws -> HistoryStep {
+        let (result, params) = try runTraining(epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                                               l1Lambda: l1Lambda, onEvent: onEvent, isCancelled: isCancelled,
+                                               afterStep: afterStep)
+        let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
+        let summary = (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
+            + "\(epochs) epochs, \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
+        return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
+    }
+
+    /// Trains without recording; returns the result and the step parameters.
+    /// `afterStep` receives the optimiser's step count since the session began.
+    func runTraining(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float,
+                     onEvent: (TrainingEvent) -> Void, isCancelled: () -> Bool,
+                     afterStep: ((Int) -> Void)?) throws -> (TrainingResult, [String: String]) {
         guard let train else { throw PruningError("retrain", "the session has no training data") }
         guard epochs >= 1 else { throw PruningError("--retrain-epochs", "\(epochs) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
@@ -187,21 +201,21 @@ public final class PruningSession: @unchecked Sendable {
             opt.stepCount = optimizerStepCount
         }
         let trainer = Trainer(model: model, config: config, optimizer: opt)
-        trainer.afterStep = afterStep
+        if let afterStep {
+            let offset = opt.stepCount
+            trainer.afterStep = { g in afterStep(offset + g) }
+        }
         let result = trainer.train(on: train, validation: nil, onEvent: onEvent, isCancelled: isCancelled)
         optimizerConfig = optimizer
         optimizerState = opt.state
         optimizerStepCount = opt.stepCount
-        let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
         var params: [String: String] = [
             "epochs": String(epochs), "batch_size": String(batchSize), "optimizer": optimizer.summary,
             "seed": String(config.seed), "steps": String(result.steps),
         ]
         if l1Lambda > 0 { params["l1_lambda"] = String(l1Lambda) }
         if result.cancelled { params["cancelled"] = "true" }
-        let summary = (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
-            + "\(epochs) epochs, \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
-        return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
+        return (result, params)
     }
 
     /// Stores the weights a lottery-ticket rewind can return to (e.g. "init"

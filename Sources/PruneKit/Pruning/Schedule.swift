@@ -1,0 +1,260 @@
+/// When and how often masks are computed on the way to a target sparsity.
+public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// Prune once to the target, no retraining.
+    case oneShot
+    /// Han et al. 2015: `rounds` rounds of prune-then-retrain. Round r
+    /// (1-based) prunes to sparsity 1 - (1 - s)^(r / rounds), i.e. the same
+    /// fraction of the remaining weights each round, reaching s exactly.
+    case iterative(rounds: Int)
+    /// Zhu & Gupta 2017, during training: at steps t = t0, t0 + dt, ...,
+    /// t0 + n dt the masks are recomputed to
+    /// s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 (steps counted from 1
+    /// within the schedule's training run) and frozen afterwards.
+    case gradual(initialSparsity: Double, startStep: Int, frequency: Int, updates: Int)
+    /// Frankle & Carbin 2019: train, prune the same fraction of the
+    /// remaining weights each round, reset survivors to `rewindTo`
+    /// ("init" or "iteration-k"), retrain masked; `rounds` rounds reach the
+    /// target. Without an "init" rewind point the model is first
+    /// re-initialised (PyTorch default init, seeded) and trained dense.
+    case lottery(rounds: Int, rewindIteration: Int)
+
+    public var description: String {
+        switch self {
+        case .oneShot: "one-shot"
+        case .iterative(let r): "iterative (\(r) rounds)"
+        case .gradual(let si, let t0, let dt, let n): "gradual (s_i \(si), t0 \(t0), dt \(dt), n \(n))"
+        case .lottery(let r, let k): "lottery (\(r) rounds, rewind to \(k == 0 ? "init" : "iteration \(k)"))"
+        }
+    }
+
+    /// Zhu & Gupta's cubic sparsity at training step `t`: `initial` before
+    /// `start`, `final` from `start + updates * frequency` on, and
+    /// s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 in between. Masks change
+    /// only at t0 + k dt (see `isGradualUpdate`), so the value in effect at
+    /// any step is the one at the last update step.
+    public static func gradualSparsity(step t: Int, initial si: Double, final sf: Double,
+                                       start t0: Int, frequency dt: Int, updates n: Int) -> Double {
+        if t < t0 { return si }
+        let span = Double(n * dt)
+        guard span > 0 else { return sf }
+        let p = min(1, Double(t - t0) / span)
+        let q = 1 - p
+        return sf + (si - sf) * q * q * q
+    }
+
+    /// Whether masks are recomputed at step `t`: t = t0 + k dt for k in 0...n.
+    public static func isGradualUpdate(step t: Int, start t0: Int, frequency dt: Int, updates n: Int) -> Bool {
+        t >= t0 && (t - t0) % dt == 0 && (t - t0) / dt <= n
+    }
+
+    /// Target sparsity after round `r` of `rounds` on the way to `s`.
+    public static func roundSparsity(_ r: Int, of rounds: Int, target s: Double) -> Double {
+        1 - Foundation.pow(1 - s, Double(r) / Double(rounds))
+    }
+}
+
+import Foundation
+
+/// Training settings shared by the retraining phases of a schedule.
+public struct RetrainSettings: Codable, Sendable, Equatable {
+    /// Epochs of each retraining (for gradual: of the one training run).
+    public var epochs: Int
+    public var batchSize: Int
+    public var optimizer: OptimizerConfig
+    /// L1 penalty during retraining (0 = none).
+    public var l1Lambda: Float
+
+    public init(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.optimizer = optimizer
+        self.l1Lambda = l1Lambda
+    }
+}
+
+/// Progress of a running schedule.
+public enum ScheduleEvent: Sendable {
+    /// A phase began; `fraction` of the whole schedule is done (0...1).
+    case phase(String, fraction: Double)
+    /// A training step or epoch inside a retraining phase.
+    case training(TrainingEvent, fraction: Double)
+    /// A step was recorded in the history.
+    case recorded(HistoryStep)
+}
+
+extension PruningSession {
+    /// Runs `schedule` towards the target in `request` (its amount must be
+    /// `.sparsity(s)` except for one-shot, which takes any amount), recording
+    /// every prune, retrain and rewind as a history step.
+    ///
+    /// Cancellation stops after the current training step; what was done
+    /// stays recorded (and can be undone). Returns the steps recorded.
+    @discardableResult
+    public func run(_ schedule: Schedule, request: PruneRequest, retrain: RetrainSettings?,
+                    onEvent: (ScheduleEvent) -> Void = { _ in },
+                    isCancelled: () -> Bool = { false }) throws -> [HistoryStep] {
+        var recorded = [HistoryStep]()
+        func note(_ s: HistoryStep) { recorded.append(s); onEvent(.recorded(s)) }
+        func needRetrain() throws -> RetrainSettings {
+            guard let retrain else { throw PruningError("--schedule", "\(schedule) needs retraining settings (--retrain-epochs)") }
+            return retrain
+        }
+        func target() throws -> Double {
+            guard case .sparsity(let s) = request.amount else {
+                throw PruningError("--schedule", "\(schedule) needs a target --sparsity")
+            }
+            try PruningError.checkFraction(s, "--sparsity")
+            return s
+        }
+        switch schedule {
+        case .oneShot:
+            onEvent(.phase("prune", fraction: 0))
+            note(try prune(request))
+            onEvent(.phase("done", fraction: 1))
+
+        case .iterative(let rounds):
+            guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
+            let s = try target()
+            let settings = try needRetrain()
+            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
+                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(s)))
+            for r in 1...rounds {
+                if isCancelled() { break }
+                let base = Double(r - 1) / Double(rounds)
+                onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
+                var req = request
+                req.amount = .sparsity(Schedule.roundSparsity(r, of: rounds, target: s))
+                note(try prune(req))
+                onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
+                note(try retrainPhase(settings, base: base, share: 1 / Double(rounds), onEvent: onEvent, isCancelled: isCancelled))
+            }
+            onEvent(.phase("done", fraction: 1))
+
+        case .gradual(let si, let t0, let dt, let n):
+            let sf = try target()
+            try PruningError.checkFraction(si, "--initial-sparsity")
+            guard si <= sf else { throw PruningError("--initial-sparsity", "\(si) is above the final sparsity \(sf)") }
+            guard t0 >= 1 else { throw PruningError("--start-step", "\(t0) must be at least 1") }
+            guard dt >= 1 else { throw PruningError("--frequency", "\(dt) must be at least 1") }
+            guard n >= 1 else { throw PruningError("--updates", "\(n) must be at least 1") }
+            let settings = try needRetrain()
+            guard let train else { throw PruningError("--schedule", "gradual pruning trains; the session has no training data") }
+            let total = settings.epochs * ((train.count + settings.batchSize - 1) / max(settings.batchSize, 1))
+            guard t0 + n * dt <= total else {
+                throw PruningError("--updates", "the last mask update is at step \(t0 + n * dt) but training has only \(total) steps")
+            }
+            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
+                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(sf)))
+            var failure: Error?
+            var updates = [String]()
+            let stepsBefore = optimizerConfig == settings.optimizer ? optimizerStepCount : 0
+            onEvent(.phase("gradual training", fraction: 0))
+            let (result, trainParams) = try runTraining(
+                epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+                l1Lambda: settings.l1Lambda,
+                onEvent: { e in
+                    if case .step(_, _, let g, _) = e {
+                        onEvent(.training(e, fraction: Double(g) / Double(max(total, 1))))
+                    } else { onEvent(.training(e, fraction: 1)) }
+                },
+                isCancelled: { failure != nil || isCancelled() },
+                afterStep: { [self] g in
+                    let t = g - stepsBefore
+                    guard failure == nil, Schedule.isGradualUpdate(step: t, start: t0, frequency: dt, updates: n) else { return }
+                    let s = Schedule.gradualSparsity(step: t, initial: si, final: sf, start: t0, frequency: dt, updates: n)
+                    var req = request
+                    req.amount = .sparsity(s)
+                    do {
+                        let plan = try preview(req)
+                        for (name, mask) in plan.masks {
+                            guard let p = model.parameter(named: name) else { continue }
+                            p.mask = mask
+                            p.applyMask()
+                        }
+                        updates.append("\(t):\(String(format: "%.4f", s))")
+                    } catch { failure = error }
+                })
+            if let failure { throw failure }
+            var params = trainParams
+            params["sparsity_updates"] = updates.joined(separator: ",")
+            params["criterion"] = request.criterion.description
+            params["granularity"] = request.granularity.description
+            params["scope"] = request.scope.description
+            note(record(kind: .gradual,
+                        summary: "gradual to \(sf) (\(updates.count) mask updates), \(settings.epochs) epochs, \(settings.optimizer.summary)"
+                            + (result.cancelled ? " (cancelled)" : ""),
+                        parameters: params, request: request, epochs: result.epochs))
+            onEvent(.phase("done", fraction: 1))
+
+        case .lottery(let rounds, let k):
+            guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
+            guard k >= 0 else { throw PruningError("--rewind-iteration", "\(k) must be >= 0") }
+            let s = try target()
+            let settings = try needRetrain()
+            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
+                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(s)))
+            let pointName = k == 0 ? "init" : "iteration-\(k)"
+            let share = 1 / Double(rounds + 1)
+            if rewindPoints["init"] == nil {
+                onEvent(.phase("re-initialise and train dense", fraction: 0))
+                setRewindPoint("init", weights: PruningSession.defaultInitialisation(model, seed: nextStepSeed))
+                note(try rewind(to: "init"))
+                let start = optimizerConfig == settings.optimizer ? optimizerStepCount : 0
+                note(try retrainPhase(settings, base: 0, share: share, onEvent: onEvent, isCancelled: isCancelled,
+                                      afterStep: k == 0 ? nil : { [self] g in
+                                          if g - start == k { setRewindPoint(pointName, weights: SessionSnapshot(model: model, optimizerState: [:], optimizerStepCount: 0).values) }
+                                      }))
+            }
+            guard rewindPoints[pointName] != nil else {
+                throw PruningError("--rewind-iteration", "no weights were captured at iteration \(k) (training ran fewer steps)")
+            }
+            for r in 1...rounds {
+                if isCancelled() { break }
+                let base = Double(r) * share
+                onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
+                var req = request
+                req.amount = .sparsity(Schedule.roundSparsity(r, of: rounds, target: s))
+                note(try prune(req))
+                onEvent(.phase("round \(r)/\(rounds): rewind to \(pointName)", fraction: base))
+                note(try rewind(to: pointName))
+                onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
+                note(try retrainPhase(settings, base: base, share: share, onEvent: onEvent, isCancelled: isCancelled))
+            }
+            onEvent(.phase("done", fraction: 1))
+        }
+        return recorded
+    }
+
+    private func retrainPhase(_ settings: RetrainSettings, base: Double, share: Double,
+                              onEvent: (ScheduleEvent) -> Void, isCancelled: () -> Bool,
+                              afterStep: ((Int) -> Void)? = nil) throws -> HistoryStep {
+        let perEpoch = train.map { ($0.count + settings.batchSize - 1) / max(settings.batchSize, 1) } ?? 1
+        let total = Double(max(1, perEpoch * settings.epochs))
+        var done = 0.0
+        return try retrain(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+                           l1Lambda: settings.l1Lambda,
+                           onEvent: { e in
+                               if case .step = e { done += 1 }
+                               onEvent(.training(e, fraction: base + share * done / total))
+                           },
+                           isCancelled: isCancelled, afterStep: afterStep)
+    }
+
+    /// Weights drawn with PyTorch's default initialisation for Dense/Conv2D
+    /// (uniform +-1/sqrt(fan_in) for weights and biases), seeded.
+    public static func defaultInitialisation(_ model: Model, seed: UInt64) -> [String: Tensor] {
+        var rng = SeededRandom(seed: seed)
+        var out = [String: Tensor]()
+        for layer in model.layers {
+            guard let w = layer.weight, w.value.rank >= 2 else { continue }
+            let fanIn = w.value.count / max(w.value.shape[0], 1)
+            let bound = 1 / Float(max(fanIn, 1)).squareRoot()
+            for p in layer.parameters {
+                var t = p.value
+                for i in t.data.indices { t.data[i] = rng.uniform(-bound, bound) }
+                out[p.name] = t
+            }
+        }
+        return out
+    }
+}
