@@ -13,10 +13,7 @@ public final class ReLU: Layer, @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        var out = input
-        out.data.withUnsafeMutableBufferPointer { y in
-            for i in 0..<y.count where !(y[i] > 0) { y[i] = 0 }
-        }
+        let out = Tensor(shape: input.shape, data: input.data.mapContiguous { $0 > 0 ? $0 : 0 })
         lastOutput = out
         return out
     }
@@ -25,13 +22,8 @@ public final class ReLU: Layer, @unchecked Sendable {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let output = lastOutput else { preconditionFailure("ReLU '\(name)': backward before forward") }
         precondition(output.count == gradOutput.count, "ReLU '\(name)': gradient \(gradOutput.shape) vs output \(output.shape)")
-        var g = gradOutput
-        g.data.withUnsafeMutableBufferPointer { gp in
-            output.data.withUnsafeBufferPointer { y in
-                for i in 0..<gp.count where !(y[i] > 0) { gp[i] = 0 }
-            }
-        }
-        return g
+        let data = gradOutput.data.zipContiguous(output.data) { g, y in y > 0 ? g : 0 }
+        return Tensor(shape: gradOutput.shape, data: data)
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
@@ -47,10 +39,7 @@ public final class Tanh: Layer, @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        var out = input
-        out.data.withUnsafeMutableBufferPointer { y in
-            for i in 0..<y.count { y[i] = tanhf(y[i]) }
-        }
+        let out = Tensor(shape: input.shape, data: input.data.mapContiguous { tanhf($0) })
         lastOutput = out
         return out
     }
@@ -59,15 +48,37 @@ public final class Tanh: Layer, @unchecked Sendable {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let output = lastOutput else { preconditionFailure("Tanh '\(name)': backward before forward") }
         precondition(output.count == gradOutput.count, "Tanh '\(name)': gradient \(gradOutput.shape) vs output \(output.shape)")
-        var g = gradOutput
-        g.data.withUnsafeMutableBufferPointer { gp in
-            output.data.withUnsafeBufferPointer { y in
-                for i in 0..<gp.count { gp[i] *= 1 - y[i] * y[i] }
-            }
-        }
-        return g
+        let data = gradOutput.data.zipContiguous(output.data) { g, y in g * (1 - y * y) }
+        return Tensor(shape: gradOutput.shape, data: data)
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
     public func copy() -> any Layer { Tanh(name: name) }
+}
+
+extension Array where Element == Float {
+    /// `map` into a freshly allocated array without zero-filling it first.
+    @inline(__always)
+    func mapContiguous(_ transform: (Float) -> Float) -> [Float] {
+        withUnsafeBufferPointer { src in
+            [Float](unsafeUninitializedCapacity: src.count) { dst, initialized in
+                for i in 0..<src.count { dst[i] = transform(src[i]) }
+                initialized = src.count
+            }
+        }
+    }
+
+    /// Element-wise combination of two arrays of equal length into a new array.
+    @inline(__always)
+    func zipContiguous(_ other: [Float], _ combine: (Float, Float) -> Float) -> [Float] {
+        precondition(count == other.count, "element-wise arrays differ in length: \(count) vs \(other.count)")
+        return withUnsafeBufferPointer { a in
+            other.withUnsafeBufferPointer { b in
+                [Float](unsafeUninitializedCapacity: a.count) { dst, initialized in
+                    for i in 0..<a.count { dst[i] = combine(a[i], b[i]) }
+                    initialized = a.count
+                }
+            }
+        }
+    }
 }

@@ -34,31 +34,21 @@ public final class Dropout: Layer, @unchecked Sendable {
             return input
         }
         let keepScale = 1 / (1 - probability)
-        var scale = [Float](repeating: 0, count: input.count)
-        var out = input
-        scale.withUnsafeMutableBufferPointer { s in
-            out.data.withUnsafeMutableBufferPointer { y in
-                for i in 0..<y.count {
-                    let keep = rng.nextUnitFloat() >= probability
-                    s[i] = keep ? keepScale : 0
-                    y[i] *= s[i]
-                }
-            }
+        let p = probability
+        var generator = rng  // a local copy keeps the per-element loop free of exclusivity checks
+        let scale = [Float](unsafeUninitializedCapacity: input.count) { s, initialized in
+            for i in 0..<s.count { s[i] = generator.nextUnitFloat() >= p ? keepScale : 0 }
+            initialized = s.count
         }
+        rng = generator
         lastScale = scale
-        return out
+        return Tensor(shape: input.shape, data: input.data.zipContiguous(scale) { x, s in x * s })
     }
 
     public func backward(_ gradOutput: Tensor) -> Tensor {
         guard let scale = lastScale else { return gradOutput }
         precondition(scale.count == gradOutput.count, "Dropout '\(name)': gradient \(gradOutput.shape) does not match the last input")
-        var g = gradOutput
-        g.data.withUnsafeMutableBufferPointer { gp in
-            scale.withUnsafeBufferPointer { s in
-                for i in 0..<gp.count { gp[i] *= s[i] }
-            }
-        }
-        return g
+        return Tensor(shape: gradOutput.shape, data: gradOutput.data.zipContiguous(scale) { g, s in g * s })
     }
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] { inputShape }
