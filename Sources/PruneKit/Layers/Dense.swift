@@ -73,8 +73,8 @@ public final class Dense: Layer, @unchecked Sendable {
         precondition(input.rank >= 1 && batch * inFeatures == input.count && input.shape[0] == batch,
                      "Dense '\(name)' expects [batch, \(inFeatures)], got \(input.shape)")
         lastInput = input
-        var out = [Float](repeating: 0, count: batch * outFeatures)
-        out.withUnsafeMutableBufferPointer { y in
+        let out = [Float](unsafeUninitializedCapacity: batch * outFeatures) { y, initialized in
+            initialized = y.count
             guard let yBase = y.baseAddress else { return }
             var beta: Float = 0
             if let biasParameter {
@@ -98,11 +98,12 @@ public final class Dense: Layer, @unchecked Sendable {
     public func backward(_ gradOutput: Tensor) -> Tensor {
         accumulateParameterGradients(gradOutput)
         let batch = gradOutput.count / outFeatures
-        var gradIn = [Float](repeating: 0, count: batch * inFeatures)
-        gradOutput.data.withUnsafeBufferPointer { g in
-            weightParameter.value.data.withUnsafeBufferPointer { w in
-                gradIn.withUnsafeMutableBufferPointer { gi in
+        let gradIn = [Float](unsafeUninitializedCapacity: batch * inFeatures) { gi, initialized in
+            initialized = gi.count
+            gradOutput.data.withUnsafeBufferPointer { g in
+                weightParameter.value.data.withUnsafeBufferPointer { w in
                     guard let gBase = g.baseAddress, let wBase = w.baseAddress, let giBase = gi.baseAddress else { return }
+                    // beta 0: BLAS writes every element of C without reading it.
                     BLAS.gemm(m: batch, n: inFeatures, k: outFeatures, a: gBase, b: wBase, c: giBase)
                 }
             }
