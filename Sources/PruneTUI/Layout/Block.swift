@@ -1,0 +1,160 @@
+import Foundation
+
+/// A bordered pane with a title. A focused block is drawn with heavy lines,
+/// a marker before its title and bold, so focus shows without colour.
+public struct Block: Sendable {
+    public var title: String
+    /// Text on the right of the top border (e.g. "[log]").
+    public var rightTitle: String
+    public var focused: Bool
+
+    public init(title: String = "", rightTitle: String = "", focused: Bool = false) {
+        self.title = title; self.rightTitle = rightTitle; self.focused = focused
+    }
+
+    /// The area inside the border.
+    public static func inner(_ area: Rect) -> Rect { area.inset(by: 1) }
+
+    /// Draws the border and titles; returns the inner area.
+    @discardableResult
+    public func render(into buffer: inout CellBuffer, area: Rect, context: DrawContext) -> Rect {
+        guard area.width >= 2, area.height >= 2 else { return Rect(x: area.x, y: area.y, width: 0, height: 0) }
+        let g = focused ? context.glyphs.focusedBox : context.glyphs.box
+        let style = focused ? context.focusedBorder : context.border
+        let x0 = area.x, y0 = area.y, x1 = area.maxX - 1, y1 = area.maxY - 1
+        for x in x0 + 1..<x1 {
+            buffer.set(x, y0, g.horizontal, style)
+            buffer.set(x, y1, g.horizontal, style)
+        }
+        for y in y0 + 1..<y1 {
+            buffer.set(x0, y, g.vertical, style)
+            buffer.set(x1, y, g.vertical, style)
+        }
+        buffer.set(x0, y0, g.topLeft, style)
+        buffer.set(x1, y0, g.topRight, style)
+        buffer.set(x0, y1, g.bottomLeft, style)
+        buffer.set(x1, y1, g.bottomRight, style)
+
+        let room = area.width - 4
+        var used = 0
+        if !title.isEmpty, room > 0 {
+            let label = (focused ? String(Character(context.glyphs.selectionMarker)) + " " : " ") + title + " "
+            let t = fit(label, room, context)
+            let titleStyle = focused ? context.focusedBorder.fg(context.color(.title)) : context.title.adding([]).fg(context.color(.title))
+            used = buffer.write(t, x: x0 + 1, y: y0, style: focused ? titleStyle : context.style(.title))
+        }
+        if !rightTitle.isEmpty {
+            let space = room - used - 1
+            if space >= 3 {
+                let t = fit(" " + rightTitle + " ", space, context)
+                let w = CellBuffer.columns(of: t)
+                buffer.write(t, x: x1 - 1 - w, y: y0, style: context.muted)
+            }
+        }
+        return area.inset(by: 1)
+    }
+
+    private func fit(_ s: String, _ width: Int, _ context: DrawContext) -> String {
+        Text.truncate(s, to: width, ellipsis: context.glyphs.ellipsis)
+    }
+}
+
+/// Which pane has the keyboard. Tab moves forward, Shift-Tab back.
+public struct FocusRing: Hashable, Sendable {
+    public let count: Int
+    public private(set) var index: Int
+
+    public init(count: Int, index: Int = 0) {
+        self.count = max(1, count); self.index = min(max(0, index), max(1, count) - 1)
+    }
+
+    public func isFocused(_ i: Int) -> Bool { i == index }
+    public mutating func next() { index = (index + 1) % count }
+    public mutating func previous() { index = (index + count - 1) % count }
+    public mutating func focus(_ i: Int) { if i >= 0 && i < count { index = i } }
+
+    /// Handles Tab / Shift-Tab; returns whether the key was used.
+    public mutating func handle(_ key: Key) -> Bool {
+        switch key {
+        case .tab: next(); return true
+        case .backTab: previous(); return true
+        default: return false
+        }
+    }
+}
+
+/// Text helpers for fitting strings into columns.
+public enum Text {
+    /// Cuts `s` to at most `width` columns, ending in `ellipsis` if cut.
+    public static func truncate(_ s: String, to width: Int, ellipsis: Unicode.Scalar = "…") -> String {
+        guard width > 0 else { return "" }
+        if CellBuffer.columns(of: s) <= width { return s }
+        var out = String.UnicodeScalarView()
+        var used = 0
+        for sc in s.unicodeScalars {
+            let w = CellBuffer.columns(of: sc)
+            if used + w > width - 1 { break }
+            out.append(sc); used += w
+        }
+        out.append(ellipsis)
+        return String(out)
+    }
+
+    /// Pads or cuts to exactly `width` columns, aligned left or right.
+    public static func fit(_ s: String, _ width: Int, alignRight: Bool = false, ellipsis: Unicode.Scalar = "…") -> String {
+        let t = truncate(s, to: width, ellipsis: ellipsis)
+        let pad = String(repeating: " ", count: max(0, width - CellBuffer.columns(of: t)))
+        return alignRight ? pad + t : t + pad
+    }
+
+    /// A compact number: 3 significant digits, k/M suffixes for large values.
+    public static func compact(_ v: Double) -> String {
+        let a = abs(v)
+        if a == 0 { return "0" }
+        if a >= 1_000_000 { return trim(String(format3: v / 1_000_000)) + "M" }
+        if a >= 10_000 { return trim(String(format3: v / 1_000)) + "k" }
+        if a >= 100 { return String(Int(v.rounded())) }
+        if a >= 0.001 { return trim(String(format3: v)) }
+        return formatExp(v)
+    }
+
+    private static func trim(_ s: String) -> String {
+        guard s.contains(".") else { return s }
+        var t = s
+        while t.last == "0" { t.removeLast() }
+        if t.last == "." { t.removeLast() }
+        return t
+    }
+
+    private static func formatExp(_ v: Double) -> String {
+        let e = Int(floor(log10(abs(v))))
+        let m = v / pow(10, Double(e))
+        return trim(String(format3: m)) + "e" + String(e)
+    }
+
+    /// `v` with `digits` decimals.
+    public static func fixed(_ v: Double, _ digits: Int) -> String {
+        let p = pow(10.0, Double(digits))
+        let r = (v * p).rounded() / p
+        var s = String(r)
+        if s.contains("e") { return String(describing: r) }
+        if !s.contains(".") { s += "." }
+        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
+        var frac = String(parts.count > 1 ? parts[1] : "")
+        if frac.count < digits { frac += String(repeating: "0", count: digits - frac.count) }
+        if frac.count > digits { frac = String(frac.prefix(digits)) }
+        return digits == 0 ? String(parts[0]) : String(parts[0]) + "." + frac
+    }
+
+    /// A fraction as a percentage with one decimal, e.g. "90.0%".
+    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
+}
+
+extension String {
+    /// Three significant-ish decimals: up to 3 digits after the point for small values.
+    init(format3 v: Double) {
+        let a = abs(v)
+        let digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
+        self = Text.fixed(v, digits)
+    }
+}
