@@ -1,0 +1,96 @@
+/// Validation accuracy and loss with one tensor pruned alone to one sparsity.
+public struct SensitivityPoint: Codable, Sendable, Equatable {
+    /// The pruned tensor.
+    public var tensor: String
+    /// Target sparsity of that tensor (fraction of its elements masked).
+    public var sparsity: Double
+    /// Validation accuracy in [0, 1].
+    public var accuracy: Double
+    /// Mean validation cross-entropy.
+    public var loss: Double
+}
+
+/// Progress of a sensitivity sweep.
+public struct SensitivityProgress: Sendable {
+    /// Points done so far and in total.
+    public var done: Int
+    public var total: Int
+    /// The point just measured.
+    public var point: SensitivityPoint
+}
+
+/// Result of a sweep: the unpruned reference and every measured point.
+public struct SensitivityResult: Codable, Sendable, Equatable {
+    /// Accuracy and loss of the model as given (its current masks).
+    public var baselineAccuracy: Double
+    public var baselineLoss: Double
+    /// Points in tensor-major order, sparsities ascending as given.
+    public var points: [SensitivityPoint]
+    /// True if the sweep was cancelled before every point was measured.
+    public var cancelled: Bool
+
+    /// CSV with a header: `tensor,sparsity,accuracy,loss` then one line per point.
+    public var csv: String {
+        var s = "tensor,sparsity,accuracy,loss\n"
+        for p in points { s += "\(p.tensor),\(p.sparsity),\(p.accuracy),\(p.loss)\n" }
+        return s
+    }
+}
+
+/// Distiller-style per-layer sensitivity analysis: each tensor is pruned on
+/// its own (the others keep their current masks) at each sparsity, and the
+/// validation accuracy and loss are recorded.
+public enum SensitivityAnalysis {
+    /// Sweeps `tensors` (default: every Dense/Conv2D weight) over `sparsities`
+    /// (each in [0, 1), a target sparsity of the tensor, `Amount.sparsity`
+    /// semantics) with `criterion` and `granularity`. Works on a copy; the
+    /// model is not changed. Cost: one validation pass per point.
+    ///
+    /// - Parameters:
+    ///   - onProgress: called after every point.
+    ///   - isCancelled: polled before every point; a cancelled sweep returns
+    ///     the points measured so far with `cancelled == true`.
+    public static func run(model: Model, validation: Dataset, tensors: [String] = [], sparsities: [Double],
+                           criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
+                           onProgress: (SensitivityProgress) -> Void = { _ in },
+                           isCancelled: () -> Bool = { false }) throws -> SensitivityResult {
+        guard !sparsities.isEmpty else { throw PruningError("--sparsities", "give at least one sparsity") }
+        for s in sparsities { try PruningError.checkFraction(s, "--sparsities") }
+        guard !criterion.needsGradients else {
+            throw PruningError("--criterion", "sensitivity sweeps use data-free criteria (magnitude, random, l1-norm, l2-norm)")
+        }
+        let names = tensors.isEmpty ? Topology(model: model).defaultTensors(structured: granularity.isStructured) : tensors
+        // Validate every tensor up front so a bad name fails before any work.
+        for name in names {
+            _ = try Pruner.plan(PruneRequest(tensors: [name], criterion: criterion, granularity: granularity,
+                                             amount: .sparsity(0)), model: model)
+        }
+        let base = evaluate(model, on: validation)
+        var points = [SensitivityPoint]()
+        let total = names.count * sparsities.count
+        let work = model.copy()
+        for name in names {
+            for s in sparsities {
+                if isCancelled() {
+                    return SensitivityResult(baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss),
+                                             points: points, cancelled: true)
+                }
+                let plan = try Pruner.plan(PruneRequest(tensors: [name], criterion: criterion, granularity: granularity,
+                                                        amount: .sparsity(s)), model: model)
+                var saved = [(Parameter, Tensor, Tensor?)]()
+                for (t, mask) in plan.masks {
+                    guard let p = work.parameter(named: t) else { continue }
+                    saved.append((p, p.value, p.mask))
+                    p.mask = mask
+                    p.applyMask()
+                }
+                let e = evaluate(work, on: validation)
+                for (p, v, m) in saved { p.value = v; p.mask = m }
+                let point = SensitivityPoint(tensor: name, sparsity: s, accuracy: e.accuracy, loss: Double(e.loss))
+                points.append(point)
+                onProgress(SensitivityProgress(done: points.count, total: total, point: point))
+            }
+        }
+        return SensitivityResult(baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss), points: points, cancelled: false)
+    }
+}
