@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PruneKit
 
@@ -109,5 +110,3 @@ import Testing
         #expect(p.value.data[0] != 0.5 && p.value.data[5] != 0.9)
     }
 }
-
-import Foundation

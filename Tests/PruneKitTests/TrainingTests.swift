@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import PruneKit
 
@@ -118,6 +119,14 @@ import Testing
         #expect(abs(whole.loss - SoftmaxCrossEntropy.loss(logits: logits, labels: data.labels)) < 1e-5)
         let empty = data.subset([Int]())
         #expect(evaluate(model, on: empty) == Evaluation(loss: 0, accuracy: 0, correct: 0, count: 0))
+    }
+
+    @Test func trainingConfigRoundTripsAndDefaultsL1() throws {
+        let config = TrainingConfig(epochs: 20, batchSize: 64, optimizer: .sgd(learningRate: 0.05, momentum: 0.9), seed: 42, l1Lambda: 1e-4)
+        #expect(try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config)) == config)
+        let json = #"{"epochs": 3, "batchSize": 8, "seed": 1, "optimizer": {"adam": {"learningRate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0}}}"#
+        let decoded = try JSONDecoder().decode(TrainingConfig.self, from: Data(json.utf8))
+        #expect(decoded == TrainingConfig(epochs: 3, batchSize: 8, optimizer: .adam(learningRate: 0.001), seed: 1))
     }
 
     @Test func lossIsStableForHugeLogits() {

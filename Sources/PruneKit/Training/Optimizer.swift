@@ -66,6 +66,7 @@ extension Parameter {
     /// Sets the gradient to 0 wherever the mask prunes.
     func maskGradient() {
         guard let mask else { return }
+        precondition(mask.count == value.count, "mask of '\(name)' has shape \(mask.shape), the parameter \(value.shape)")
         grad.data.withUnsafeMutableBufferPointer { g in
             mask.data.withUnsafeBufferPointer { m in
                 for i in 0..<g.count where m[i] == 0 { g[i] = 0 }

@@ -19,6 +19,18 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
         self.seed = seed
         self.l1Lambda = l1Lambda
     }
+
+    private enum CodingKeys: String, CodingKey { case epochs, batchSize, optimizer, seed, l1Lambda }
+
+    /// Decodes a configuration; a missing `l1Lambda` means 0 (no penalty).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        optimizer = try c.decode(OptimizerConfig.self, forKey: .optimizer)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        l1Lambda = try c.decodeIfPresent(Float.self, forKey: .l1Lambda) ?? 0
+    }
 }
 
 /// Loss and accuracy after one epoch. `epoch` counts from 1.
