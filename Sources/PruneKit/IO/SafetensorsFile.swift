@@ -93,6 +93,13 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Hints the kernel that the data will be read front to back.
     public func adviseSequential() { mapping.adviseSequential() }
 
+    /// Lets the kernel drop the mapped pages lying wholly inside the tensor's
+    /// data from this process's memory (they are read again from the file if
+    /// touched). Keeps memory flat during a streaming pass over a big file.
+    public func release(_ info: TensorInfo) {
+        mapping.release(offset: dataStart + info.dataOffsets.lowerBound, count: info.byteCount)
+    }
+
     // MARK: - Parsing and validation
 
     struct Parsed {

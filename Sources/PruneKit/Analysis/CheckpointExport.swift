@@ -1,0 +1,171 @@
+import Foundation
+
+/// Writes a pruned copy of a checkpoint as safetensors, keeping everything
+/// not pruned exactly as it was.
+///
+/// Tensors without a change are copied byte for byte. A masked tensor keeps
+/// its dtype: the bytes of each pruned element are set to zero in the
+/// original bytes (all-zero bits are +0 in every float dtype), so every kept
+/// element stays bit-identical. Tensors are written in the original order
+/// with the original names, shapes and dtypes; the original `__metadata__`
+/// is kept and PruneScope's record added under keys starting `prunescope.`.
+public enum CheckpointExport {
+    /// What to do to one tensor.
+    public enum Change: Sendable {
+        /// Zero the elements where the mask is 0 (mask shaped like the tensor).
+        case mask(Tensor)
+        /// Replace the values (same shape), encoded in the tensor's dtype
+        /// (F32, F64, F16 and BF16 round to nearest even).
+        case values(Tensor)
+    }
+
+    /// How the pruning was done, recorded in the file's metadata.
+    public struct Record: Sendable, Equatable {
+        /// E.g. "magnitude".
+        public var criterion: String
+        /// E.g. "global", "layer".
+        public var scope: String
+        /// E.g. "unstructured", "2:4".
+        public var granularity: String
+        /// The requested amount as a fraction, if there was one.
+        public var amount: Double?
+
+        public init(criterion: String, scope: String, granularity: String = "unstructured", amount: Double? = nil) {
+            self.criterion = criterion
+            self.scope = scope
+            self.granularity = granularity
+            self.amount = amount
+        }
+    }
+
+    /// Why an export failed. One line naming the file and the problem.
+    public enum Failure: Error, CustomStringConvertible, Sendable, Equatable {
+        case shapeMismatch(path: String, tensor: String, expected: [Int], got: [Int])
+        case cannotEncode(path: String, tensor: String, dtype: DType)
+        case sameFile(path: String)
+
+        public var description: String {
+            switch self {
+            case let .shapeMismatch(path, tensor, expected, got):
+                return "\(path): tensor \"\(tensor)\": change has shape \(got), the tensor \(expected)"
+            case let .cannotEncode(path, tensor, dtype):
+                return "\(path): tensor \"\(tensor)\": new values cannot be written as \(dtype.rawValue); use a mask"
+            case let .sameFile(path):
+                return "\(path): refusing to overwrite the checkpoint being read; choose another output path"
+            }
+        }
+    }
+
+    /// Metadata key prefix for PruneScope's own entries.
+    public static let metadataPrefix = "prunescope."
+
+    /// Writes `archive` with `changes` applied to `path`, atomically.
+    ///
+    /// Metadata added: `prunescope.criterion`, `.scope`, `.granularity`,
+    /// `.amount` (if given), `.pruned_tensors` (count), `.pruned_elements`,
+    /// `.sparsity` (exact zeros / elements over the changed tensors, 6
+    /// decimals) and `.tensors` (a JSON object: name -> {"zeros", "count"}).
+    /// Older `prunescope.` keys of the source are replaced.
+    /// - Returns: the metadata written.
+    @discardableResult
+    public static func write(_ archive: any TensorArchive, changes: [String: Change], record: Record,
+                             to path: String) throws -> [String: String] {
+        if FileManager.default.fileExists(atPath: path),
+           URL(fileURLWithPath: path).resolvingSymlinksInPath().path == URL(fileURLWithPath: archive.path).resolvingSymlinksInPath().path {
+            throw Failure.sameFile(path: path)
+        }
+        for name in changes.keys where archive.info(named: name) == nil {
+            throw SafetensorsError.tensorNotFound(path: archive.path, name: name)
+        }
+        // Validate every change and encode new values before writing anything.
+        var encoded: [String: [UInt8]] = [:]
+        for info in archive.tensors {
+            guard let change = changes[info.name] else { continue }
+            switch change {
+            case let .mask(mask):
+                guard mask.shape == info.shape else {
+                    throw Failure.shapeMismatch(path: archive.path, tensor: info.name, expected: info.shape, got: mask.shape)
+                }
+            case let .values(values):
+                guard values.shape == info.shape else {
+                    throw Failure.shapeMismatch(path: archive.path, tensor: info.name, expected: info.shape, got: values.shape)
+                }
+                guard [.F32, .F64, .F16, .BF16].contains(info.dtype) else {
+                    throw Failure.cannotEncode(path: archive.path, tensor: info.name, dtype: info.dtype)
+                }
+                encoded[info.name] = try SafetensorsEntry(name: info.name, tensor: values, dtype: info.dtype).bytes
+            }
+        }
+        var zeroCounts: [String: Int] = [:]
+        var metadata = archive.metadata.filter { !$0.key.hasPrefix(metadataPrefix) }
+        // Count zeros of the result first so the metadata (in the header) is complete.
+        for info in archive.tensors {
+            guard let change = changes[info.name] else { continue }
+            zeroCounts[info.name] = try archive.withRawBytes(named: info.name) { original in
+                let bytes = apply(change, to: original, info: info, encoded: encoded[info.name])
+                return bytes.withUnsafeBytes { TensorStatistics.zeroCount(dtype: info.dtype, bytes: $0) }
+            }
+        }
+        let changedCount = changes.keys.reduce(0) { $0 + (archive.info(named: $1)?.elementCount ?? 0) }
+        let changedZeros = zeroCounts.values.reduce(0, +)
+        metadata[metadataPrefix + "criterion"] = record.criterion
+        metadata[metadataPrefix + "scope"] = record.scope
+        metadata[metadataPrefix + "granularity"] = record.granularity
+        if let amount = record.amount { metadata[metadataPrefix + "amount"] = String(amount) }
+        metadata[metadataPrefix + "pruned_tensors"] = String(changes.count)
+        metadata[metadataPrefix + "pruned_elements"] = String(changedCount)
+        metadata[metadataPrefix + "sparsity"] = String(format: "%.6f", changedCount == 0 ? 0 : Double(changedZeros) / Double(changedCount))
+        let perTensor = archive.tensors.compactMap { info -> String? in
+            guard let z = zeroCounts[info.name] else { return nil }
+            return "\(SafetensorsWriter.quote(info.name)):{\"zeros\":\(z),\"count\":\(info.elementCount)}"
+        }
+        metadata[metadataPrefix + "tensors"] = "{" + perTensor.joined(separator: ",") + "}"
+
+        let header = try SafetensorsWriter.layoutHeader(
+            archive.tensors.map { ($0.name, $0.dtype, $0.shape, $0.byteCount) }, metadata: metadata, path: path)
+        try AtomicFile.write(to: path) { sink in
+            try sink.append(header)
+            for info in archive.tensors {
+                try archive.withRawBytes(named: info.name) { original in
+                    if let change = changes[info.name] {
+                        try sink.append(apply(change, to: original, info: info, encoded: encoded[info.name]))
+                    } else {
+                        try sink.append(original)
+                    }
+                }
+            }
+        }
+        return metadata
+    }
+
+    /// The tensor's new bytes: original bytes with masked elements zeroed, or
+    /// the encoded new values.
+    static func apply(_ change: Change, to original: UnsafeRawBufferPointer, info: TensorInfo, encoded: [UInt8]?) -> [UInt8] {
+        switch change {
+        case .values:
+            return encoded ?? []
+        case let .mask(mask):
+            var bytes = [UInt8](original)
+            let size = info.dtype.byteSize
+            bytes.withUnsafeMutableBytes { out in
+                mask.data.withUnsafeBufferPointer { m in
+                    for i in 0..<m.count where m[i] == 0 {
+                        for b in 0..<size { out[i * size + b] = 0 }
+                    }
+                }
+            }
+            return bytes
+        }
+    }
+}
+
+extension TensorStatistics {
+    /// Exactly-zero elements of stored bytes of `dtype`.
+    public static func zeroCount(dtype: DType, bytes: UnsafeRawBufferPointer) -> Int {
+        var zeros = 0
+        ElementStream.forEachChunk(dtype, bytes) { chunk in
+            for v in chunk where v == 0 { zeros += 1 }
+        }
+        return zeros
+    }
+}

@@ -1,0 +1,270 @@
+/// Summary statistics of one tensor's values, from a single streaming pass.
+///
+/// Non-finite values (NaN, ±inf) are counted in `nonFiniteCount` and left out
+/// of min, max, mean, std and the histograms. `std` is the population standard
+/// deviation. For an empty tensor every figure is 0.
+public struct TensorStatistics: Sendable, Equatable {
+    /// Number of elements.
+    public var count: Int
+    /// Smallest and largest finite value.
+    public var min: Float
+    public var max: Float
+    /// Mean and population standard deviation of the finite values.
+    public var mean: Double
+    public var std: Double
+    /// Elements exactly equal to 0 (+0 or -0).
+    public var zeroCount: Int
+    /// NaN and infinite elements.
+    public var nonFiniteCount: Int
+    /// Fixed-bin histogram of the values over [min, max].
+    public var histogram: Histogram
+    /// Fixed-bin histogram of |value| over [0, max |value|].
+    public var magnitudeHistogram: Histogram
+    /// The value distribution at bfloat16 resolution, for other histograms
+    /// and quantiles without another pass.
+    public var distribution: ValueDistribution
+
+    /// zeroCount / count (0 for an empty tensor): the tensor's sparsity.
+    public var zeroFraction: Double { count == 0 ? 0 : Double(zeroCount) / Double(count) }
+    /// Largest finite |value|.
+    public var maxMagnitude: Float { Swift.max(abs(min), abs(max)) }
+}
+
+/// Counts of values in equal-width bins over [lower, upper]; the last bin
+/// includes `upper`.
+public struct Histogram: Sendable, Equatable {
+    public var lower: Float
+    public var upper: Float
+    public var counts: [Int]
+
+    public init(lower: Float, upper: Float, counts: [Int]) {
+        self.lower = lower
+        self.upper = upper
+        self.counts = counts
+    }
+
+    /// Width of one bin.
+    public var binWidth: Float { counts.isEmpty ? 0 : (upper - lower) / Float(counts.count) }
+    /// Total of all bins.
+    public var total: Int { counts.reduce(0, +) }
+}
+
+/// How many values fall at each bfloat16 value: the top 16 bits of each
+/// Float32. Sparse (only occupied keys), sorted by key.
+///
+/// Each key stands for the interval of Float32 values sharing its top 16
+/// bits (relative width 2^-7), so histograms and quantiles derived from it
+/// are exact up to that resolution.
+public struct ValueDistribution: Sendable, Equatable {
+    /// Occupied keys (bfloat16 bit patterns) and their counts, ascending by key.
+    public var keys: [UInt16]
+    public var counts: [Int]
+
+    /// The value a key stands for: the bfloat16 value itself (values that
+    /// are exact in bfloat16, such as small integers, land exactly).
+    @inlinable public static func representative(_ key: UInt16) -> Float {
+        Float(bitPattern: UInt32(key) << 16)
+    }
+
+    @inlinable static func isFinite(_ key: UInt16) -> Bool { key & 0x7F80 != 0x7F80 }
+
+    /// A histogram with `bins` equal bins over [lower, upper] of the finite
+    /// values (or of |value| when `magnitude`). Values outside go to the end bins.
+    public func histogram(bins: Int, lower: Float, upper: Float, magnitude: Bool = false) -> Histogram {
+        var result = [Int](repeating: 0, count: Swift.max(bins, 1))
+        let span = upper - lower
+        for (key, n) in zip(keys, counts) where ValueDistribution.isFinite(key) {
+            var v = ValueDistribution.representative(key)
+            if magnitude { v = abs(v) }
+            var bin = span > 0 ? Int(((v - lower) / span * Float(result.count)).rounded(.down)) : 0
+            bin = Swift.min(Swift.max(bin, 0), result.count - 1)
+            result[bin] += n
+        }
+        return Histogram(lower: lower, upper: upper, counts: result)
+    }
+
+    /// The value below which about `fraction` of the finite values lie (at
+    /// bfloat16 resolution), of |value| when `magnitude`.
+    public func quantile(_ fraction: Double, magnitude: Bool = false) -> Float {
+        var pairs: [(Float, Int)] = zip(keys, counts).filter { ValueDistribution.isFinite($0.0) }
+            .map { (magnitude ? abs(ValueDistribution.representative($0.0)) : ValueDistribution.representative($0.0), $0.1) }
+        pairs.sort { $0.0 < $1.0 }
+        let total = pairs.reduce(0) { $0 + $1.1 }
+        guard total > 0 else { return 0 }
+        let target = fraction * Double(total)
+        var seen = 0
+        for (v, n) in pairs {
+            seen += n
+            if Double(seen) >= target { return v }
+        }
+        return pairs.last?.0 ?? 0
+    }
+}
+
+/// Accumulates `TensorStatistics` over chunks of Float32 values.
+///
+/// Feed every element once with `add(_:)` (or `add(dtype:bytes:)` for stored
+/// bytes), then call `finish(bins:)`. Memory: one 65,536-entry count table.
+public struct TensorStatisticsAccumulator {
+    @usableFromInline var fine: [UInt32]
+    @usableFromInline var count = 0
+    @usableFromInline var zeros = 0
+    @usableFromInline var minimum = Float.infinity
+    @usableFromInline var maximum = -Float.infinity
+    @usableFromInline var sum: Double = 0
+    @usableFromInline var sumOfSquares: Double = 0
+    /// Set when a chunk held a non-finite value (or Float partial sums overflowed).
+    @usableFromInline var sawNonFinite = false
+    /// Skip non-finite values in min, max and the sums (slower, exact).
+    @usableFromInline let finiteOnly: Bool
+
+    /// - Parameter finiteOnly: leave NaN and ±inf out of min, max, mean and
+    ///   std exactly (per-element checks, Double sums). The fast path (false)
+    ///   flags non-finite input in `sawNonFinite` instead.
+    public init(finiteOnly: Bool = false) {
+        fine = [UInt32](repeating: 0, count: 65_536)
+        self.finiteOnly = finiteOnly
+    }
+
+    /// True when non-finite values were seen on the fast path, so a second
+    /// pass with `finiteOnly` gives exact figures.
+    public var needsFiniteOnlyPass: Bool { sawNonFinite && !finiteOnly }
+
+    /// Adds a chunk of values (at most 2^32 - 1 per call).
+    @inlinable
+    public mutating func add(_ values: UnsafeBufferPointer<Float>) {
+        let n = values.count
+        guard n > 0 else { return }
+        if finiteOnly {
+            fine.withUnsafeMutableBufferPointer { table in
+                for v in values {
+                    table[Int(v.bitPattern >> 16)] &+= 1
+                    guard v.isFinite else { continue }
+                    minimum = Swift.min(minimum, v)
+                    maximum = Swift.max(maximum, v)
+                    zeros &+= v == 0 ? 1 : 0
+                    sum += Double(v)
+                    sumOfSquares += Double(v) * Double(v)
+                }
+            }
+            count += n
+            return
+        }
+        var mn = minimum, mx = maximum
+        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+        var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
+        var z = 0
+        fine.withUnsafeMutableBufferPointer { table in
+            var i = 0
+            // Float partial sums over at most a few thousand elements, then
+            // promoted to Double: accurate to ~1e-6 relative, and vectorisable.
+            while i < n {
+                let end = Swift.min(i + 4096, n)
+                s0 = 0; s1 = 0; s2 = 0; s3 = 0; q0 = 0; q1 = 0; q2 = 0; q3 = 0
+                var j = i
+                while j + 4 <= end {
+                    let a = values[j], b = values[j + 1], c = values[j + 2], d = values[j + 3]
+                    s0 += a; s1 += b; s2 += c; s3 += d
+                    q0 += a * a; q1 += b * b; q2 += c * c; q3 += d * d
+                    j += 4
+                }
+                while j < end {
+                    let a = values[j]
+                    s0 += a; q0 += a * a
+                    j += 1
+                }
+                for k in i..<end {
+                    let v = values[k]
+                    table[Int(v.bitPattern >> 16)] &+= 1
+                    mn = Swift.min(mn, v)
+                    mx = Swift.max(mx, v)
+                    z &+= v == 0 ? 1 : 0
+                }
+                sum += Double(s0) + Double(s1) + Double(s2) + Double(s3)
+                sumOfSquares += Double(q0) + Double(q1) + Double(q2) + Double(q3)
+                i = end
+            }
+        }
+        if !sum.isFinite || !sumOfSquares.isFinite || !mn.isFinite || !mx.isFinite { sawNonFinite = true }
+        minimum = mn
+        maximum = mx
+        zeros += z
+        count += n
+    }
+
+    /// Adds every element of stored little-endian `bytes` of `dtype`,
+    /// converting in small chunks.
+    @inlinable
+    public mutating func add(dtype: DType, bytes: UnsafeRawBufferPointer) {
+        ElementStream.forEachChunk(dtype, bytes) { add($0) }
+    }
+
+    /// The statistics, with histograms of `bins` bins.
+    ///
+    /// When non-finite values were seen (or Float32 partial sums overflowed),
+    /// mean and std, and min and max if needed, come from the distribution of
+    /// finite values, at bfloat16 resolution.
+    public func finish(bins: Int = 64) -> TensorStatistics {
+        var keys: [UInt16] = []
+        var counts: [Int] = []
+        var nonFinite = 0
+        for (k, n) in fine.enumerated() where n > 0 {
+            keys.append(UInt16(k))
+            counts.append(Int(n))
+            if !ValueDistribution.isFinite(UInt16(k)) { nonFinite += Int(n) }
+        }
+        let distribution = ValueDistribution(keys: keys, counts: counts)
+        let finiteCount = count - nonFinite
+        guard finiteCount > 0 else {
+            let empty = Histogram(lower: 0, upper: 0, counts: [Int](repeating: 0, count: Swift.max(bins, 1)))
+            return TensorStatistics(count: count, min: 0, max: 0, mean: 0, std: 0, zeroCount: zeros,
+                                    nonFiniteCount: nonFinite, histogram: empty, magnitudeHistogram: empty,
+                                    distribution: distribution)
+        }
+        var mn = minimum, mx = maximum
+        var s = sum, q = sumOfSquares
+        if sawNonFinite && !finiteOnly {
+            // min/max may be ±inf and the sums NaN: derive them from the
+            // finite part of the distribution (bfloat16 resolution).
+            let exactRange = nonFinite == 0
+            if !exactRange { mn = .infinity; mx = -.infinity }
+            s = 0; q = 0
+            for (k, n) in zip(keys, counts) where ValueDistribution.isFinite(k) {
+                let v = ValueDistribution.representative(k)
+                if !exactRange {
+                    let lo = Float(bitPattern: UInt32(k) << 16), hi = Float(bitPattern: UInt32(k) << 16 | 0xFFFF)
+                    mn = Swift.min(mn, Swift.min(lo, hi)); mx = Swift.max(mx, Swift.max(lo, hi))
+                }
+                s += Double(v) * Double(n); q += Double(v) * Double(v) * Double(n)
+            }
+        }
+        let mean = s / Double(finiteCount)
+        let variance = Swift.max(0, q / Double(finiteCount) - mean * mean)
+        let maxAbs = Swift.max(abs(mn), abs(mx))
+        return TensorStatistics(
+            count: count, min: mn, max: mx, mean: mean, std: variance.squareRoot(),
+            zeroCount: zeros, nonFiniteCount: nonFinite,
+            histogram: distribution.histogram(bins: bins, lower: mn, upper: mx),
+            magnitudeHistogram: distribution.histogram(bins: bins, lower: 0, upper: maxAbs, magnitude: true),
+            distribution: distribution)
+    }
+}
+
+extension TensorStatistics {
+    /// Statistics of a Float32 tensor.
+    public static func of(_ tensor: Tensor, bins: Int = 64) -> TensorStatistics {
+        tensor.data.withUnsafeBytes { of(dtype: .F32, bytes: $0, bins: bins) }
+    }
+
+    /// Statistics of stored little-endian bytes of `dtype`, streamed in one
+    /// pass (a second, exact pass only if NaN or infinity turned up).
+    public static func of(dtype: DType, bytes: UnsafeRawBufferPointer, bins: Int = 64) -> TensorStatistics {
+        var acc = TensorStatisticsAccumulator()
+        acc.add(dtype: dtype, bytes: bytes)
+        if acc.needsFiniteOnlyPass {
+            acc = TensorStatisticsAccumulator(finiteOnly: true)
+            acc.add(dtype: dtype, bytes: bytes)
+        }
+        return acc.finish(bins: bins)
+    }
+}
