@@ -10,6 +10,7 @@ public final class ReLU: Layer, @unchecked Sendable {
     public var kind: String { "relu" }
     private var lastOutput: Tensor?
 
+    /// A parameter-free activation layer.
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
@@ -36,6 +37,7 @@ public final class Tanh: Layer, @unchecked Sendable {
     public var kind: String { "tanh" }
     private var lastOutput: Tensor?
 
+    /// A parameter-free activation layer.
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

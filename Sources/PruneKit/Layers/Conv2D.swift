@@ -7,10 +7,15 @@
 public final class Conv2D: Layer, @unchecked Sendable {
     public let name: String
     public var kind: String { "conv2d" }
+    /// Channels of the input (`C` of `[batch, C, H, W]`).
     public let inChannels: Int
+    /// Channels of the output, one filter each.
     public let outChannels: Int
+    /// Side of the square kernel.
     public let kernelSize: Int
+    /// Step between neighbouring kernel positions, in both directions.
     public let stride: Int
+    /// Zeros added on every side of the input.
     public let padding: Int
     private let weightParameter: Parameter
     private let biasParameter: Parameter?

@@ -17,6 +17,7 @@ public final class Dropout: Layer, @unchecked Sendable {
     /// `nil` after an evaluation pass.
     private var lastScale: [Float]?
 
+    /// A dropout layer; `probability` must be in `[0, 1)`.
     public init(name: String, probability: Float, seed: UInt64) {
         precondition(probability >= 0 && probability < 1, "Dropout '\(name)': probability \(probability) not in [0, 1)")
         self.name = name

@@ -5,6 +5,7 @@ public final class Flatten: Layer, @unchecked Sendable {
     public var kind: String { "flatten" }
     private var lastInputShape: [Int]?
 
+    /// A parameter-free reshaping layer.
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {

@@ -5,12 +5,15 @@
 public final class MaxPool2D: Layer, @unchecked Sendable {
     public let name: String
     public var kind: String { "maxpool2d" }
+    /// Side of the square pooling window.
     public let kernelSize: Int
+    /// Step between neighbouring windows.
     public let stride: Int
     private var lastInputShape: [Int]?
     /// Flat input index of each output element's maximum.
     private var argmax: [Int32] = []
 
+    /// A pooling layer; `kernelSize` and `stride` must be positive.
     public init(name: String, kernelSize: Int, stride: Int) {
         precondition(kernelSize > 0 && stride > 0, "MaxPool2D '\(name)': kernel and stride must be positive")
         self.name = name

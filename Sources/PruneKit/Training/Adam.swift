@@ -16,9 +16,13 @@ public final class Adam: Optimizer, @unchecked Sendable {
     public var learningRate: Float
     public var state: [String: Tensor] = [:]
     public var stepCount = 0
+    /// Decay of the running mean of gradients.
     public let beta1: Float
+    /// Decay of the running mean of squared gradients.
     public let beta2: Float
+    /// Added to the denominator for numerical stability.
     public let epsilon: Float
+    /// L2 penalty added to the gradient.
     public let weightDecay: Float
 
     /// Builds from an `.adam` configuration (an `.sgd` one gets Adam's defaults).
