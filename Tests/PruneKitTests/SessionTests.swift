@@ -67,3 +67,25 @@ import Testing
         #expect(throws: PruningError.self) { try s.scoreIndex(for: "nope") }
     }
 }
+
+@Suite struct SessionPreviewTests {
+    @Test func cachedPreviewEqualsThePlanner() throws {
+        let model = PruningFixtures.mlp([16, 24, 4], seed: 8)
+        let s = PruningSession(model: model)
+        try s.prune(PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.3)))
+        for amount: Amount in [.threshold(0.05), .sparsity(0.6), .fractionOfRemaining(0.5), .sparsity(0.1)] {
+            let r = PruneRequest(tensors: ["fc1.weight", "fc2.weight"], amount: amount)
+            let fast = try s.preview(r)
+            let slow = try Pruner.plan(r, model: model)
+            #expect(fast.masks == slow.masks)
+            #expect(fast.newlyPruned == slow.newlyPruned)
+        }
+        let g = try s.globalScoreIndex(for: ["fc1.weight", "fc2.weight"])
+        #expect(g.total == 16 * 24 + 24 * 4)
+        #expect(g.alreadyPruned == Mask.prunedCount(model.parameter(named: "fc1.weight")?.mask))
+        let t = g.threshold(forSparsity: 0.5)
+        let plan = try s.preview(PruneRequest(tensors: ["fc1.weight", "fc2.weight"], amount: .threshold(t)))
+        let global = try Pruner.plan(PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.5)), model: model)
+        #expect(plan.masks == global.masks)
+    }
+}

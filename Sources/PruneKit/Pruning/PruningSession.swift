@@ -110,13 +110,65 @@ public final class PruningSession: @unchecked Sendable {
         return index
     }
 
+    /// One index over the concatenated scores of `tensors` (global scope):
+    /// `threshold(forSparsity:)` on it gives the global threshold, and each
+    /// tensor's own `scoreIndex(for:)` then masks at that threshold.
+    public func globalScoreIndex(for tensors: [String], criterion: Criterion = .magnitude) throws -> ScoreIndex {
+        var scores = [Float]()
+        var mask = [Float]()
+        for name in tensors {
+            let index = try scoreIndex(for: name, criterion: criterion)
+            var s = [Float](repeating: 0, count: index.total)
+            var m = [Float](repeating: 0, count: index.total)
+            for (i, e) in index.order.enumerated() { s[e] = index.sortedScores[i]; m[e] = 1 }
+            scores += s
+            mask += m
+        }
+        return ScoreIndex(scores: scores, shape: [scores.count], mask: Tensor(shape: [mask.count], data: mask))
+    }
+
     /// Computes the masks for `request` without changing the model.
+    ///
+    /// Magnitude, unstructured, layer-scope requests by threshold, sparsity,
+    /// fraction or count reuse the cached `scoreIndex(for:)` of each tensor,
+    /// so a slider preview costs one pass per tensor after the first call.
     public func preview(_ request: PruneRequest) throws -> PrunePlan {
+        if request.criterion == .magnitude, request.granularity == .unstructured, request.scope == .layer,
+           !request.tensors.isEmpty, let plan = try cachedPreview(request) {
+            return plan
+        }
         let names = request.tensors.isEmpty
             ? Topology(model: model).defaultTensors(structured: request.granularity.isStructured) : request.tensors
         let params = names.compactMap { model.parameter(named: $0) }
         let saliency = try gradientSaliency(for: params, criterion: request.criterion)
         return try Pruner.plan(request, model: model, gradientSaliency: saliency)
+    }
+
+    private func cachedPreview(_ request: PruneRequest) throws -> PrunePlan? {
+        var masks = [String: Tensor]()
+        var newly = [String: Int]()
+        for name in request.tensors {
+            guard model.parameter(named: name) != nil, masks[name] == nil else { return nil }
+            let index = try scoreIndex(for: name)
+            let remaining = index.sortedScores.count
+            let k: Int
+            switch request.amount {
+            case .threshold(let t):
+                guard t.isFinite, t >= 0 else { return nil }
+                k = index.newlyPrunedCount(atThreshold: t)
+            case .sparsity(let s):
+                guard s.isFinite, s >= 0, s < 1 else { return nil }
+                k = index.newlyPrunedCount(forSparsity: s)
+            case .fractionOfRemaining(let f):
+                guard f.isFinite, f >= 0, f < 1 else { return nil }
+                k = Int((f * Double(remaining)).rounded(.toNearestOrEven))
+            default:
+                return nil
+            }
+            masks[name] = index.mask(pruningLowest: k)
+            newly[name] = k
+        }
+        return PrunePlan(request: request, masks: masks, newlyPruned: newly)
     }
 
     /// A copy of the model with `plan`'s masks applied (for an accuracy
