@@ -76,6 +76,26 @@ import Testing
         #expect(Self.check(layer, input: Self.random([2, 2, 5, 6], seed: 5)) < 2e-3)
     }
 
+    /// Batches larger than the column budget run in chunks of samples; the
+    /// results and gradients must not depend on the chunking.
+    @Test func conv2DInChunks() {
+        var rng = SeededRandom(seed: 16)
+        let whole = Conv2D(name: "conv", inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1,
+                           weightName: "w", biasName: "b", rng: &rng)
+        guard let chunked = whole.copy() as? Conv2D else { Issue.record("copy is not a Conv2D"); return }
+        chunked.columnBudget = 2 * 18 * 9  // two samples of 18 rows x 9 positions per chunk
+        let x = Self.random([5, 2, 5, 5], seed: 17)
+        let r = Self.random([5, 3, 3, 3], seed: 18)
+        let yWhole = whole.forward(x, training: false), yChunked = chunked.forward(x, training: false)
+        #expect(zip(yWhole.data, yChunked.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        let gWhole = whole.backward(r), gChunked = chunked.backward(r)
+        #expect(zip(gWhole.data, gChunked.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        for (a, b) in zip(whole.parameters, chunked.parameters) {
+            #expect(zip(a.grad.data, b.grad.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+        #expect(Self.check(chunked, input: x) < 2e-3)
+    }
+
     @Test func maxPool() {
         // Distinct values spaced 0.1 apart so no window has a near-tie.
         var rng = SeededRandom(seed: 6)

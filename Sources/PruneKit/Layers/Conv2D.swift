@@ -27,8 +27,9 @@ public final class Conv2D: Layer, @unchecked Sendable {
     private var scratch: [Float] = []
     private var gradCols: [Float] = []
 
-    /// Column-buffer budget in floats (16 MB).
-    private static let columnBudget = 4 * 1_024 * 1_024
+    /// Column-buffer budget in floats (16 MB); batches whose columns exceed
+    /// it are processed in chunks of samples. Tests lower it to force chunking.
+    var columnBudget = 4 * 1_024 * 1_024
 
     /// A layer with PyTorch's default initialisation: weight and bias uniform in
     /// `[-1/sqrt(fanIn), 1/sqrt(fanIn))`, `fanIn = inChannels * kernelSize^2`.
@@ -112,7 +113,7 @@ public final class Conv2D: Layer, @unchecked Sendable {
     private var rowsPerColumn: Int { inChannels * kernelSize * kernelSize }
 
     private func chunkSize(_ g: Geometry) -> Int {
-        max(1, min(g.batch, Conv2D.columnBudget / max(1, rowsPerColumn * g.positions)))
+        max(1, min(g.batch, columnBudget / max(1, rowsPerColumn * g.positions)))
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
