@@ -69,6 +69,8 @@ import Testing
     @Test func activationsForward() {
         let x = Tensor(shape: [1, 4], data: [-2, -0.5, 0, 3])
         #expect(ReLU(name: "r").forward(x, training: false).data == [0, 0, 0, 3])
+        // A diverged network shows NaN rather than silently clamping it to 0.
+        #expect(ReLU(name: "r").forward(Tensor(shape: [1, 2], data: [.nan, -1]), training: false).data[0].isNaN)
         let t = Tanh(name: "t").forward(x, training: false).data
         #expect(abs(t[0] + 0.9640276) < 1e-6 && t[2] == 0 && abs(t[3] - 0.9950548) < 1e-6)
     }

@@ -14,7 +14,7 @@ public final class ReLU: Layer, @unchecked Sendable {
     public init(name: String) { self.name = name }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        let out = Tensor(shape: input.shape, data: input.data.mapContiguous { $0 > 0 ? $0 : 0 })
+        let out = Tensor(shape: input.shape, data: input.data.mapContiguous { $0 < 0 ? 0 : $0 })  // NaN passes through, as in PyTorch
         lastOutput = out
         return out
     }
