@@ -8,6 +8,8 @@ struct PruneScope: ParsableCommand {
         commandName: "prunescope",
         abstract: "Explore, prune and export neural networks in the terminal.",
         subcommands: [
+            InspectCommand.self,
+            DemoCommand.self,
         ]
     )
 }

@@ -1,0 +1,248 @@
+import ArgumentParser
+import Foundation
+import PruneKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `prunescope inspect FILE`: every tensor of a checkpoint with its
+/// statistics and whether it is prunable, without a model spec.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "List every tensor of a .safetensors, .npz or .npy file with its statistics.",
+        discussion: """
+        Works on any checkpoint, no model spec needed (inspection mode): dtype, \
+        shape, parameter count, min/max/mean/std, fraction of exact zeros, and \
+        whether the tensor is prunable and why.
+
+        Default prunable rules: 2-D weight matrices and 4-D convolution kernels; \
+        embeddings, normalisation parameters (LayerNorm, BatchNorm, ln_*) and \
+        biases are not. Change them with --include / --exclude (shell globs over \
+        the full name, or regular expressions written re:PATTERN); --exclude wins.
+
+        With --output, also prunes the prunable tensors by magnitude and writes a \
+        new .safetensors: untouched tensors byte-identical, dtypes kept, the \
+        original __metadata__ kept plus prunescope.* entries.
+
+        Examples:
+          prunescope inspect model.safetensors
+          prunescope inspect model.safetensors --exclude 'encoder.layer.0.*' --json
+          prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
+        """
+    )
+
+    @Argument(help: "The checkpoint: .safetensors, .npz or .npy.")
+    var file: String
+
+    @Option(name: .customLong("include"), help: ArgumentHelp("Make tensors matching GLOB prunable (repeatable).", valueName: "GLOB"))
+    var include: [String] = []
+
+    @Option(name: .customLong("exclude"), help: ArgumentHelp("Never prune tensors matching GLOB (repeatable; wins over --include).", valueName: "GLOB"))
+    var exclude: [String] = []
+
+    @Flag(name: .customLong("no-defaults"), help: "Only --include patterns decide what is prunable.")
+    var noDefaults = false
+
+    @Flag(help: "Print JSON instead of a table (histograms included).")
+    var json = false
+
+    @Option(help: "Histogram bins in --json output.")
+    var bins: Int = 32
+
+    @Option(help: "With --output: fraction of the prunable weights to prune, in [0, 1].")
+    var amount: Double = 0.5
+
+    @Option(help: "With --output: 'global' (one ranking over all prunable tensors) or 'layer' (each tensor alone).")
+    var scope: String = "global"
+
+    @Option(help: ArgumentHelp("Write a magnitude-pruned copy as .safetensors to PATH.", valueName: "PATH"))
+    var output: String?
+
+    func validate() throws {
+        for pattern in include + exclude {
+            if let problem = PrunableRules.validate(pattern) { throw ValidationError(problem) }
+        }
+        guard bins >= 1 && bins <= 4096 else { throw ValidationError("--bins must be between 1 and 4096") }
+        guard amount.isFinite, amount >= 0, amount <= 1 else { throw ValidationError("--amount must be in [0, 1]") }
+        guard scope == "global" || scope == "layer" else { throw ValidationError("--scope must be 'global' or 'layer'") }
+    }
+
+    func run() throws {
+        do {
+            try inspect()
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("prunescope: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private func inspect() throws {
+        let archive = try openTensorArchive(path: file)
+        let rules = PrunableRules(include: include, exclude: exclude, useDefaults: !noDefaults)
+        let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && archive.tensors.reduce(0) { $0 + $1.byteCount } >= 32 << 20)
+        let inspection = try CheckpointInspector.inspect(archive, rules: rules, bins: bins, progress: { meter.update($0) })
+        meter.finish()
+        if json {
+            print(try InspectReport(inspection).jsonText())
+        } else {
+            print(InspectTable.render(inspection), terminator: "")
+        }
+        if let output {
+            let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
+            let masks = scope == "global"
+                ? try CheckpointPruning.globalMagnitudeMasks(archive, names: names, amount: amount)
+                : try CheckpointPruning.layerMagnitudeMasks(archive, names: names, amount: amount)
+            let record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
+            let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
+            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(scope)), sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
+            FileHandle.standardError.write(Data(message.utf8))
+        }
+    }
+}
+
+/// A one-line progress indication on stderr, redrawn at most 10 times a second.
+private final class ProgressMeter: @unchecked Sendable {
+    private let enabled: Bool
+    private let lock = NSLock()
+    private var last = Date.distantPast
+    private var drawn = false
+
+    init(enabled: Bool) { self.enabled = enabled }
+
+    func update(_ p: InspectionProgress) {
+        guard enabled else { return }
+        lock.lock(); defer { lock.unlock() }
+        let now = Date()
+        guard now.timeIntervalSince(last) >= 0.1 || p.tensorsDone == p.tensorsTotal else { return }
+        last = now
+        drawn = true
+        let mb = 1024.0 * 1024.0
+        let text = String(format: "\rreading tensors %d/%d  %.0f/%.0f MB  %3.0f%%",
+                          p.tensorsDone, p.tensorsTotal, Double(p.bytesDone) / mb, Double(p.bytesTotal) / mb, p.fraction * 100)
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    func finish() {
+        lock.lock(); defer { lock.unlock() }
+        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+}
+
+/// The plain-text table of `prunescope inspect`.
+enum InspectTable {
+    static func render(_ inspection: CheckpointInspection) -> String {
+        let header = ["tensor", "dtype", "shape", "params", "min", "max", "mean", "std", "zeros", "prunable"]
+        var rows: [[String]] = []
+        for e in inspection.entries {
+            let s = e.statistics
+            rows.append([
+                e.info.name,
+                e.info.dtype.rawValue,
+                "[" + e.info.shape.map(String.init).joined(separator: ", ") + "]",
+                String(e.info.elementCount),
+                number(Double(s.min)), number(Double(s.max)), number(s.mean), number(s.std),
+                String(format: "%.1f%%", s.zeroFraction * 100) + (s.nonFiniteCount > 0 ? " (\(s.nonFiniteCount) NaN/inf)" : ""),
+                (e.prunable.isPrunable ? "yes" : "no") + " (" + e.prunable.reason + ")",
+            ])
+        }
+        let rightAligned: Set<Int> = [3, 4, 5, 6, 7, 8]
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() where i < r.count - 1 { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                if i == cells.count - 1 { return c }
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return rightAligned.contains(i) ? pad + c : c + pad
+            }.joined(separator: "  ")
+        }
+        var out = line(header) + "\n"
+        for r in rows { out += line(r) + "\n" }
+        let prunable = inspection.entries.filter(\.prunable.isPrunable)
+        let total = inspection.totalElements
+        out += "\n\(inspection.entries.count) tensors, \(total) parameters (\(bytes(inspection.totalBytes))), "
+        out += String(format: "%.2f%% exact zeros; ", total == 0 ? 0 : Double(inspection.zeroElements) / Double(total) * 100)
+        out += "\(prunable.count) prunable tensors with \(inspection.prunableElements) weights"
+        out += String(format: " (%.1f%% of all parameters)\n", total == 0 ? 0 : Double(inspection.prunableElements) / Double(total) * 100)
+        return out
+    }
+
+    static func number(_ v: Double) -> String {
+        if v == 0 { return "0" }
+        return String(format: "%.4g", v)
+    }
+
+    static func bytes(_ n: Int) -> String {
+        let units = ["B", "KB", "MB", "GB", "TB"]
+        var v = Double(n), u = 0
+        while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
+        return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
+    }
+}
+
+/// The `--json` form of an inspection.
+struct InspectReport: Encodable {
+    struct HistogramJSON: Encodable {
+        var lower: Float
+        var upper: Float
+        var counts: [Int]
+    }
+
+    struct TensorJSON: Encodable {
+        var name: String
+        var dtype: String
+        var shape: [Int]
+        var params: Int
+        var bytes: Int
+        var min: Float
+        var max: Float
+        var mean: Double
+        var std: Double
+        var zeros: Int
+        var zeroFraction: Double
+        var nonFinite: Int
+        var prunable: Bool
+        var reason: String
+        var histogram: HistogramJSON
+        var magnitudeHistogram: HistogramJSON
+    }
+
+    var file: String
+    var format: String
+    var metadata: [String: String]
+    var tensors: [TensorJSON]
+    var totalParams: Int
+    var totalBytes: Int
+    var prunableParams: Int
+    var rules: PrunableRules
+
+    init(_ inspection: CheckpointInspection) {
+        file = inspection.path
+        format = inspection.format.rawValue
+        metadata = inspection.metadata
+        totalParams = inspection.totalElements
+        totalBytes = inspection.totalBytes
+        prunableParams = inspection.prunableElements
+        rules = inspection.rules
+        tensors = inspection.entries.map { e in
+            let s = e.statistics
+            return TensorJSON(
+                name: e.info.name, dtype: e.info.dtype.rawValue, shape: e.info.shape, params: e.info.elementCount,
+                bytes: e.info.byteCount, min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeroCount,
+                zeroFraction: s.zeroFraction, nonFinite: s.nonFiniteCount, prunable: e.prunable.isPrunable,
+                reason: e.prunable.reason,
+                histogram: HistogramJSON(lower: s.histogram.lower, upper: s.histogram.upper, counts: s.histogram.counts),
+                magnitudeHistogram: HistogramJSON(lower: s.magnitudeHistogram.lower, upper: s.magnitudeHistogram.upper,
+                                                  counts: s.magnitudeHistogram.counts))
+        }
+    }
+
+    func jsonText() throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        return String(decoding: try encoder.encode(self), as: UTF8.self)
+    }
+}
