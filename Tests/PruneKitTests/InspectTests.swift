@@ -218,6 +218,24 @@ enum TinyBert {
         }
     }
 
+    @Test func nOfMKeepsTheLargestInEachGroup() throws {
+        let dir = TempDir()
+        let path = dir.file("nm.safetensors")
+        // Rows of 6: groups [0..<4] and a trailing [4..<6].
+        let w = Tensor(shape: [2, 6], data: [0.1, -4, 3, 0.2, 5, -6,
+                                              1, 1, 1, 1, 0, 0.5])
+        try SafetensorsWriter.write([try SafetensorsEntry(name: "w", tensor: w, dtype: .F16)], to: path)
+        let masks = try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 2, m: 4)
+        #expect(masks["w"]?.data == [0, 1, 1, 0, 1, 1,
+                                     0, 0, 1, 1, 1, 1])
+        let one = try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 1, m: 4)
+        #expect(one["w"]?.data == [0, 1, 0, 0, 0, 1,
+                                   0, 0, 0, 1, 0, 1])
+        #expect(throws: CheckpointPruning.Failure.badNOfM(n: 3, m: 2)) {
+            try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 3, m: 2)
+        }
+    }
+
     @Test func exportKeepsEverythingUnprunedByteIdentical() throws {
         let dir = TempDir()
         let path = dir.file("bert.safetensors")

@@ -12,11 +12,14 @@ public enum CheckpointPruning {
     public enum Failure: Error, CustomStringConvertible, Sendable, Equatable {
         case amountOutOfRange(Double)
         case notFloatingPoint(path: String, tensor: String, dtype: DType)
+        case badNOfM(n: Int, m: Int)
 
         public var description: String {
             switch self {
             case let .amountOutOfRange(a):
                 return "pruning amount \(a) is outside [0, 1]"
+            case let .badNOfM(n, m):
+                return "N:M pruning needs 0 <= N <= M and M >= 1, got \(n):\(m)"
             case let .notFloatingPoint(path, tensor, dtype):
                 return "\(path): tensor \"\(tensor)\": \(dtype.rawValue) is not a floating-point weight; it cannot be magnitude-pruned"
             }
@@ -49,6 +52,42 @@ public enum CheckpointPruning {
         for name in names {
             let masks = try globalMagnitudeMasks(archive, names: [name], amount: amount)
             result.merge(masks) { a, _ in a }
+        }
+        return result
+    }
+
+    /// N:M semi-structured magnitude pruning, as the model pruner does it:
+    /// each tensor is viewed as `[shape[0], rest]`; in every group of `m`
+    /// consecutive elements of a row the `m - n` smallest |w| are pruned (a
+    /// trailing shorter group keeps at most `n` too). Ties: earlier element first.
+    public static func nOfMMasks(_ archive: any TensorArchive, names: [String], n: Int, m: Int) throws -> [String: Tensor] {
+        guard n >= 0, m >= 1, n <= m else { throw Failure.badNOfM(n: n, m: m) }
+        var result: [String: Tensor] = [:]
+        for name in names {
+            guard let info = archive.info(named: name) else { throw SafetensorsError.tensorNotFound(path: archive.path, name: name) }
+            guard info.dtype.isFloatingPoint else {
+                throw Failure.notFloatingPoint(path: archive.path, tensor: name, dtype: info.dtype)
+            }
+            let values = try archive.floatTensor(named: name).data
+            var mask = [Float](repeating: 1, count: values.count)
+            let rows = info.shape.isEmpty ? 1 : info.shape[0]
+            let cols = rows == 0 ? 0 : values.count / rows
+            var group: [(UInt32, Int)] = []
+            group.reserveCapacity(m)
+            for r in 0..<rows {
+                var c0 = 0
+                while c0 < cols {
+                    let end = min(c0 + m, cols)
+                    group.removeAll(keepingCapacity: true)
+                    for c in c0..<end { group.append((key(values[r * cols + c]), r * cols + c)) }
+                    if group.count > n {
+                        group.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+                        for (_, e) in group.prefix(group.count - n) { mask[e] = 0 }
+                    }
+                    c0 = end
+                }
+            }
+            result[name] = Tensor(shape: info.shape, data: mask)
         }
         return result
     }

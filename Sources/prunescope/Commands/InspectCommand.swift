@@ -29,6 +29,7 @@ struct InspectCommand: ParsableCommand {
           prunescope inspect model.safetensors
           prunescope inspect model.safetensors --exclude 'encoder.layer.0.*' --json
           prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
+          prunescope inspect model.safetensors --granularity 2:4 --output pruned-2of4.safetensors
         """
     )
 
@@ -56,8 +57,18 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "With --output: 'global' (one ranking over all prunable tensors) or 'layer' (each tensor alone).")
     var scope: String = "global"
 
+    @Option(help: ArgumentHelp("With --output: 'unstructured' (default) or N:M, e.g. 2:4 (keep N of every M weights along each row; --amount and --scope are then not used).", valueName: "G"))
+    var granularity: String = "unstructured"
+
     @Option(help: ArgumentHelp("Write a magnitude-pruned copy as .safetensors to PATH.", valueName: "PATH"))
     var output: String?
+
+    /// (n, m) for an N:M granularity, nil for unstructured.
+    private var nOfM: (Int, Int)? {
+        let parts = granularity.split(separator: ":")
+        guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        return (n, m)
+    }
 
     func validate() throws {
         for pattern in include + exclude {
@@ -66,6 +77,11 @@ struct InspectCommand: ParsableCommand {
         guard bins >= 1 && bins <= 4096 else { throw ValidationError("--bins must be between 1 and 4096") }
         guard amount.isFinite, amount >= 0, amount <= 1 else { throw ValidationError("--amount must be in [0, 1]") }
         guard scope == "global" || scope == "layer" else { throw ValidationError("--scope must be 'global' or 'layer'") }
+        if granularity != "unstructured" {
+            guard let (n, m) = nOfM, m >= 1, n >= 0, n <= m else {
+                throw ValidationError("--granularity must be 'unstructured' or N:M with 0 <= N <= M, e.g. 2:4")
+            }
+        }
     }
 
     func run() throws {
@@ -92,12 +108,21 @@ struct InspectCommand: ParsableCommand {
         }
         if let output {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
-            let masks = scope == "global"
-                ? try CheckpointPruning.globalMagnitudeMasks(archive, names: names, amount: amount)
-                : try CheckpointPruning.layerMagnitudeMasks(archive, names: names, amount: amount)
-            let record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
+            let masks: [String: Tensor]
+            let record: CheckpointExport.Record
+            if let (n, m) = nOfM {
+                masks = try CheckpointPruning.nOfMMasks(archive, names: names, n: n, m: m)
+                record = CheckpointExport.Record(criterion: "magnitude", scope: "layer", granularity: "\(n):\(m)")
+            } else if scope == "global" {
+                masks = try CheckpointPruning.globalMagnitudeMasks(archive, names: names, amount: amount)
+                record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
+            } else {
+                masks = try CheckpointPruning.layerMagnitudeMasks(archive, names: names, amount: amount)
+                record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
+            }
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
-            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(scope)), sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
+            let how = record.granularity == "unstructured" ? record.scope : record.granularity
+            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
             FileHandle.standardError.write(Data(message.utf8))
         }
     }
