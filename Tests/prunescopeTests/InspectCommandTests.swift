@@ -55,7 +55,8 @@ import PruneKit
         let missing = directory + "/missing.safetensors"
         let junk = directory + "/junk.bin"
         try Data("hello".utf8).write(to: URL(fileURLWithPath: junk))
-        for (file, problem) in [(truncated, "run past the data"), (missing, "cannot open"), (junk, "not a .safetensors, .npy or .npz file")] {
+        for (file, problem) in [(truncated, "run past the data"), (missing, "cannot open"), (junk, "not a .safetensors, .npy or .npz file"),
+                                 (directory, "is a directory")] {
             let r = try Binary.run(["inspect", file])
             #expect(r.status == 1)
             #expect(r.stdout.isEmpty)

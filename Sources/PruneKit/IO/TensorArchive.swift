@@ -47,11 +47,15 @@ public enum TensorArchiveFormat: String, Sendable, CaseIterable {
 public enum TensorArchiveError: Error, CustomStringConvertible, Sendable, Equatable {
     /// Neither the extension nor the first bytes say which format it is.
     case unknownFormat(path: String)
+    /// The path cannot be read at all (missing, a directory, no permission).
+    case unreadable(path: String, problem: String)
 
     public var description: String {
         switch self {
         case let .unknownFormat(path):
             return "\(path): not a .safetensors, .npy or .npz file"
+        case let .unreadable(path, problem):
+            return "\(path): \(problem)"
         }
     }
 }
@@ -64,9 +68,16 @@ extension SafetensorsFile: TensorArchive {
 /// (`\x93NUMPY` for .npy, `PK` for .npz) and otherwise by extension
 /// (`.safetensors`, `.st`, `.npy`, `.npz`).
 /// - Throws: the format's own error (`SafetensorsError`, `NpyError`,
-///   `NpzError`) or `TensorArchiveError.unknownFormat`.
+///   `NpzError`) or `TensorArchiveError`.
 public func openTensorArchive(path: String) throws -> any TensorArchive {
     let lower = path.lowercased()
+    var info = stat()
+    guard stat(path, &info) == 0 else {
+        throw TensorArchiveError.unreadable(path: path, problem: "cannot open: \(errnoText())")
+    }
+    if (info.st_mode & S_IFMT) == S_IFDIR {
+        throw TensorArchiveError.unreadable(path: path, problem: "is a directory, not a tensor file")
+    }
     var head = [UInt8](repeating: 0, count: 8)
     var headCount = 0
     if let handle = fopen(path, "rb") {
@@ -86,7 +97,7 @@ public func openTensorArchive(path: String) throws -> any TensorArchive {
         if let file = try? SafetensorsFile(contentsOf: path) { return file }
     }
     if headCount == 0, access(path, R_OK) != 0 {
-        throw SafetensorsError.io(path: path, problem: "cannot open: \(errnoText())")
+        throw TensorArchiveError.unreadable(path: path, problem: "cannot open: \(errnoText())")
     }
     throw TensorArchiveError.unknownFormat(path: path)
 }
