@@ -9,6 +9,7 @@ struct PruneScope: ParsableCommand {
         abstract: "Explore, prune and export neural networks in the terminal.",
         subcommands: [
             InspectCommand.self,
+            DemoCommand.self,
         ]
     )
 }

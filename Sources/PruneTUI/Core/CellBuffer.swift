@@ -125,6 +125,28 @@ public struct CellBuffer: Sendable, Equatable {
         return n
     }
 
+    /// Copies into this buffer (same size) the cells of `frame` that differ
+    /// from `previous`, or all of them when `previous` is nil. Returns the
+    /// number of cells copied: what a driver would send to the terminal.
+    @discardableResult
+    public mutating func apply(_ frame: CellBuffer, diffingAgainst previous: CellBuffer?) -> Int {
+        if size != frame.size { self = CellBuffer(size: frame.size) }
+        var n = 0
+        cells.withUnsafeMutableBufferPointer { dst in
+            frame.cells.withUnsafeBufferPointer { src in
+                if let previous, previous.size == frame.size {
+                    previous.cells.withUnsafeBufferPointer { old in
+                        for i in src.indices where src[i] != old[i] { dst[i] = src[i]; n += 1 }
+                    }
+                } else {
+                    for i in src.indices { dst[i] = src[i] }
+                    n = src.count
+                }
+            }
+        }
+        return n
+    }
+
     /// The buffer as plain text: one line per row, trailing spaces removed.
     public var text: String {
         var lines: [String] = []

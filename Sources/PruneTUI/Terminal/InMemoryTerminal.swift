@@ -43,16 +43,8 @@ public final class InMemoryTerminal: TerminalDriver {
     public func present(_ frame: CellBuffer, previous: CellBuffer?) -> Int {
         framesPresented += 1
         if screen.size != frame.size { screen = CellBuffer(size: frame.size) }
-        var n = 0
         let usePrevious = previous.map { $0.size == frame.size } ?? false
-        for y in 0..<frame.height {
-            for x in 0..<frame.width {
-                let c = frame[x, y]
-                if usePrevious, let previous, previous[x, y] == c { continue }
-                screen[x, y] = c
-                n += 1
-            }
-        }
+        let n = screen.apply(frame, diffingAgainst: usePrevious ? previous : nil)
         lastCellsWritten = n
         return n
     }

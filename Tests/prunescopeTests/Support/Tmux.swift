@@ -1,0 +1,107 @@
+import Foundation
+
+/// Drives a program in a detached tmux session for end-to-end tests. Each
+/// instance runs its own tmux server (a private socket named after a fresh
+/// UUID), so tests never touch anyone else's sessions; `kill()` (also run
+/// on deinit) removes only that server.
+final class Tmux {
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+    }
+
+    let socket: String
+    let session: String
+    private var killed = false
+
+    /// Starts `command` (run by `sh -c`) in a new session of `width` x `height`.
+    init(command: String, width: Int, height: Int, environment: [String: String] = [:],
+         directory: URL? = nil, name: String = "t") throws {
+        let id = UUID().uuidString.prefix(8).lowercased()
+        socket = "prunescope-test-\(id)"
+        session = "\(name)-\(id)"
+        var env = ["SWIFT_BACKTRACE": "interactive=no", "TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
+        for (k, v) in environment { env[k] = v }
+        let exports = env.sorted { $0.key < $1.key }.map { "export \($0.key)=\(Tmux.quote($0.value));" }.joined(separator: " ")
+        let cd = directory.map { "cd \(Tmux.quote($0.path)) && " } ?? ""
+        try run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height),
+                 "sh", "-c", "\(exports) \(cd)\(command)"])
+        // Keep the pane after the command exits so its last screen can be read.
+        _ = try? run(["set-option", "-t", session, "remain-on-exit", "on"])
+        _ = try? run(["set-option", "-t", session, "default-terminal", "tmux-256color"])
+    }
+
+    deinit { kill() }
+
+    static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
+
+    @discardableResult
+    private func run(_ args: [String]) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["tmux", "-L", socket] + args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else {
+            throw Failure(description: "tmux \(args.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    /// Sends keys as tmux names them ("Right", "C-c", "Enter") or literal text with `literal: true`.
+    func send(_ keys: String..., literal: Bool = false) throws {
+        try run(["send-keys", "-t", session] + (literal ? ["-l"] : []) + keys)
+    }
+
+    /// The visible pane as text; with `escapes`, including colour/attribute escape sequences.
+    func capture(escapes: Bool = false) throws -> String {
+        try run(["capture-pane", "-p", "-t", session] + (escapes ? ["-e"] : []))
+    }
+
+    /// Waits until the captured pane satisfies `predicate`; returns the capture.
+    @discardableResult
+    func waitFor(timeout: Double = 10, _ what: String, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var last = ""
+        while Date() < deadline {
+            last = (try? capture()) ?? last
+            if predicate(last) { return last }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        throw Failure(description: "timed out after \(timeout)s waiting for \(what); screen was:\n\(last)")
+    }
+
+    /// Waits until the pane contains `text`.
+    @discardableResult
+    func waitFor(_ text: String, timeout: Double = 10) throws -> String {
+        try waitFor(timeout: timeout, "\"\(text)\"") { $0.contains(text) }
+    }
+
+    /// Resizes the window (and so the pane) to `width` x `height`.
+    func resize(width: Int, height: Int) throws {
+        try run(["resize-window", "-t", session, "-x", String(width), "-y", String(height)])
+    }
+
+    /// The pane's size as tmux reports it.
+    func paneSize() throws -> (width: Int, height: Int) {
+        let s = try run(["display-message", "-p", "-t", session, "#{pane_width} #{pane_height}"])
+        let p = s.split(whereSeparator: { $0 == " " || $0 == "\n" }).compactMap { Int($0) }
+        return (p.first ?? 0, p.count > 1 ? p[1] : 0)
+    }
+
+    /// Whether the pane's command has exited (with remain-on-exit).
+    func paneDead() -> Bool {
+        ((try? run(["display-message", "-p", "-t", session, "#{pane_dead}"])) ?? "1").hasPrefix("1")
+    }
+
+    /// Kills this test's tmux server (and with it only this session).
+    func kill() {
+        guard !killed else { return }
+        killed = true
+        _ = try? run(["kill-server"])
+    }
+}
