@@ -311,6 +311,24 @@ enum TinyBert {
         #expect(try result.rawBytes(named: "pooler.dense.weight") == source.rawBytes(named: "pooler.dense.weight"))
     }
 
+    @Test func synthesisedBertCheckpointHasTheRequestedSizeAndLayout() throws {
+        let dir = TempDir()
+        let path = dir.file("synthetic.safetensors")
+        let layout = try CheckpointSynthesis.writeBERT(to: path, approximateBytes: 1 << 20, hidden: 64, intermediate: 256, seed: 3)
+        let file = try SafetensorsFile(contentsOf: path)
+        #expect(file.tensors.count == layout.count && file.tensors.count == 6 + 4 * 16 + 2)  // 4 layers: 3/4 of 1 MB over 192 KB per layer
+        let bytes = file.tensors.reduce(0) { $0 + $1.byteCount }
+        #expect(abs(bytes - (1 << 20)) < 128)
+        #expect(Set(file.tensors.map(\.dtype)) == [.F16, .F32, .BF16, .I64])
+        #expect(file.metadata["generator"]?.contains("seed 3") == true)
+        let again = dir.file("again.safetensors")
+        try CheckpointSynthesis.writeBERT(to: again, approximateBytes: 1 << 20, hidden: 64, intermediate: 256, seed: 3)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == Data(contentsOf: URL(fileURLWithPath: again)))
+        let inspection = try CheckpointInspector.inspect(file)
+        let q = try #require(inspection.entry(named: "encoder.layer.0.attention.self.query.weight")).statistics
+        #expect(abs(q.std - 0.02) < 0.001 && abs(q.mean) < 0.001)
+    }
+
     @Test func inspectsNpyAndNpzToo() throws {
         let npz = try CheckpointInspector.inspect(try openTensorArchive(path: Fixtures.path("deflated.npz")))
         #expect(npz.format == .npz && npz.entries.map(\.info.name) == ["w", "b", "zeros"])
