@@ -8,6 +8,10 @@ struct PruneScope: ParsableCommand {
         commandName: "prunescope",
         abstract: "Explore, prune and export neural networks in the terminal.",
         subcommands: [
+            TrainCommand.self,
+            EvalCommand.self,
+            InfoCommand.self,
+            BenchCommand.self,
             InspectCommand.self,
             DemoCommand.self,
         ]
