@@ -13,6 +13,8 @@ struct PruneScope: ParsableCommand {
             InfoCommand.self,
             BenchCommand.self,
             InspectCommand.self,
+            PruneCommand.self,
+            SensitivityCommand.self,
             DemoCommand.self,
         ]
     )

@@ -16,15 +16,15 @@ public struct PruningReport: Codable, Sendable {
     public var history: [HistoryStep]
     /// Files written, by role ("weights", "masks", ...), relative to the output directory.
     public var exports: [String: String]
-    /// Measured dense vs CSR inference, if timed.
-    public var sparseInference: SparseInferenceTiming?
+    /// Measured dense vs CSR inference, one entry per batch size timed.
+    public var sparseInference: [SparseInferenceTiming]
     /// Removed units per layer in the physically smaller model, if one was written.
     public var removedUnits: [String: [Int]]?
     /// Parameters of the smaller model, if one was written.
     public var smallerModelParameters: Int?
 
     public init(session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
-                sparseInference: SparseInferenceTiming? = nil, shrunk: ShrunkModel? = nil) {
+                sparseInference: [SparseInferenceTiming] = [], shrunk: ShrunkModel? = nil) {
         model = session.model.name
         self.command = command
         self.settings = settings
@@ -75,11 +75,13 @@ public struct PruningReport: Codable, Sendable {
         for h in history {
             s += "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
         }
-        if let t = sparseInference {
-            s += "\n## Measured inference (batch \(t.batch), BLAS threads \(t.blasThreads))\n\n"
-            s += "Dense (BLAS GEMM): \(String(format: "%.3f", t.denseSeconds * 1000)) ms; "
-            s += "sparse (CSR Dense layers): \(String(format: "%.3f", t.sparseSeconds * 1000)) ms; "
-            s += "measured speed-up \(String(format: "%.2fx", t.measuredSpeedup)) (max |difference| \(t.maxAbsDifference)).\n"
+        if !sparseInference.isEmpty {
+            s += "\n## Measured inference (final model, best of several runs)\n\n"
+            s += "| Batch | Dense (BLAS GEMM) | Sparse (CSR Dense layers) | Measured speed-up | BLAS threads | Max abs difference |\n|---|---|---|---|---|---|\n"
+            for t in sparseInference {
+                s += "| \(t.batch) | \(String(format: "%.3f", t.denseSeconds * 1000)) ms | \(String(format: "%.3f", t.sparseSeconds * 1000)) ms"
+                s += " | \(String(format: "%.2fx", t.measuredSpeedup)) | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
+            }
         }
         if let removed = removedUnits {
             s += "\n## Physically smaller model\n\n"

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `prunescope prune` and `prunescope sensitivity` on the committed
+/// lenet-300-100 sample (one-shot only: no long retraining in tests).
+@Suite struct PruneCommandTests {
+    static let sample = "SampleModels/lenet-300-100"
+
+    private func tempDir() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-cli-\(UInt32.random(in: 0...UInt32.max))").path
+    }
+
+    @Test func oneShotWritesEveryExport() throws {
+        let out = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run(["prune", Self.sample, "--scope", "global", "--sparsity", "0.9", "--out", out, "--no-progress"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("prunable-weight sparsity 0.00 % -> 90.00 %"))
+        for file in ["model.safetensors", "masks.safetensors", "report.json", "report.md", "session/session.json", "session/tensors.safetensors"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
+        }
+        let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(md.contains("| 1 | prune |"))
+    }
+
+    @Test func structuredPruneWritesASmallerModel() throws {
+        let out = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run(["prune", Self.sample, "--granularity", "neuron", "--criterion", "l2-norm", "--sparsity", "0.5",
+                                "--out", out, "--no-progress"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("identical validation predictions"))
+        #expect(FileManager.default.fileExists(atPath: out + "/smaller/model.json"))
+    }
+
+    @Test func sensitivityWritesCSVAndTable() throws {
+        let out = tempDir() + ".csv"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run(["sensitivity", Self.sample, "--sparsities", "0.5,0.9", "--out", out, "--no-progress"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("fc1.weight"))
+        let csv = try String(contentsOfFile: out, encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 3 * 2)
+    }
+
+    @Test(arguments: [
+        (["--sparsity", "1.5"], "prunescope: --sparsity: 1.5 is outside [0, 1)"),
+        (["--sparsity=-0.1"], "prunescope: --sparsity: -0.1 is outside [0, 1)"),
+        (["--granularity", "5:4"], "prunescope: --granularity: 5:4 keeps N = 5 of every M = 4, but N > M"),
+        (["--sparsity", "0.5", "--layers", "fc9"], "prunescope: --layers: no layer or tensor named 'fc9'"),
+        (["--granularity", "neuron", "--sparsity", "0.9999", "--layers", "fc1"], "prunescope: fc1.weight: this would remove all 300 neurons of the layer"),
+        (["--sparsity", "0.5", "--criterion", "bogus"], "prunescope: --criterion: unknown criterion 'bogus'"),
+        (["--sparsity", "0.5", "--schedule", "weekly"], "prunescope: --schedule: unknown schedule 'weekly'"),
+    ])
+    func badParametersGiveOneLineErrors(args: [String], message: String) throws {
+        let out = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run(["prune", Self.sample] + args + ["--out", out, "--no-progress"])
+        #expect(r.status == 1)
+        let lines = r.stderr.split(separator: "\n").filter { $0.hasPrefix("prunescope:") }
+        #expect(lines.count == 1)
+        #expect(lines.first.map { $0.hasPrefix(message) } == true, "\(r.stderr)")
+    }
+}
