@@ -106,7 +106,7 @@ final class TrainingProgress {
             if let vl = m.validationLoss, let va = m.validationAccuracy {
                 line += "  validation loss \(String(format: "%.4f", vl)) acc \(CommandSupport.percent(va))"
             }
-            line += String(format: "  (%.1f s)", seconds)
+            line += String(format: "  (%.2f s)", seconds)
             CommandSupport.writeStderr((terminal && drewBar ? "\r\u{1B}[2K" : "") + line + "\n")
             drewBar = false
         }
