@@ -116,6 +116,25 @@ enum TinyBert {
         #expect(inspection.totalElements == values.values.reduce(0) { $0 + $1.count })
     }
 
+    @Test func splittingTensorsAcrossThreadsGivesTheSameFigures() throws {
+        let dir = TempDir()
+        let path = dir.file("bert.safetensors")
+        try TinyBert.write(to: path)
+        let archive = try openTensorArchive(path: path)
+        let whole = try CheckpointInspector.inspect(archive, threads: 1)
+        // Parts of 100 elements: every tensor of 100+ elements split, merged in order.
+        let split = try CheckpointInspector.inspect(archive, threads: 2, partElements: 100)
+        let again = try CheckpointInspector.inspect(archive, threads: 2, partElements: 100)
+        for (a, b) in zip(whole.entries, split.entries) {
+            #expect(a.info == b.info)
+            let x = a.statistics, y = b.statistics
+            #expect(x.count == y.count && x.min == y.min && x.max == y.max && x.zeroCount == y.zeroCount)
+            #expect(x.histogram == y.histogram && x.distribution == y.distribution)
+            #expect(abs(x.mean - y.mean) < 1e-6 && abs(x.std - y.std) < 1e-6)
+        }
+        #expect(split.entries == again.entries)
+    }
+
     @Test func histogramCountsEachValueInItsBin() {
         // 0, 1, ..., 9 over 5 bins of width 1.8: [0,1.8) [1.8,3.6) [3.6,5.4) [5.4,7.2) [7.2,9]
         let s = TensorStatistics.of(Tensor(shape: [10], data: (0..<10).map(Float.init)), bins: 5)

@@ -54,36 +54,74 @@ public struct InspectionProgress: Sendable, Equatable {
 
 /// Computes a `CheckpointInspection` in one streaming pass over the data.
 public enum CheckpointInspector {
+
     /// Inspects every tensor of `archive`.
     ///
     /// Each tensor's bytes are read once, in place where the format allows
     /// (memory-mapped safetensors and .npy; stored .npz members), converted to
-    /// Float32 a few thousand elements at a time. Tensors are spread over up
-    /// to `threads` threads (largest first). `progress` is called from worker
-    /// threads after each tensor; `isCancelled` is polled between tensors and
-    /// ends the work with `CancellationError`.
+    /// Float32 a few thousand elements at a time. Work is spread over up to
+    /// `threads` threads, largest tensors first; tensors read in place are
+    /// split into parts of `partElements` (default 4M) so one huge embedding does not
+    /// leave a core idle. Parts are merged in order, so results do not depend
+    /// on thread timing. `progress` is called from worker threads after each
+    /// part; `isCancelled` is polled between parts and ends the work with
+    /// `CancellationError`.
     public static func inspect(_ archive: any TensorArchive, rules: PrunableRules = .default, bins: Int = 64,
                                threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                               partElements: Int = 1 << 22,
                                progress: (@Sendable (InspectionProgress) -> Void)? = nil,
                                isCancelled: (@Sendable () -> Bool)? = nil) throws -> CheckpointInspection {
         let tensors = archive.tensors
         let totalBytes = tensors.reduce(0) { $0 + $1.byteCount }
-        let state = InspectionState(count: tensors.count, totalBytes: totalBytes)
-        // Largest first so the threads finish together.
-        let order = tensors.indices.sorted { tensors[$0].byteCount > tensors[$1].byteCount }
-        let workers = max(1, min(threads, tensors.count))
+        // Splitting needs cheap repeated access to the bytes: mapped formats only.
+        let splittable = archive is SafetensorsFile || archive is NpyFile
+        var items: [WorkItem] = []
+        var partCounts = [Int](repeating: 1, count: tensors.count)
+        for i in tensors.indices.sorted(by: { tensors[$0].byteCount > tensors[$1].byteCount }) {
+            let info = tensors[i]
+            let count = info.elementCount
+            let partElements = max(1, partElements)
+            let parts = splittable && count > partElements ? (count + partElements - 1) / partElements : 1
+            partCounts[i] = parts
+            for part in 0..<parts {
+                let lower = part * partElements, upper = parts == 1 ? count : min(count, lower + partElements)
+                items.append(WorkItem(tensor: i, part: part, elements: lower..<upper))
+            }
+        }
+        let workItems = items
+        let state = InspectionState(partCounts: partCounts, items: items.count, totalBytes: totalBytes)
+        let workers = max(1, min(threads, items.count))
         (archive as? SafetensorsFile)?.adviseSequential()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while let slot = state.nextIndex() {
+            while let slot = state.nextItem() {
                 if isCancelled?() == true { state.fail(CancellationError()); return }
-                let i = order[slot]
-                let info = tensors[i]
+                let item = workItems[slot]
+                let info = tensors[item.tensor]
+                let size = info.dtype.byteSize
                 do {
-                    let stats = try archive.withRawBytes(named: info.name) { bytes in
-                        TensorStatistics.of(dtype: info.dtype, bytes: bytes, bins: bins)
+                    let partial = try archive.withRawBytes(named: info.name) { bytes in
+                        var acc = TensorStatisticsAccumulator()
+                        let range = UnsafeRawBufferPointer(rebasing: bytes[(item.elements.lowerBound * size)..<(item.elements.upperBound * size)])
+                        acc.add(dtype: info.dtype, bytes: range)
+                        return acc
                     }
-                    (archive as? SafetensorsFile)?.release(info)
-                    if let p = state.store(stats, at: i, bytes: info.byteCount) { progress?(p) }
+                    if let merged = state.store(partial, item: item, bytes: item.elements.count * size) {
+                        // Last part of the tensor: merge in part order and finish.
+                        var total = merged[0]
+                        for p in merged.dropFirst() { total.merge(p) }
+                        if total.needsFiniteOnlyPass {
+                            total = try archive.withRawBytes(named: info.name) { bytes in
+                                var exact = TensorStatisticsAccumulator(finiteOnly: true)
+                                exact.add(dtype: info.dtype, bytes: bytes)
+                                return exact
+                            }
+                        }
+                        state.finish(total.finish(bins: bins), tensor: item.tensor)
+                    }
+                    if let file = archive as? SafetensorsFile {
+                        file.release(info, elements: item.elements)
+                    }
+                    progress?(state.progress)
                 } catch {
                     state.fail(error)
                     return
@@ -101,40 +139,64 @@ public enum CheckpointInspector {
         return CheckpointInspection(path: archive.path, format: archive.format, metadata: archive.metadata,
                                     entries: entries, groups: TensorGroup.tree(of: tensors.map(\.name)), rules: rules)
     }
+
+    struct WorkItem: Sendable {
+        var tensor: Int
+        var part: Int
+        var elements: Range<Int>
+    }
 }
 
 /// Shared state of the inspection workers, guarded by a lock.
 private final class InspectionState: @unchecked Sendable {
     private let lock = NSLock()
     private var next = 0
-    private let count: Int
-    private(set) var results: [TensorStatistics?]
-    private(set) var error: Error?
-    private var progress: InspectionProgress
+    private let itemCount: Int
+    private var partials: [[TensorStatisticsAccumulator?]]
+    private var remaining: [Int]
+    private var _results: [TensorStatistics?]
+    private var _error: Error?
+    private var _progress: InspectionProgress
 
-    init(count: Int, totalBytes: Int) {
-        self.count = count
-        results = [TensorStatistics?](repeating: nil, count: count)
-        progress = InspectionProgress(bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0, tensorsTotal: count)
+    init(partCounts: [Int], items: Int, totalBytes: Int) {
+        itemCount = items
+        partials = partCounts.map { [TensorStatisticsAccumulator?](repeating: nil, count: $0) }
+        remaining = partCounts
+        _results = [TensorStatistics?](repeating: nil, count: partCounts.count)
+        _progress = InspectionProgress(bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0, tensorsTotal: partCounts.count)
     }
 
-    func nextIndex() -> Int? {
+    var results: [TensorStatistics?] { lock.lock(); defer { lock.unlock() }; return _results }
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return _error }
+    var progress: InspectionProgress { lock.lock(); defer { lock.unlock() }; return _progress }
+
+    func nextItem() -> Int? {
         lock.lock(); defer { lock.unlock() }
-        guard error == nil, next < count else { return nil }
+        guard _error == nil, next < itemCount else { return nil }
         next += 1
         return next - 1
     }
 
-    func store(_ stats: TensorStatistics, at index: Int, bytes: Int) -> InspectionProgress? {
+    /// Stores a part; returns all the tensor's parts, in order, once the last arrives.
+    func store(_ partial: TensorStatisticsAccumulator, item: CheckpointInspector.WorkItem, bytes: Int) -> [TensorStatisticsAccumulator]? {
         lock.lock(); defer { lock.unlock() }
-        results[index] = stats
-        progress.bytesDone += bytes
-        progress.tensorsDone += 1
-        return progress
+        partials[item.tensor][item.part] = partial
+        remaining[item.tensor] -= 1
+        _progress.bytesDone += bytes
+        guard remaining[item.tensor] == 0 else { return nil }
+        let all = partials[item.tensor].compactMap { $0 }
+        partials[item.tensor] = []
+        return all
+    }
+
+    func finish(_ stats: TensorStatistics, tensor: Int) {
+        lock.lock(); defer { lock.unlock() }
+        _results[tensor] = stats
+        _progress.tensorsDone += 1
     }
 
     func fail(_ error: Error) {
         lock.lock(); defer { lock.unlock() }
-        if self.error == nil { self.error = error }
+        if _error == nil { _error = error }
     }
 }

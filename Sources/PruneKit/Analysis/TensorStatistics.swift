@@ -111,16 +111,18 @@ public struct TensorStatisticsAccumulator {
     @usableFromInline var zeros = 0
     @usableFromInline var minimum = Float.infinity
     @usableFromInline var maximum = -Float.infinity
-    @usableFromInline var sum: Double = 0
-    @usableFromInline var sumOfSquares: Double = 0
-    /// Set when a chunk held a non-finite value (or Float partial sums overflowed).
+    /// Elements in the moments below, their mean and sum of squared deviations.
+    @usableFromInline var momentCount = 0
+    @usableFromInline var mean: Double = 0
+    @usableFromInline var m2: Double = 0
+    /// Set when a chunk held a non-finite value (or Float block sums overflowed).
     @usableFromInline var sawNonFinite = false
-    /// Skip non-finite values in min, max and the sums (slower, exact).
+    /// Skip non-finite values in min, max and the moments (slower, exact).
     @usableFromInline let finiteOnly: Bool
 
     /// - Parameter finiteOnly: leave NaN and ±inf out of min, max, mean and
-    ///   std exactly (per-element checks, Double sums). The fast path (false)
-    ///   flags non-finite input in `sawNonFinite` instead.
+    ///   std exactly (per-element checks, Double arithmetic). The fast path
+    ///   (false) flags non-finite input in `sawNonFinite` instead.
     public init(finiteOnly: Bool = false) {
         fine = [UInt32](repeating: 0, count: 65_536)
         self.finiteOnly = finiteOnly
@@ -130,46 +132,66 @@ public struct TensorStatisticsAccumulator {
     /// pass with `finiteOnly` gives exact figures.
     public var needsFiniteOnlyPass: Bool { sawNonFinite && !finiteOnly }
 
+    /// Folds in `n` elements with mean `blockMean` and squared-deviation sum
+    /// `blockM2` (Chan et al.'s parallel update: stable for any offset).
+    @inlinable mutating func combine(_ n: Int, _ blockMean: Double, _ blockM2: Double) {
+        guard n > 0 else { return }
+        if momentCount == 0 {
+            momentCount = n; mean = blockMean; m2 = blockM2
+            return
+        }
+        let total = momentCount + n
+        let delta = blockMean - mean
+        mean += delta * Double(n) / Double(total)
+        m2 += blockM2 + delta * delta * (Double(momentCount) * Double(n) / Double(total))
+        momentCount = total
+    }
+
     /// Adds a chunk of values (at most 2^32 - 1 per call).
     @inlinable
     public mutating func add(_ values: UnsafeBufferPointer<Float>) {
         let n = values.count
         guard n > 0 else { return }
+        // Move the table out so the closures below may update the moments.
+        var counts = fine
+        fine = []
+        defer { fine = counts }
         if finiteOnly {
-            fine.withUnsafeMutableBufferPointer { table in
+            counts.withUnsafeMutableBufferPointer { table in
                 for v in values {
                     table[Int(v.bitPattern >> 16)] &+= 1
                     guard v.isFinite else { continue }
                     minimum = Swift.min(minimum, v)
                     maximum = Swift.max(maximum, v)
                     zeros &+= v == 0 ? 1 : 0
-                    sum += Double(v)
-                    sumOfSquares += Double(v) * Double(v)
+                    combine(1, Double(v), 0)
                 }
             }
             count += n
             return
         }
         var mn = minimum, mx = maximum
-        var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-        var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
         var z = 0
-        fine.withUnsafeMutableBufferPointer { table in
+        var blocksFinite = true
+        counts.withUnsafeMutableBufferPointer { table in
             var i = 0
-            // Float partial sums over at most a few thousand elements, then
-            // promoted to Double: accurate to ~1e-6 relative, and vectorisable.
+            // Blocks of at most 4096: Float sums of (v - K), K the block's first
+            // value, so the sums stay small and vectorisable; each block's mean
+            // and M2 then join the running moments in Double.
             while i < n {
                 let end = Swift.min(i + 4096, n)
-                s0 = 0; s1 = 0; s2 = 0; s3 = 0; q0 = 0; q1 = 0; q2 = 0; q3 = 0
+                let shift = values[i]
+                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+                var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
                 var j = i
                 while j + 4 <= end {
-                    let a = values[j], b = values[j + 1], c = values[j + 2], d = values[j + 3]
+                    let a = values[j] - shift, b = values[j + 1] - shift, c = values[j + 2] - shift, d = values[j + 3] - shift
                     s0 += a; s1 += b; s2 += c; s3 += d
                     q0 += a * a; q1 += b * b; q2 += c * c; q3 += d * d
                     j += 4
                 }
                 while j < end {
-                    let a = values[j]
+                    let a = values[j] - shift
                     s0 += a; q0 += a * a
                     j += 1
                 }
@@ -180,16 +202,38 @@ public struct TensorStatisticsAccumulator {
                     mx = Swift.max(mx, v)
                     z &+= v == 0 ? 1 : 0
                 }
-                sum += Double(s0) + Double(s1) + Double(s2) + Double(s3)
-                sumOfSquares += Double(q0) + Double(q1) + Double(q2) + Double(q3)
+                let blockCount = Double(end - i)
+                let s = Double(s0) + Double(s1) + Double(s2) + Double(s3)
+                let q = Double(q0) + Double(q1) + Double(q2) + Double(q3)
+                if s.isFinite && q.isFinite {
+                    combine(end - i, Double(shift) + s / blockCount, Swift.max(0, q - s * s / blockCount))
+                } else {
+                    blocksFinite = false
+                }
                 i = end
             }
         }
-        if !sum.isFinite || !sumOfSquares.isFinite || !mn.isFinite || !mx.isFinite { sawNonFinite = true }
+        if !blocksFinite || !mn.isFinite || !mx.isFinite { sawNonFinite = true }
         minimum = mn
         maximum = mx
         zeros += z
         count += n
+    }
+
+    /// Adds the counts and moments of `other` (fed with other elements of the
+    /// same tensor). Merging parts in a fixed order gives identical results.
+    public mutating func merge(_ other: TensorStatisticsAccumulator) {
+        fine.withUnsafeMutableBufferPointer { mine in
+            other.fine.withUnsafeBufferPointer { theirs in
+                for k in 0..<mine.count { mine[k] &+= theirs[k] }
+            }
+        }
+        count += other.count
+        zeros += other.zeros
+        minimum = Swift.min(minimum, other.minimum)
+        maximum = Swift.max(maximum, other.maximum)
+        combine(other.momentCount, other.mean, other.m2)
+        sawNonFinite = sawNonFinite || other.sawNonFinite
     }
 
     /// Adds every element of stored little-endian `bytes` of `dtype`,
@@ -222,24 +266,24 @@ public struct TensorStatisticsAccumulator {
                                     distribution: distribution)
         }
         var mn = minimum, mx = maximum
-        var s = sum, q = sumOfSquares
+        var result = self
         if sawNonFinite && !finiteOnly {
             // min/max may be ±inf and the sums NaN: derive them from the
             // finite part of the distribution (bfloat16 resolution).
             let exactRange = nonFinite == 0
             if !exactRange { mn = .infinity; mx = -.infinity }
-            s = 0; q = 0
+            result.momentCount = 0; result.mean = 0; result.m2 = 0
             for (k, n) in zip(keys, counts) where ValueDistribution.isFinite(k) {
                 let v = ValueDistribution.representative(k)
                 if !exactRange {
                     let lo = Float(bitPattern: UInt32(k) << 16), hi = Float(bitPattern: UInt32(k) << 16 | 0xFFFF)
                     mn = Swift.min(mn, Swift.min(lo, hi)); mx = Swift.max(mx, Swift.max(lo, hi))
                 }
-                s += Double(v) * Double(n); q += Double(v) * Double(v) * Double(n)
+                result.combine(n, Double(v), 0)
             }
         }
-        let mean = s / Double(finiteCount)
-        let variance = Swift.max(0, q / Double(finiteCount) - mean * mean)
+        let mean = result.mean
+        let variance = result.momentCount == 0 ? 0 : Swift.max(0, result.m2 / Double(result.momentCount))
         let maxAbs = Swift.max(abs(mn), abs(mx))
         return TensorStatistics(
             count: count, min: mn, max: mx, mean: mean, std: variance.squareRoot(),

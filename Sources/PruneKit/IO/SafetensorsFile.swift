@@ -100,6 +100,13 @@ public final class SafetensorsFile: @unchecked Sendable {
         mapping.release(offset: dataStart + info.dataOffsets.lowerBound, count: info.byteCount)
     }
 
+    /// Like `release(_:)` for the pages of a range of the tensor's elements.
+    public func release(_ info: TensorInfo, elements: Range<Int>) {
+        let size = info.dtype.byteSize
+        mapping.release(offset: dataStart + info.dataOffsets.lowerBound + elements.lowerBound * size,
+                        count: elements.count * size)
+    }
+
     // MARK: - Parsing and validation
 
     struct Parsed {
