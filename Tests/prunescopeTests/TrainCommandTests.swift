@@ -46,3 +46,14 @@ import Testing
         #expect(result.stderr.contains("--epochs"))
     }
 }
+
+@Suite struct CommandHelpTests {
+    @Test(arguments: ["train", "eval", "info", "bench"])
+    func helpTeachesWithExamples(command: String) throws {
+        let result = try Binary.run([command, "--help"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("OVERVIEW:"))
+        #expect(result.stdout.contains("Examples:"))
+        #expect(result.stdout.contains("prunescope \(command)"))
+    }
+}

@@ -17,11 +17,12 @@ struct TrainCommand: ParsableCommand {
         are written atomically as .safetensors (by default to the spec's \
         weights file, replacing it).
 
-        The same seed gives the same weights, bit for bit.
+        The same seed gives the same weights, bit for bit. Ctrl-C stops \
+        after the current step and writes nothing.
 
         Examples:
           prunescope train SampleModels/lenet-300-100
-          prunescope train SampleModels/spirals-mlp --epochs 50 --lr 0.1 --out /tmp/spirals.safetensors
+          prunescope train SampleModels/spirals-mlp --epochs 50 --out /tmp/s.safetensors
           prunescope train my-model/model.json --seed 7 --batch-size 32
         """
     )
@@ -77,8 +78,13 @@ struct TrainCommand: ParsableCommand {
             }
             let progress = TrainingProgress(totalEpochs: config.epochs, stepsPerEpoch: stepsPerEpoch, enabled: !quiet)
             let trainer = Trainer(model: bundle.model, config: config)
+            let interrupt = InterruptFlag()
             let result = trainer.train(on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
-                                       onEvent: progress.handle)
+                                       onEvent: progress.handle, isCancelled: { interrupt.isRaised })
+            if result.cancelled {
+                CommandSupport.writeStderr((CommandSupport.stderrIsTerminal ? "\n" : "") + "prunescope: training interrupted after \(trainer.globalStep) steps; no weights written\n")
+                throw ExitCode(130)
+            }
 
             let parent = URL(fileURLWithPath: outPath).deletingLastPathComponent().path
             if !FileManager.default.fileExists(atPath: parent) {

@@ -24,6 +24,15 @@ enum CommandSupport {
     /// True when stderr is a terminal (progress bars may redraw in place).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
+    /// True when the locale's character set is UTF-8 (else progress bars use ASCII).
+    static var localeIsUTF8: Bool {
+        let env = ProcessInfo.processInfo.environment
+        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 }
+            ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
+        let l = locale.lowercased()
+        return l.contains("utf-8") || l.contains("utf8")
+    }
+
     /// Writes text to stderr unbuffered.
     static func writeStderr(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
@@ -75,6 +84,7 @@ final class TrainingProgress {
     private let stepsPerEpoch: Int
     private let enabled: Bool
     private let terminal = CommandSupport.stderrIsTerminal
+    private let glyphs: (full: String, empty: String) = CommandSupport.localeIsUTF8 ? ("█", "░") : ("#", "-")
     private var lastDraw = ContinuousClock.now - .seconds(1)
     private var epochStart = ContinuousClock.now
     private var drewBar = false
@@ -96,7 +106,7 @@ final class TrainingProgress {
             lastDraw = now
             let width = 24
             let filled = stepsPerEpoch > 0 ? width * step / stepsPerEpoch : width
-            let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+            let bar = String(repeating: glyphs.full, count: filled) + String(repeating: glyphs.empty, count: width - filled)
             CommandSupport.writeStderr("\r\u{1B}[2Kepoch \(epoch)/\(totalEpochs) \(bar) step \(step)/\(stepsPerEpoch)  loss \(String(format: "%.4f", loss))")
             drewBar = true
         case let .epochEnd(m):
@@ -110,5 +120,35 @@ final class TrainingProgress {
             CommandSupport.writeStderr((terminal && drewBar ? "\r\u{1B}[2K" : "") + line + "\n")
             drewBar = false
         }
+    }
+}
+
+/// Turns Ctrl-C (SIGINT) into a flag that long work polls, so it can stop
+/// cleanly instead of dying mid-step.
+final class InterruptFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+    private var source: (any DispatchSourceSignal)?
+
+    /// Starts catching SIGINT until the process ends.
+    init() {
+        signal(SIGINT, SIG_IGN)
+        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        s.setEventHandler { [weak self] in self?.raise() }
+        s.resume()
+        source = s
+    }
+
+    private func raise() {
+        lock.lock()
+        raised = true
+        lock.unlock()
+    }
+
+    /// True once Ctrl-C was pressed.
+    var isRaised: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return raised
     }
 }
