@@ -20,4 +20,21 @@ import Testing
         #expect(result.stdout.contains("[16, 2, 2]"))
         #expect(result.stdout.contains("conv2.weight") && result.stdout.contains("[16, 8, 3, 3]"))
     }
+
+    struct Report: Decodable {
+        struct Layer: Decodable { var name: String; var outputShape: [Int]; var parameters: Int; var macs: Int }
+        struct TensorRow: Decodable { var name: String; var shape: [Int]; var zeros: Int; var count: Int; var std: Double }
+        var layers: [Layer]; var tensors: [TensorRow]; var parameters: Int; var macs: Int
+    }
+
+    @Test func jsonAddsUp() throws {
+        let result = try Binary.run(["info", "SampleModels/digits-mlp", "--json"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let r = try JSONDecoder().decode(Report.self, from: Data(result.stdout.utf8))
+        #expect(r.parameters == 50_610 && r.layers.reduce(0) { $0 + $1.parameters } == r.parameters)
+        #expect(r.macs == 50_200)
+        #expect(r.tensors.map(\.name) == ["0.weight", "0.bias", "2.weight", "2.bias", "4.weight", "4.bias"])
+        #expect(r.tensors.allSatisfy { $0.count == $0.shape.reduce(1, *) && $0.std > 0 })
+        #expect(r.layers.last?.outputShape == [10])
+    }
 }

@@ -20,18 +20,62 @@ struct InfoCommand: ParsableCommand {
 
         Examples:
           prunescope info SampleModels/lenet-300-100
-          prunescope info SampleModels/digits-cnn
+          prunescope info SampleModels/digits-cnn --json
         """
     )
 
     @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json.", valueName: "model"))
     var model: String
 
+    @Flag(help: "Print JSON: {name, inputShape, layers: [...], tensors: [...], parameters, macs, dataset}.")
+    var json = false
+
+    struct LayerReport: Encodable {
+        var name: String, kind: String, inputShape: [Int], outputShape: [Int], parameters: Int, macs: Int
+    }
+
+    struct TensorReport: Encodable {
+        var name: String, layer: String, role: String, shape: [Int]
+        var min: Float, max: Float, mean: Double, std: Double, zeros: Int, count: Int
+    }
+
+    struct DatasetReport: Encodable {
+        var name: String, format: String, train: Int, validation: Int, classes: Int
+    }
+
+    struct Report: Encodable {
+        var name: String, spec: String, weights: String, inputShape: [Int]
+        var layers: [LayerReport], tensors: [TensorReport]
+        var parameters: Int, macs: Int, dataset: DatasetReport, training: TrainingConfig
+    }
+
     func run() throws {
         try CommandSupport.reportingErrors {
             let bundle = try ModelBundle.load(path: model)
             let net = bundle.model
             let shapes = try net.activationShapes()
+            if json {
+                let layers = net.layers.enumerated().map { i, l in
+                    LayerReport(name: l.name, kind: l.kind, inputShape: shapes[i], outputShape: shapes[i + 1],
+                                parameters: l.parameters.reduce(0) { $0 + $1.value.count }, macs: l.denseMACs(for: shapes[i]))
+                }
+                let tensors = net.layers.flatMap { l in
+                    l.parameters.map { p in
+                        let s = TensorStatistics.of(p.value)
+                        return TensorReport(name: p.name, layer: l.name, role: p.role, shape: p.value.shape,
+                                            min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeroCount, count: s.count)
+                    }
+                }
+                let report = Report(name: bundle.spec.name, spec: bundle.specURL.path, weights: bundle.weightsURL.path,
+                                    inputShape: net.inputShape, layers: layers, tensors: tensors,
+                                    parameters: net.parameterCount, macs: layers.reduce(0) { $0 + $1.macs },
+                                    dataset: DatasetReport(name: bundle.spec.dataset.name, format: bundle.spec.dataset.format.rawValue,
+                                                           train: bundle.train.count, validation: bundle.validation.count,
+                                                           classes: bundle.train.classCount),
+                                    training: bundle.spec.training)
+                print(try CommandSupport.json(report))
+                return
+            }
             print("\(bundle.spec.name)" + (bundle.spec.summary.map { ": \($0)" } ?? ""))
             print("spec     \(bundle.specURL.path)")
             print("weights  \(bundle.weightsURL.path)")
