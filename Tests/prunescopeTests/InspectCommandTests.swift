@@ -35,6 +35,17 @@ import PruneKit
         #expect(excluded.stdout.contains("no (excluded by pattern 'encoder.layer.*')"))
     }
 
+    @Test func groupsSummariseByPrefix() throws {
+        let path = try checkpoint()
+        let r = try Binary.run(["inspect", path, "--groups"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true).map(String.init) }
+        #expect(lines.first == ["group", "tensors", "params", "prunable", "zeros"])
+        #expect(lines.contains(["(all)", "3", "11", "6", "27.3%"]))
+        #expect(lines.contains(["encoder.", "3", "11", "6", "27.3%"]))
+        #expect(lines.contains(["encoder.layer.0.dense.", "2", "8", "6", "37.5%"]))
+    }
+
     @Test func jsonOutputParses() throws {
         let path = try checkpoint()
         let r = try Binary.run(["inspect", path, "--json", "--bins", "4"])

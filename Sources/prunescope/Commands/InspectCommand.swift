@@ -28,6 +28,7 @@ struct InspectCommand: ParsableCommand {
         Examples:
           prunescope inspect model.safetensors
           prunescope inspect model.safetensors --exclude 'encoder.layer.0.*' --json
+          prunescope inspect model.safetensors --groups --depth 2
           prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
           prunescope inspect model.safetensors --granularity 2:4 --output pruned-2of4.safetensors
         """
@@ -47,6 +48,12 @@ struct InspectCommand: ParsableCommand {
 
     @Flag(help: "Print JSON instead of a table (histograms included).")
     var json = false
+
+    @Flag(help: "Print a summary per name-prefix group (e.g. encoder.layer.3.) instead of one line per tensor.")
+    var groups = false
+
+    @Option(help: "With --groups: how many levels of groups to show.")
+    var depth: Int = 3
 
     @Option(help: "Histogram bins in --json output.")
     var bins: Int = 32
@@ -75,6 +82,7 @@ struct InspectCommand: ParsableCommand {
             if let problem = PrunableRules.validate(pattern) { throw ValidationError(problem) }
         }
         guard bins >= 1 && bins <= 4096 else { throw ValidationError("--bins must be between 1 and 4096") }
+        guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
         guard amount.isFinite, amount >= 0, amount <= 1 else { throw ValidationError("--amount must be in [0, 1]") }
         guard scope == "global" || scope == "layer" else { throw ValidationError("--scope must be 'global' or 'layer'") }
         if granularity != "unstructured" {
@@ -103,6 +111,8 @@ struct InspectCommand: ParsableCommand {
         meter.finish()
         if json {
             print(try InspectReport(inspection).jsonText())
+        } else if groups {
+            print(InspectTable.renderGroups(inspection, depth: depth), terminator: "")
         } else {
             print(InspectTable.render(inspection), terminator: "")
         }
@@ -192,6 +202,42 @@ enum InspectTable {
         out += "\(prunable.count) prunable tensors with \(inspection.prunableElements) weights"
         out += String(format: " (%.1f%% of all parameters)\n", total == 0 ? 0 : Double(inspection.prunableElements) / Double(total) * 100)
         return out
+    }
+
+    /// One line per group down to `depth` levels: tensors, parameters,
+    /// prunable parameters and exact zeros, indented by level.
+    static func renderGroups(_ inspection: CheckpointInspection, depth: Int) -> String {
+        let byName = Dictionary(inspection.entries.map { ($0.info.name, $0) }, uniquingKeysWith: { a, _ in a })
+        var rows: [[String]] = []
+        func visit(_ group: TensorGroup, level: Int) {
+            let names = group.allTensors
+            let entries = names.compactMap { byName[$0] }
+            let params = entries.reduce(0) { $0 + $1.info.elementCount }
+            let prunable = entries.filter(\.prunable.isPrunable).reduce(0) { $0 + $1.info.elementCount }
+            let zeros = entries.reduce(0) { $0 + $1.statistics.zeroCount }
+            let label = String(repeating: "  ", count: level) + (group.prefix.isEmpty ? "(all)" : group.prefix)
+            rows.append([label, String(entries.count), String(params), String(prunable),
+                         String(format: "%.1f%%", params == 0 ? 0 : Double(zeros) / Double(params) * 100)])
+            guard level + 1 < depth else { return }
+            for g in group.groups { visit(g, level: level + 1) }
+            for name in group.tensors where level + 1 < depth {
+                guard let e = byName[name] else { continue }
+                rows.append([String(repeating: "  ", count: level + 1) + name, "1", String(e.info.elementCount),
+                             e.prunable.isPrunable ? String(e.info.elementCount) : "0",
+                             String(format: "%.1f%%", e.statistics.zeroFraction * 100)])
+            }
+        }
+        visit(inspection.groups, level: 0)
+        let header = ["group", "tensors", "params", "prunable", "zeros"]
+        var widths = header.map(\.count)
+        for r in rows { for (i, c) in r.enumerated() { widths[i] = max(widths[i], c.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { i, c in
+                let pad = String(repeating: " ", count: widths[i] - c.count)
+                return i == 0 ? c + pad : pad + c
+            }.joined(separator: "  ")
+        }
+        return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
     static func number(_ v: Double) -> String {
