@@ -11,12 +11,14 @@ struct BenchCommand: ParsableCommand {
         discussion: """
         Training: mini-batch SGD steps (forward, backward, optimiser update) \
         at the given batch size on the model's training set, from a copy of \
-        its weights. One warm-up epoch, then several timed epochs; the table \
-        shows the median, fastest and slowest in samples per second.
+        its weights. One warm-up epoch, then timed epochs (at least --epochs, \
+        and more until about 3 s have been measured); the table shows the \
+        median, fastest and slowest in samples per second.
 
         Evaluation: the forward pass over 1000 samples (validation samples, \
         repeated if there are fewer) as `prunescope eval` runs it; one warm-up, \
-        then timed repetitions, in milliseconds per 1000 samples.
+        then at least 10 timed repetitions (more until about 1 s), in \
+        milliseconds per 1000 samples.
 
         OpenBLAS runs matrix products with --threads threads. Compare figures \
         between runs of the same build configuration (use a release build: \
@@ -38,7 +40,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Samples per training step.")
     var batchSize: Int = 64
 
-    @Option(help: "Timed training epochs (after one warm-up epoch).")
+    @Option(help: "Minimum number of timed training epochs (after one warm-up epoch).")
     var epochs: Int = 5
 
     @Flag(help: "Print JSON instead of a table.")
@@ -78,8 +80,7 @@ struct BenchCommand: ParsableCommand {
         try CommandSupport.reportingErrors {
             openblas_set_num_threads(Int32(threads))
             let bundle = try ModelBundle.load(path: model)
-            let started = ContinuousClock.now
-            let budget = Duration.seconds(20)
+            let trainTarget = Duration.seconds(3), evalTarget = Duration.seconds(1), cap = Duration.seconds(20)
 
             // Training: each timed run is one full epoch over the training set.
             var config = bundle.spec.training
@@ -88,11 +89,14 @@ struct BenchCommand: ParsableCommand {
             let trainer = Trainer(model: bundle.model.copy(), config: config)
             _ = trainer.train(on: bundle.train, validation: nil)
             var trainRates: [Double] = []
-            for run in 0..<epochs {
+            let trainStart = ContinuousClock.now
+            while trainRates.count < 1_000 {
+                let elapsed = ContinuousClock.now - trainStart
+                if trainRates.count >= epochs && elapsed >= trainTarget { break }
+                if trainRates.count >= 3 && elapsed >= cap { break }
                 let t0 = ContinuousClock.now
                 _ = trainer.train(on: bundle.train, validation: nil)
                 trainRates.append(Double(bundle.train.count) / Self.seconds(ContinuousClock.now - t0))
-                if run >= 2 && ContinuousClock.now - started > budget { break }
             }
 
             // Evaluation: 1000 samples, the validation set repeated as needed.
@@ -101,11 +105,14 @@ struct BenchCommand: ParsableCommand {
             let net = bundle.model
             _ = evaluate(net, on: thousand)
             var evalTimes: [Double] = []
-            for run in 0..<15 {
+            let evalStart = ContinuousClock.now
+            while evalTimes.count < 10_000 {
+                let elapsed = ContinuousClock.now - evalStart
+                if evalTimes.count >= 10 && elapsed >= evalTarget { break }
+                if evalTimes.count >= 3 && elapsed >= cap { break }
                 let t0 = ContinuousClock.now
                 _ = evaluate(net, on: thousand)
                 evalTimes.append(1000 * Self.seconds(ContinuousClock.now - t0))
-                if run >= 4 && ContinuousClock.now - started > budget + .seconds(5) { break }
             }
 
             let report = Report(model: bundle.spec.name, parameters: net.parameterCount,
