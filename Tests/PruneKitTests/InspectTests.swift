@@ -147,6 +147,12 @@ enum TinyBert {
         let withNaN = TensorStatistics.of(Tensor(shape: [4], data: [.nan, 1, 3, .infinity]))
         #expect(withNaN.nonFiniteCount == 2 && withNaN.count == 4)
         #expect(withNaN.min == 1 && withNaN.max == 3 && abs(withNaN.mean - 2) < 0.02)
+        // Powers of two are exact in bfloat16: log10 |w| = -2.41, -1.20, 0, 1.20, 1.20.
+        let logs = TensorStatistics.of(Tensor(shape: [6], data: [0, 1.0 / 256, -1.0 / 16, 1, 16, -16]), bins: 4)
+            .distribution.logMagnitudeHistogram(bins: 4)
+        #expect(abs(logs.lower - log10(1.0 / 256)) < 1e-5 && abs(logs.upper - log10(16)) < 1e-5)
+        #expect(logs.counts == [1, 1, 1, 2])
+        #expect(abs(s.distribution.quantile(0.5) - 4) <= 1)
         let empty = TensorStatistics.of(Tensor(shape: [0], data: []))
         #expect(empty.count == 0 && empty.zeroFraction == 0 && empty.mean == 0)
     }

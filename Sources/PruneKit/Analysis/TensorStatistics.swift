@@ -1,3 +1,5 @@
+import Foundation
+
 /// Summary statistics of one tensor's values, from a single streaming pass.
 ///
 /// Non-finite values (NaN, ±inf) are counted in `nonFiniteCount` and left out
@@ -81,6 +83,26 @@ public struct ValueDistribution: Sendable, Equatable {
             result[bin] += n
         }
         return Histogram(lower: lower, upper: upper, counts: result)
+    }
+
+    /// A histogram of log10 |value| over the non-zero finite values, from the
+    /// smallest to the largest magnitude present: `lower` and `upper` are
+    /// log10 magnitudes. Exact zeros are left out (see `zeroCount`).
+    public func logMagnitudeHistogram(bins: Int) -> Histogram {
+        var logs: [(Float, Int)] = []
+        for (key, n) in zip(keys, counts) where ValueDistribution.isFinite(key) && key & 0x7FFF != 0 {
+            logs.append((log10(abs(ValueDistribution.representative(key))), n))
+        }
+        var result = [Int](repeating: 0, count: Swift.max(bins, 1))
+        guard let lo = logs.map(\.0).min(), let hi = logs.map(\.0).max() else {
+            return Histogram(lower: 0, upper: 0, counts: result)
+        }
+        let span = hi - lo
+        for (v, n) in logs {
+            let bin = span > 0 ? Swift.min(result.count - 1, Int(((v - lo) / span * Float(result.count)).rounded(.down))) : 0
+            result[bin] += n
+        }
+        return Histogram(lower: lo, upper: hi, counts: result)
     }
 
     /// The value below which about `fraction` of the finite values lie (at
