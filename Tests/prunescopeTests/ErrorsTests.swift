@@ -81,4 +81,21 @@ import Testing
         try "{\"name\": 3}".write(to: spec, atomically: true, encoding: .utf8)
         try expectOneLineError(["train", spec.path], mentions: [spec.path, "invalid model spec"])
     }
+
+    @Test func unusableRecipeOrSplitNamesTheSpec() throws {
+        let dir = try TinyModel.directory("recipe")
+        try TinyModel.writeSpec(in: dir)
+        let spec = dir.appendingPathComponent("model.json")
+        let text = try String(contentsOf: spec, encoding: .utf8)
+        try text.replacingOccurrences(of: "\"batchSize\": 8", with: "\"batchSize\": 0")
+            .write(to: spec, atomically: true, encoding: .utf8)
+        try expectOneLineError(["train", dir.path], mentions: [spec.path, "batchSize"])
+        try text.replacingOccurrences(of: "\"count\": 64", with: "\"count\": 1")
+            .replacingOccurrences(of: "\"validationFraction\": 0.25", with: "\"validationFraction\": 0.9")
+            .write(to: spec, atomically: true, encoding: .utf8)
+        try expectOneLineError(["train", dir.path], mentions: [spec.path, "no training samples"])
+        try text.replacingOccurrences(of: "\"splitSeed\": 2", with: "\"splitSeed\": -2")
+            .write(to: spec, atomically: true, encoding: .utf8)
+        try expectOneLineError(["eval", dir.path], mentions: [spec.path, "does not fit"])
+    }
 }

@@ -116,13 +116,18 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         guard all.sampleSize == Tensor.elementCount(sampleShape) else {
             throw ModelSpecError.datasetShape(path: specPath, dataset: name, inputShape: sampleShape, sampleShape: all.sampleShape)
         }
-        let shaped = try all.reshapedSamples(sampleShape)
-        var (train, validation) = try shaped.split(validationFraction: validationFraction, seed: splitSeed)
-        if let normalisation {
-            let fitted = normalisation.fitted(on: train)
-            train = try fitted.apply(to: train)
-            validation = try fitted.apply(to: validation)
+        do {
+            let shaped = try all.reshapedSamples(sampleShape)
+            var (train, validation) = try shaped.split(validationFraction: validationFraction, seed: splitSeed)
+            if let normalisation {
+                let fitted = normalisation.fitted(on: train)
+                train = try fitted.apply(to: train)
+                validation = try fitted.apply(to: validation)
+            }
+            return (train, validation)
+        } catch let DatasetError.invalidArgument(_, problem) {
+            // Split and normalisation settings live in the spec: name it.
+            throw ModelSpecError.invalid(path: specPath, problem: "dataset \(name): \(problem)")
         }
-        return (train, validation)
     }
 }

@@ -45,12 +45,40 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ModelSpecError.unreadable(path: path, problem: "the file could not be read")
         }
+        let spec: ModelSpec
         do {
-            return try JSONDecoder().decode(ModelSpec.self, from: data)
+            spec = try JSONDecoder().decode(ModelSpec.self, from: data)
         } catch let error as DecodingError {
+            if case let .dataCorrupted(context) = error, context.codingPath.isEmpty,
+               (try? JSONSerialization.jsonObject(with: data)) != nil {
+                // Valid JSON that the decoder rejects without a path: on Linux
+                // this is a number that does not fit its field's type.
+                throw ModelSpecError.invalid(
+                    path: path,
+                    problem: "a number does not fit its field (seeds and sizes are non-negative integers)")
+            }
             throw ModelSpecError.invalid(path: path, problem: describe(error))
         } catch {
             throw ModelSpecError.invalid(path: path, problem: "not valid JSON")
+        }
+        try spec.validateRecipe(path: path)
+        return spec
+    }
+
+    /// Checks the training recipe and split settings are usable.
+    /// - Throws: `ModelSpecError.invalid` naming the field.
+    public func validateRecipe(path: String) throws {
+        if training.batchSize < 1 {
+            throw ModelSpecError.invalid(path: path, problem: "training.batchSize must be at least 1, got \(training.batchSize)")
+        }
+        if training.epochs < 0 {
+            throw ModelSpecError.invalid(path: path, problem: "training.epochs must not be negative, got \(training.epochs)")
+        }
+        if !(training.optimizer.learningRate > 0 && training.optimizer.learningRate.isFinite) {
+            throw ModelSpecError.invalid(path: path, problem: "training.optimizer learningRate must be a positive number")
+        }
+        if !(dataset.validationFraction >= 0 && dataset.validationFraction < 1) {
+            throw ModelSpecError.invalid(path: path, problem: "dataset.validationFraction must be in [0, 1), got \(dataset.validationFraction)")
         }
     }
 
@@ -87,15 +115,26 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             }
             do {
                 shape = try layer.outputShape(for: shape)
+            } catch let error as LayerError {
+                let problem: String
+                switch error {
+                case let .inputShape(_, kind, expected, got):
+                    problem = "\(kind) expects input \(expected), gets \(got)"
+                case let .kernelTooLarge(_, kernel, height, width):
+                    problem = "kernel \(kernel)x\(kernel) does not fit the padded input \(height)x\(width)"
+                default:
+                    problem = "\(error)"
+                }
+                throw ModelSpecError.layersDoNotChain(path: path, layer: layerName, problem: problem)
             } catch {
                 throw ModelSpecError.layersDoNotChain(path: path, layer: layerName, problem: "\(error)")
             }
             built.append(layer)
         }
         guard shape.count == 1, shape[0] >= 2 else {
-            throw ModelSpecError.layersDoNotChain(
-                path: path, layer: built[built.count - 1].name,
-                problem: "the model must end in a vector of at least 2 class scores, but it outputs \(shape)")
+            throw ModelSpecError.invalid(
+                path: path,
+                problem: "the last layer '\(built[built.count - 1].name)' outputs \(shape); the model must end in a vector of at least 2 class scores")
         }
         return Model(name: name, inputShape: inputShape, layers: built)
     }

@@ -51,7 +51,8 @@ struct EvalCommand: ParsableCommand {
             }
             print("\(report.model) on \(report.dataset)  (weights \(report.weights))")
             let rows = [("validation", report.validation), ("train", report.train)].map { name, e in
-                [name, CommandSupport.percent(e.accuracy), "\(e.correct)/\(e.count)", String(format: "%.4f", e.loss)]
+                e.count == 0 ? [name, "n/a", "0/0", "n/a"]
+                    : [name, CommandSupport.percent(e.accuracy), "\(e.correct)/\(e.count)", String(format: "%.4f", e.loss)]
             }
             print(CommandSupport.table(rows, header: ["set", "accuracy", "correct", "loss"]), terminator: "")
         }

@@ -92,11 +92,17 @@ struct TrainCommand: ParsableCommand {
             }
             try bundle.writeWeights(to: outPath)
 
-            let final = evaluate(bundle.model, on: bundle.validation)
             let last = result.epochs.last
-            print("\(modelSpec.name): validation accuracy \(CommandSupport.percent(final.accuracy)) " +
-                  "(\(final.correct)/\(final.count)), loss \(String(format: "%.4f", final.loss))" +
-                  (last.map { ", train accuracy \(CommandSupport.percent($0.trainAccuracy)) in the last epoch" } ?? ""))
+            let trainText = last.map { "train accuracy \(CommandSupport.percent($0.trainAccuracy)) in the last epoch" } ?? ""
+            if bundle.validation.count > 0 {
+                let final = evaluate(bundle.model, on: bundle.validation)
+                print("\(modelSpec.name): validation accuracy \(CommandSupport.percent(final.accuracy)) " +
+                      "(\(final.correct)/\(final.count)), loss \(String(format: "%.4f", final.loss))" +
+                      (trainText.isEmpty ? "" : ", " + trainText))
+            } else {
+                print("\(modelSpec.name): no validation samples (validationFraction is 0)" +
+                      (trainText.isEmpty ? "" : "; " + trainText))
+            }
             print("weights written to \(outPath)")
         }
     }
