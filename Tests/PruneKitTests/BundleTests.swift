@@ -111,4 +111,20 @@ func makeTinyModel(in dir: URL, layers: String? = nil, dataset: String? = nil) t
             try ModelBundle.load(path: nowhere)
         }
     }
+
+    /// A PyTorch checkpoint saved in half precision, with buffers the spec
+    /// does not name (as `state_dict()` includes), loads as is.
+    @Test func halfPrecisionCheckpointWithExtraTensorsLoads() throws {
+        let dir = try makeTemporaryDirectory("bundle")
+        try makeTinyModel(in: dir)
+        let bundle = try ModelBundle.initialise(path: dir.path, seed: 8)
+        var entries = try bundle.model.parameters.map { try SafetensorsEntry(name: $0.name, tensor: $0.value, dtype: .F16) }
+        entries.append(SafetensorsEntry(name: "bn.num_batches_tracked", dtype: .I64, shape: [], bytes: [UInt8](repeating: 0, count: 8)))
+        try SafetensorsWriter.write(entries, metadata: ["format": "pt"], to: bundle.weightsURL.path)
+        let loaded = try ModelBundle.load(path: dir.path)
+        for (a, b) in zip(loaded.model.parameters, bundle.model.parameters) {
+            #expect(a.value.shape == b.value.shape)
+            for (x, y) in zip(a.value.data, b.value.data) { #expect(abs(x - y) <= 1e-3 * max(1, abs(y))) }
+        }
+    }
 }
