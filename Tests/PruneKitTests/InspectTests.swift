@@ -354,6 +354,21 @@ enum TinyBert {
         #expect(abs(q.std - 0.02) < 0.001 && abs(q.mean) < 0.001)
     }
 
+    @Test func failedExportLeavesNothingBehind() throws {
+        // An .npz whose first member is damaged: found only while streaming the export.
+        let dir = TempDir()
+        var bytes = try Fixtures.bytes("stored.npz")
+        let dataStart = 30 + Int(bytes[26]) + Int(bytes[27]) << 8 + Int(bytes[28]) + Int(bytes[29]) << 8
+        bytes[dataStart + 128 + 4] ^= 0x01
+        writeBytes(bytes, dir.file("damaged.npz"))
+        let archive = try openTensorArchive(path: dir.file("damaged.npz"))
+        let out = dir.file("out.safetensors")
+        #expect(throws: NpzError.self) {
+            try CheckpointExport.write(archive, changes: [:], record: .init(criterion: "magnitude", scope: "global"), to: out)
+        }
+        #expect(dir.contents == ["damaged.npz"])
+    }
+
     @Test func inspectsNpyAndNpzToo() throws {
         let npz = try CheckpointInspector.inspect(try openTensorArchive(path: Fixtures.path("deflated.npz")))
         #expect(npz.format == .npz && npz.entries.map(\.info.name) == ["w", "b", "zeros"])

@@ -70,7 +70,7 @@ extension SafetensorsFile: TensorArchive {
 /// - Throws: the format's own error (`SafetensorsError`, `NpyError`,
 ///   `NpzError`) or `TensorArchiveError`.
 public func openTensorArchive(path: String) throws -> any TensorArchive {
-    let lower = path.lowercased()
+    let lower = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
     var info = stat()
     guard stat(path, &info) == 0 else {
         throw TensorArchiveError.unreadable(path: path, problem: "cannot open: \(errnoText())")
