@@ -88,7 +88,7 @@ import Testing
         #expect((json?["history"] as? [Any])?.count == 2)
     }
 
-    @Test func csrProductMatchesDense() {
+    @Test func csrProductMatchesDense() throws {
         var rng = SeededRandom(seed: 8)
         var w = Tensor(shape: [5, 7], data: (0..<35).map { _ in rng.normal() })
         for i in stride(from: 0, to: 35, by: 3) { w.data[i] = 0 }
@@ -99,8 +99,16 @@ import Testing
         let sparse = m.multiplyTransposed(x, bias: bias)
         let dense = Tensor.matmul(x, w, transposeB: true)
         for b in 0..<4 { for r in 0..<5 { #expect(abs(sparse[b, r] - dense[b, r] - bias.data[r]) < 1e-5) } }
-        let model = PruningFixtures.mlp([7, 5, 2])
-        let timing = SparseInference.measure(model, input: x, repeats: 1)
-        #expect(timing.maxAbsDifference < 1e-5)
+        let model = PruningFixtures.mlp([7, 5, 3, 2])
+        let session = PruningSession(model: model)
+        try session.prune(PruneRequest(amount: .sparsity(0.6)))
+        // Batched (feature-major chain) and single-sample paths both match the dense forward.
+        let matrices = SparseInference.compress(model)
+        for input in [x, Tensor(shape: [1, 7], data: Array(x.data[0..<7]))] {
+            let a = model.forward(input), b = SparseInference.forward(model, input, matrices: matrices)
+            #expect(a.shape == b.shape)
+            #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-5 })
+        }
+        #expect(SparseInference.measure(model, input: x, repeats: 1).maxAbsDifference < 1e-5)
     }
 }

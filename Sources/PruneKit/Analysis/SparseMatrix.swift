@@ -111,6 +111,58 @@ public struct SparseMatrix: Sendable {
     }
 }
 
+extension SparseMatrix {
+    /// `W x (+ bias)` in feature-major layout: `xt` is `[cols, batch]`,
+    /// the result `[rows, batch]`. Each non-zero is one contiguous axpy over
+    /// the batch, so a chain of sparse layers needs no transposes between them.
+    public func multiplyFeatureMajor(_ xt: Tensor, bias: Tensor? = nil) -> Tensor {
+        let batch = cols == 0 ? 0 : xt.count / cols
+        var yt = [Float](repeating: 0, count: rows * batch)
+        xt.data.withUnsafeBufferPointer { t in
+            yt.withUnsafeMutableBufferPointer { y in
+                rowStart.withUnsafeBufferPointer { rs in
+                    columns.withUnsafeBufferPointer { cs in
+                        values.withUnsafeBufferPointer { vs in
+                            guard let tb = t.baseAddress, let yb = y.baseAddress else { return }
+                            for r in 0..<rows {
+                                let yr = yb + r * batch
+                                if let bias { let b = bias.data[r]; for i in 0..<batch { yr[i] = b } }
+                                for k in Int(rs[r])..<Int(rs[r + 1]) {
+                                    let v = vs[k]
+                                    let xc = tb + Int(cs[k]) * batch
+                                    for i in 0..<batch { yr[i] += v * xc[i] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Tensor(shape: [rows, batch], data: yt)
+    }
+}
+
+/// Transposes a rank-2 tensor.
+func transposed2D(_ x: Tensor) -> Tensor {
+    let r = x.shape[0], c = x.count / max(x.shape[0], 1)
+    var out = [Float](repeating: 0, count: x.count)
+    x.data.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+            let block = 32
+            var i0 = 0
+            while i0 < r {
+                var j0 = 0
+                while j0 < c {
+                    for i in i0..<min(i0 + block, r) { for j in j0..<min(j0 + block, c) { dst[j * r + i] = src[i * c + j] } }
+                    j0 += block
+                }
+                i0 += block
+            }
+        }
+    }
+    return Tensor(shape: [c, r], data: out)
+}
+
 /// Wall-clock comparison of a model's dense forward pass with a forward pass
 /// whose Dense layers use `SparseMatrix` (other layers run as usual).
 public struct SparseInferenceTiming: Codable, Sendable, Equatable {
@@ -133,16 +185,39 @@ public struct SparseInferenceTiming: Codable, Sendable, Equatable {
 public enum SparseInference {
     /// Forward pass with every Dense layer's weight in CSR form (`matrices`
     /// keyed by weight name, from `compress`); other layers call `forward`.
+    /// Runs of Dense layers and element-wise activations (ReLU, Tanh,
+    /// inference-mode Dropout) stay in feature-major layout, transposed once
+    /// on entry and once on exit.
     public static func forward(_ model: Model, _ input: Tensor, matrices: [String: SparseMatrix]) -> Tensor {
         var x = input
+        var featureMajor = false
+        let batch = input.shape.first ?? 1
+        if batch <= 1 {
+            // One sample: row dot products, no transposes.
+            for layer in model.layers {
+                if layer.kind == "dense", let w = layer.weight, let m = matrices[w.name] {
+                    x = m.multiplyTransposed(x.reshaped([batch, x.count / max(batch, 1)]), bias: layer.bias?.value)
+                } else {
+                    x = layer.forward(x, training: false)
+                }
+            }
+            return x
+        }
         for layer in model.layers {
             if layer.kind == "dense", let w = layer.weight, let m = matrices[w.name] {
-                let batch = x.shape.first ?? 1
-                x = m.multiplyTransposed(x.reshaped([batch, x.count / max(batch, 1)]), bias: layer.bias?.value)
+                if !featureMajor {
+                    x = transposed2D(x.reshaped([batch, x.count / max(batch, 1)]))
+                    featureMajor = true
+                }
+                x = m.multiplyFeatureMajor(x, bias: layer.bias?.value)
+            } else if featureMajor, ["relu", "tanh", "dropout"].contains(layer.kind) {
+                x = layer.forward(x, training: false)
             } else {
+                if featureMajor { x = transposed2D(x); featureMajor = false }
                 x = layer.forward(x, training: false)
             }
         }
+        if featureMajor { x = transposed2D(x) }
         return x
     }
 
