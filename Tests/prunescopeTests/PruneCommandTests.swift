@@ -33,6 +33,17 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out + "/smaller/model.json"))
     }
 
+    @Test func perLayerTargetsAndPyTorchAmount() throws {
+        let out = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run(["prune", Self.sample, "--layer-sparsity", "fc1=0.95,fc2=0.9,fc3=0.5", "--out", out, "--no-progress"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("fc1      weight sparsity 95.00 %"))
+        #expect(r.stdout.contains("fc3      weight sparsity 50.00 %"))
+        let a = try Binary.run(["prune", Self.sample, "--amount", "0.5", "--out", out, "--no-progress"])
+        #expect(a.stdout.contains("prunable-weight sparsity 0.00 % -> 50.00 %"))
+    }
+
     @Test func sensitivityWritesCSVAndTable() throws {
         let out = tempDir() + ".csv"
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -51,6 +62,9 @@ import Testing
         (["--granularity", "neuron", "--sparsity", "0.9999", "--layers", "fc1"], "prunescope: fc1.weight: this would remove all 300 neurons of the layer"),
         (["--sparsity", "0.5", "--criterion", "bogus"], "prunescope: --criterion: unknown criterion 'bogus'"),
         (["--sparsity", "0.5", "--schedule", "weekly"], "prunescope: --schedule: unknown schedule 'weekly'"),
+        (["--sparsity", "0.5", "--amount", "0.3"], "prunescope: --sparsity: give only one of"),
+        (["--layer-sparsity", "fc1=2"], "prunescope: --layer-sparsity: 2.0 is outside [0, 1)"),
+        (["--threshold", "0.01", "--schedule", "iterative"], "prunescope: --schedule: iterative (5 rounds) needs a target --sparsity"),
     ])
     func badParametersGiveOneLineErrors(args: [String], message: String) throws {
         let out = tempDir()

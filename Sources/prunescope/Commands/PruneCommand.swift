@@ -33,6 +33,10 @@ struct PruneCommand: ParsableCommand {
     var scope = "layer"
     @Option(help: "Target sparsity in [0, 1).")
     var sparsity: Double?
+    @Option(help: "PyTorch's float amount: prune this fraction of the currently unpruned weights (one-shot).")
+    var amount: Double?
+    @Option(name: .customLong("layer-sparsity"), help: "Per-layer targets, e.g. fc1=0.95,fc2=0.9,fc3=0.5 (layer scope).")
+    var layerSparsity: String?
     @Option(help: "Prune scores strictly below this value.")
     var threshold: Float?
     @Option(help: "Prune |w| < quality x std of each layer (Han et al.).")
@@ -84,8 +88,10 @@ struct PruneCommand: ParsableCommand {
         let criterion = try Criterion.parse(self.criterion, seed: seed, batches: taylorBatches, batchSize: batchSize)
         let granularity = try Granularity.parse(self.granularity)
         let scope = try Scope.parse(self.scope)
-        let given = [sparsity != nil, threshold != nil, quality != nil].filter { $0 }.count
-        guard given <= 1 else { throw PruningError("--sparsity", "give only one of --sparsity, --threshold, --quality") }
+        let given = [sparsity != nil, threshold != nil, quality != nil, self.amount != nil, layerSparsity != nil].filter { $0 }.count
+        guard given <= 1 else {
+            throw PruningError("--sparsity", "give only one of --sparsity, --amount, --layer-sparsity, --threshold, --quality")
+        }
         let amount: Amount
         if case .nOfM = granularity {
             guard given == 0 else { throw PruningError("--granularity", "\(granularity) implies its sparsity; drop --sparsity/--threshold/--quality") }
@@ -93,12 +99,17 @@ struct PruneCommand: ParsableCommand {
         } else if let sparsity {
             try PruneCLI.checkFraction(sparsity, "--sparsity")
             amount = .sparsity(sparsity)
+        } else if let fraction = self.amount {
+            try PruneCLI.checkFraction(fraction, "--amount")
+            amount = .fractionOfRemaining(fraction)
+        } else if layerSparsity != nil {
+            amount = .perTensorSparsity([:])
         } else if let threshold {
             amount = .threshold(threshold)
         } else if let quality {
             amount = .quality(quality)
         } else {
-            throw PruningError("--sparsity", "give --sparsity, --threshold or --quality")
+            throw PruningError("--sparsity", "give --sparsity, --amount, --layer-sparsity, --threshold or --quality")
         }
         let schedule: Schedule
         switch self.schedule.lowercased() {
@@ -123,8 +134,22 @@ struct PruneCommand: ParsableCommand {
         progress.update(0, "loading \(model)", force: true)
         let bundle = try ModelBundle.load(path: model)
         let net = bundle.model
-        let tensors = try PruneCLI.tensors(layers, model: net, includeBiases: includeBiases)
-        let request = PruneRequest(tensors: tensors, criterion: criterion, granularity: granularity, scope: scope, amount: amount)
+        var tensors = try PruneCLI.tensors(layers, model: net, includeBiases: includeBiases)
+        var request = PruneRequest(tensors: [], criterion: criterion, granularity: granularity, scope: scope, amount: amount)
+        if let layerSparsity {
+            var targets = [String: Double]()
+            for item in layerSparsity.split(separator: ",") {
+                let kv = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard kv.count == 2, let v = Double(kv[1]) else {
+                    throw PruningError("--layer-sparsity", "'\(item)' is not name=sparsity (e.g. fc1=0.9)")
+                }
+                try PruneCLI.checkFraction(v, "--layer-sparsity")
+                for name in try PruneCLI.tensors(kv[0], model: net, includeBiases: false) { targets[name] = v }
+            }
+            request.amount = .perTensorSparsity(targets)
+            if layers == nil { tensors = targets.keys.sorted() }
+        }
+        request.tensors = tensors
         let retrain = schedule == .oneShot ? nil : RetrainSettings(epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1)
 
         // Validate the request on the model before any work.
@@ -178,7 +203,7 @@ struct PruneCommand: ParsableCommand {
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let settings: [String: String] = [
             "criterion": criterion.description, "granularity": granularity.description, "scope": scope.description,
-            "amount": amount.description, "schedule": schedule.description, "seed": String(seed),
+            "amount": request.amount.description, "schedule": schedule.description, "seed": String(seed),
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
             "retraining": retrain.map { "\($0.epochs) epochs, batch \($0.batchSize), \($0.optimizer.summary)" + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") } ?? "none",
         ]
@@ -187,7 +212,7 @@ struct PruneCommand: ParsableCommand {
         try report.write(to: out)
 
         let start = session.steps[0].metrics, end = session.current.metrics
-        print("model \(net.name): \(schedule), \(criterion) \(granularity) \(scope) \(amount)")
+        print("model \(net.name): \(schedule), \(criterion) \(granularity) \(scope) \(request.amount)")
         print("validation accuracy      \(percent(start.accuracy)) -> \(percent(end.accuracy))")
         print("prunable-weight sparsity \(percent(start.prunableSparsity)) -> \(percent(end.prunableSparsity))")
         print("all-parameter sparsity   \(percent(start.parameterSparsity)) -> \(percent(end.parameterSparsity))")
