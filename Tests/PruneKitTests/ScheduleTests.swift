@@ -97,3 +97,18 @@ import Testing
         #expect(throws: PruningError.self) { try s.retrain(epochs: 1, batchSize: 16, optimizer: .sgd(learningRate: 0.05), l1Lambda: -1) }
     }
 }
+
+@Suite struct SchedulePerTensorTests {
+    @Test func iterativeFollowsPerTensorTargets() throws {
+        let model = PruningFixtures.mlp([8, 16, 4], seed: 2)
+        let s = PruningSession(model: model, train: PruningFixtures.blobs(count: 32, features: 8), seed: 2)
+        // Output layer at half the rate, as Frankle & Carbin prune LeNet's.
+        try s.run(.iterative(rounds: 2), request: PruneRequest(amount: .perTensorSparsity(["fc1.weight": 0.75, "fc2.weight": 0.5])),
+                  retrain: RetrainSettings(epochs: 1, batchSize: 8, optimizer: .sgd(learningRate: 0.05)))
+        // Round 1: 1 - 0.25^(1/2) = 0.5 of fc1 (64 of 128), 1 - 0.5^(1/2) = 0.293 of fc2 (19 of 64).
+        #expect(s.steps[1].metrics.tensors.first { $0.name == "fc1.weight" }?.masked == 64)
+        #expect(s.steps[1].metrics.tensors.first { $0.name == "fc2.weight" }?.masked == 19)
+        #expect(Mask.prunedCount(model.parameter(named: "fc1.weight")?.mask) == 96)
+        #expect(Mask.prunedCount(model.parameter(named: "fc2.weight")?.mask) == 32)
+    }
+}

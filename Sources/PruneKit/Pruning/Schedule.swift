@@ -84,7 +84,9 @@ public enum ScheduleEvent: Sendable {
 
 extension PruningSession {
     /// Runs `schedule` towards the target in `request` (its amount must be
-    /// `.sparsity(s)` except for one-shot, which takes any amount), recording
+    /// `.sparsity(s)` or `.perTensorSparsity` (each tensor follows the
+    /// schedule to its own target, e.g. Frankle & Carbin's output layer at
+    /// half the rate), except for one-shot, which takes any amount), recording
     /// every prune, retrain and rewind as a history step.
     ///
     /// Cancellation stops after the current training step; what was done
@@ -99,12 +101,28 @@ extension PruningSession {
             guard let retrain else { throw PruningError("--schedule", "\(schedule) needs retraining settings (--retrain-epochs)") }
             return retrain
         }
+        // The final target: one sparsity, or one per tensor. `at(f)` maps
+        // each final sparsity through a schedule's curve.
         func target() throws -> Double {
-            guard case .sparsity(let s) = request.amount else {
+            switch request.amount {
+            case .sparsity(let s):
+                try PruningError.checkFraction(s, "--sparsity")
+                return s
+            case .perTensorSparsity(let m):
+                for (name, v) in m { try PruningError.checkFraction(v, name) }
+                return m.values.max() ?? 0
+            default:
                 throw PruningError("--schedule", "\(schedule) needs a target --sparsity")
             }
-            try PruningError.checkFraction(s, "--sparsity")
-            return s
+        }
+        func at(_ f: (Double) -> Double) -> PruneRequest {
+            var req = request
+            switch request.amount {
+            case .perTensorSparsity(let m): req.amount = .perTensorSparsity(m.mapValues(f))
+            case .sparsity(let s): req.amount = .sparsity(f(s))
+            default: break
+            }
+            return req
         }
         switch schedule {
         case .oneShot:
@@ -114,17 +132,14 @@ extension PruningSession {
 
         case .iterative(let rounds):
             guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
-            let s = try target()
+            _ = try target()
             let settings = try needRetrain()
-            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
-                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(s)))
+            _ = try preview(request)
             for r in 1...rounds {
                 if isCancelled() { break }
                 let base = Double(r - 1) / Double(rounds)
                 onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
-                var req = request
-                req.amount = .sparsity(Schedule.roundSparsity(r, of: rounds, target: s))
-                note(try prune(req))
+                note(try prune(at { Schedule.roundSparsity(r, of: rounds, target: $0) }))
                 onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
                 note(try retrainPhase(settings, base: base, share: 1 / Double(rounds), onEvent: onEvent, isCancelled: isCancelled))
             }
@@ -133,7 +148,9 @@ extension PruningSession {
         case .gradual(let si, let t0, let dt, let n):
             let sf = try target()
             try PruningError.checkFraction(si, "--initial-sparsity")
-            guard si <= sf else { throw PruningError("--initial-sparsity", "\(si) is above the final sparsity \(sf)") }
+            let lowest: Double
+            if case .perTensorSparsity(let m) = request.amount { lowest = m.values.min() ?? sf } else { lowest = sf }
+            guard si <= lowest else { throw PruningError("--initial-sparsity", "\(si) is above the final sparsity \(lowest)") }
             guard t0 >= 1 else { throw PruningError("--start-step", "\(t0) must be at least 1") }
             guard dt >= 1 else { throw PruningError("--frequency", "\(dt) must be at least 1") }
             guard n >= 1 else { throw PruningError("--updates", "\(n) must be at least 1") }
@@ -143,8 +160,7 @@ extension PruningSession {
             guard t0 + n * dt <= total else {
                 throw PruningError("--updates", "the last mask update is at step \(t0 + n * dt) but training has only \(total) steps")
             }
-            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
-                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(sf)))
+            _ = try preview(request)
             var failure: Error?
             var updates = [String]()
             let stepsBefore = optimizerConfig == settings.optimizer ? optimizerStepCount : 0
@@ -162,8 +178,7 @@ extension PruningSession {
                     let t = g - stepsBefore
                     guard failure == nil, Schedule.isGradualUpdate(step: t, start: t0, frequency: dt, updates: n) else { return }
                     let s = Schedule.gradualSparsity(step: t, initial: si, final: sf, start: t0, frequency: dt, updates: n)
-                    var req = request
-                    req.amount = .sparsity(s)
+                    let req = at { Schedule.gradualSparsity(step: t, initial: si, final: $0, start: t0, frequency: dt, updates: n) }
                     do {
                         let plan = try preview(req)
                         for (name, mask) in plan.masks {
@@ -189,10 +204,9 @@ extension PruningSession {
         case .lottery(let rounds, let k):
             guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
             guard k >= 0 else { throw PruningError("--rewind-iteration", "\(k) must be >= 0") }
-            let s = try target()
+            _ = try target()
             let settings = try needRetrain()
-            _ = try preview(PruneRequest(tensors: request.tensors, criterion: request.criterion,
-                                         granularity: request.granularity, scope: request.scope, amount: .sparsity(s)))
+            _ = try preview(request)
             let pointName = k == 0 ? "init" : "iteration-\(k)"
             let share = 1 / Double(rounds + 1)
             if rewindPoints["init"] == nil {
@@ -212,9 +226,7 @@ extension PruningSession {
                 if isCancelled() { break }
                 let base = Double(r) * share
                 onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
-                var req = request
-                req.amount = .sparsity(Schedule.roundSparsity(r, of: rounds, target: s))
-                note(try prune(req))
+                note(try prune(at { Schedule.roundSparsity(r, of: rounds, target: $0) }))
                 onEvent(.phase("round \(r)/\(rounds): rewind to \(pointName)", fraction: base))
                 note(try rewind(to: pointName))
                 onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
