@@ -102,6 +102,18 @@ import Testing
         #expect(!after.contains("Layers"))
     }
 
+    @Test func fatalErrorRestoresTheTerminalAndShowsTheMessage() throws {
+        let tmux = try Tmux(command: DemoEndToEndTests.script(["--crash-key"], pidFile: Self.pidFile()), width: 100, height: 30, name: "crash")
+        defer { tmux.kill() }
+        try tmux.waitFor("PruneTUI demo")
+        try tmux.send("!")
+        let after = try tmux.waitFor(timeout: 20, "DEMO-EXIT") { $0.contains("DEMO-EXIT") }
+        #expect(after.contains("stty=same"))
+        #expect(after.contains("demo crash requested"), "the fatal error message should reach the real stderr")
+        #expect(!after.contains("DEMO-EXIT code=0"))
+        #expect(!after.contains("Layers"))
+    }
+
     @Test func benchReportsFrameTime() throws {
         let r = try Binary.run(["demo", "--bench", "--frames", "20", "--size", "120x40"])
         #expect(r.status == 0, "\(r.stderr)")

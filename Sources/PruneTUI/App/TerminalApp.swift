@@ -159,7 +159,8 @@ public final class AppRunner<App: TerminalApp> {
                 dirty = true
             }
             let t = driver.time.now()
-            if t - lastTick >= tickInterval {
+            // A microsecond of slack so float rounding cannot stall the tick.
+            if t - lastTick >= tickInterval - 1e-6 {
                 lastTick = t
                 if app.tick(now: t) { dirty = true }
             }

@@ -82,6 +82,9 @@ public struct DemoApp: TerminalApp {
     public var training = false
     /// Posts messages to the UI thread (from `Mailbox.post`); nil = no background work.
     public var post: (@Sendable (DemoMessage) -> Void)?
+    /// When set, "!" stops the program with a fatal error: lets tests check
+    /// that the terminal is restored after a crash.
+    public var crashOnBang = false
     /// Areas of the last frame, for the mouse.
     var areas = DemoAreas()
 
@@ -284,6 +287,7 @@ public struct DemoApp: TerminalApp {
             prompt = PromptState(title: "Threshold for \(layers[selectedLayer].name)", label: "|w| <",
                                  text: Text.fixed(threshold, 4))
         case .char("r"): startTraining(context: context)
+        case .char("!") where crashOnBang: fatalError("demo crash requested with \"!\" (--crash-key)")
         default: break
         }
         return .continue

@@ -32,6 +32,9 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Screen size for --bench, WIDTHxHEIGHT.")
     var size: String = "200x60"
 
+    @Flag(help: .hidden)
+    var crashKey = false
+
     @Flag(help: "List the themes found and where they are looked for.")
     var listThemes = false
 
@@ -58,7 +61,8 @@ struct DemoCommand: ParsableCommand {
         }
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<DemoMessage>()
-        let app = DemoApp(themes: themes, post: { mailbox.post($0) })
+        var app = DemoApp(themes: themes, post: { mailbox.post($0) })
+        app.crashOnBang = crashKey
         let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
         runner.run()
         if let log = terminal.stop() {

@@ -36,16 +36,30 @@ final class Tmux {
 
     @discardableResult
     private func run(_ args: [String]) throws -> String {
+        // Output goes to files, not pipes: the tmux server that `new-session`
+        // starts inherits them and would keep a pipe open forever.
+        let dir = FileManager.default.temporaryDirectory
+        let outURL = dir.appendingPathComponent("tmux-\(UUID().uuidString).out")
+        let errURL = dir.appendingPathComponent("tmux-\(UUID().uuidString).err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         p.arguments = ["tmux", "-L", socket] + args
-        let out = Pipe(), err = Pipe()
+        p.standardInput = FileHandle.nullDevice
         p.standardOutput = out
         p.standardError = err
         try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
+        try? out.close()
+        try? err.close()
+        let data = (try? Data(contentsOf: outURL)) ?? Data()
+        let errData = (try? Data(contentsOf: errURL)) ?? Data()
         guard p.terminationStatus == 0 else {
             throw Failure(description: "tmux \(args.joined(separator: " ")) failed: \(String(decoding: errData, as: UTF8.self))")
         }
