@@ -103,7 +103,9 @@ import Testing
     }
 
     @Test func fatalErrorRestoresTheTerminalAndShowsTheMessage() throws {
-        let tmux = try Tmux(command: DemoEndToEndTests.script(["--crash-key"], pidFile: Self.pidFile()), width: 100, height: 30, name: "crash")
+        // No backtrace, so the message stays on the visible screen.
+        let tmux = try Tmux(command: DemoEndToEndTests.script(["--crash-key"], pidFile: Self.pidFile()), width: 100, height: 30,
+                            environment: ["SWIFT_BACKTRACE": "enable=no"], name: "crash")
         defer { tmux.kill() }
         try tmux.waitFor("PruneTUI demo")
         try tmux.send("!")
