@@ -15,6 +15,8 @@ final class Tmux {
     let socket: String
     let session: String
     private var killed = false
+    /// The tmux server's pid, so `kill()` can end it even if kill-server does not.
+    private var serverPID: Int32?
 
     /// Starts `command` (run by `sh -c`) in a new session of `width` x `height`.
     init(command: String, width: Int, height: Int, environment: [String: String] = [:],
@@ -31,6 +33,8 @@ final class Tmux {
         // Keep the pane after the command exits so its last screen can be read.
         _ = try? run(["set-option", "-t", session, "remain-on-exit", "on"])
         _ = try? run(["set-option", "-t", session, "default-terminal", "tmux-256color"])
+        serverPID = (try? run(["display-message", "-p", "-t", session, "#{pid}"]))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
     }
 
     deinit { kill() }
@@ -127,5 +131,6 @@ final class Tmux {
         guard !killed else { return }
         killed = true
         _ = try? run(["kill-server"])
+        if let pid = serverPID, pid > 1 { _ = Glibc.kill(pid, SIGKILL) }
     }
 }
