@@ -1,13 +1,15 @@
 import ArgumentParser
 import PruneKit
 
-/// The `prunescope` command. Each subcommand lives in Commands/, one file each.
+/// The `prunescope` command. Each subcommand lives in Commands/, one file each;
+/// with no subcommand, `open` starts the explorer on the default sample model.
 @main
 struct PruneScope: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prunescope",
         abstract: "Explore, prune and export neural networks in the terminal.",
         subcommands: [
+            OpenCommand.self,
             TrainCommand.self,
             EvalCommand.self,
             InfoCommand.self,
@@ -16,6 +18,7 @@ struct PruneScope: ParsableCommand {
             PruneCommand.self,
             SensitivityCommand.self,
             DemoCommand.self,
-        ]
+        ],
+        defaultSubcommand: OpenCommand.self
     )
 }

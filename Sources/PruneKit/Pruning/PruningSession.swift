@@ -174,8 +174,14 @@ public final class PruningSession: @unchecked Sendable {
     /// A copy of the model with `plan`'s masks applied (for an accuracy
     /// preview on another thread; the session's model is untouched).
     public func previewModel(_ plan: PrunePlan) -> Model {
+        previewModel(masks: plan.masks)
+    }
+
+    /// A copy of the model with `masks` (complete masks by tensor name, e.g.
+    /// several plans' masks combined) applied; the session's model is untouched.
+    public func previewModel(masks: [String: Tensor]) -> Model {
         let copy = model.copy()
-        for (name, mask) in plan.masks {
+        for (name, mask) in masks {
             guard let p = copy.parameter(named: name) else { continue }
             p.mask = mask
             p.applyMask()

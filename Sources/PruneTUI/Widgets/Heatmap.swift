@@ -22,6 +22,7 @@ public struct Heatmap: Sendable {
         }
     }
 
+    /// Row-major entries; NaN marks a blank pixel (e.g. the gap between conv filter tiles).
     public var values: [Float]
     public var rows: Int
     public var columns: Int
@@ -67,7 +68,7 @@ public struct Heatmap: Sendable {
         guard width > 0, height > 0, values.count >= rows * columns else { return out }
         var s = scale ?? 0
         if s <= 0 {
-            for (i, v) in values.enumerated() where (mask?[i] ?? 1) != 0 { s = max(s, Double(abs(v))) }
+            for (i, v) in values.enumerated() where (mask?[i] ?? 1) != 0 && !v.isNaN { s = max(s, Double(abs(v))) }
         }
         if s <= 0 { s = 1 }
         values.withUnsafeBufferPointer { vp in
@@ -82,6 +83,7 @@ public struct Heatmap: Sendable {
                         for c in c0..<min(c1, columns) {
                             let i = row + c
                             let v = vp[i]
+                            if v.isNaN { continue }
                             total += 1
                             let kept = (mp?[i] ?? 1) != 0 && v != 0
                             if !kept { prunedCount += 1; continue }
@@ -89,6 +91,7 @@ public struct Heatmap: Sendable {
                             if a > bestAbs { bestAbs = a; best = v }
                         }
                     }
+                    if total == 0 { out[py * width + px] = .nan; continue }
                     switch aggregation {
                     case .maxAbs:
                         if bestAbs >= 0 {
@@ -110,8 +113,10 @@ public struct Heatmap: Sendable {
         let px = pixels(width: img.width, height: img.height)
         let perRow = Heatmap.pixelsPerRow(context)
         let masked = context.color(.heatMasked)
+        let blank = context.color(.background)
         func color(_ p: Double?) -> Color {
             guard let p else { return masked }
+            if p.isNaN { return blank }
             return aggregation == .maxAbs ? context.diverging(p) : context.sequential(p)
         }
         if perRow == 2 {
@@ -131,6 +136,7 @@ public struct Heatmap: Sendable {
                     let p = px[cy * img.width + cx]
                     let style = context.usesColor ? Style(fg: color(p), bg: context.color(.background)) : context.base
                     let ch: Unicode.Scalar
+                    if let v = p, v.isNaN { buffer.set(area.x + cx, area.y + cy, " ", context.base); continue }
                     switch (aggregation, p) {
                     case (.maxAbs, nil): ch = context.glyphs.masked
                     case (.maxAbs, let v?): ch = shades[max(1, min(shades.count - 1, Int((abs(v) * Double(shades.count - 1)).rounded())))]

@@ -156,6 +156,7 @@ struct PruneCommand: ParsableCommand {
         let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
         _ = try session.preview(request)
 
+        // Fail on an unusable --out before the long work, not after it.
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         progress.update(0, "\(schedule)", force: true)
         try session.run(schedule, request: request, retrain: retrain, onEvent: { e in
@@ -172,34 +173,6 @@ struct PruneCommand: ParsableCommand {
         progress.update(1, "writing exports", force: true)
         progress.finish()
 
-        let outURL = URL(fileURLWithPath: out)
-        var exports = [String: String]()
-        let original = try? SafetensorsFile(contentsOf: bundle.weightsURL.path)
-        try PrunedWeightsExport.write(model: net, original: original, to: outURL.appendingPathComponent("model.safetensors").path,
-                                      extraMetadata: ["prunescope": "pruned weights, zeros baked in"])
-        exports["weights"] = "model.safetensors"
-        try PrunedWeightsExport.writeMasks(model: net, to: outURL.appendingPathComponent("masks.safetensors").path)
-        exports["masks"] = "masks.safetensors"
-        try session.save(to: outURL.appendingPathComponent("session").path)
-        exports["session"] = "session/"
-        var shrunk: ShrunkModel?
-        if granularity.isStructured {
-            let s = try StructuralShrink.shrink(net)
-            let dir = outURL.appendingPathComponent("smaller")
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            try SmallerModelExport.write(s.model, like: bundle, to: dir.path)
-            let same = predictions(s.model, on: bundle.validation) == predictions(net, on: bundle.validation)
-            guard same else { throw PruningError("smaller model", "predictions differ from the masked model; not exported") }
-            exports["smaller model"] = "smaller/model.json"
-            shrunk = s
-        }
-        var timings = [SparseInferenceTiming]()
-        if bundle.validation.count > 0, net.layers.contains(where: { $0.kind == "dense" }) {
-            for batch in Set([1, min(256, bundle.validation.count)]).sorted() {
-                timings.append(SparseInference.measure(net, input: bundle.validation.batch(0..<batch).inputs,
-                                                       repeats: batch == 1 ? 50 : 5))
-            }
-        }
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let settings: [String: String] = [
             "criterion": criterion.description, "granularity": granularity.description, "scope": scope.description,
@@ -207,9 +180,9 @@ struct PruneCommand: ParsableCommand {
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
             "retraining": retrain.map { "\($0.epochs) epochs, batch \($0.batchSize), \($0.optimizer.summary)" + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") } ?? "none",
         ]
-        let report = PruningReport(session: session, command: command, settings: settings, exports: exports,
-                                   sparseInference: timings, shrunk: shrunk)
-        try report.write(to: out)
+        let result = try SessionExport.write(session: session, bundle: bundle, to: out, command: command, settings: settings,
+                                             writeSmaller: granularity.isStructured)
+        let exports = result.files, timings = result.sparseInference, shrunk = result.shrunk
 
         let start = session.steps[0].metrics, end = session.current.metrics
         print("model \(net.name): \(schedule), \(criterion) \(granularity) \(scope) \(request.amount)")

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import PruneKit
+import PruneTUI
+
+/// `prunescope open [MODEL]` (also plain `prunescope`): the live pruning explorer.
+struct OpenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "open",
+        abstract: "Open the pruning explorer on a model (default: the lenet-300-100 sample).",
+        discussion: """
+        The explorer lists the model's layers with their sparsity, shows the selected \
+        layer's weight histogram with the threshold, its weights and mask as a heatmap, \
+        and the loss / accuracy of every step. Move the slider with the arrow keys and \
+        watch the figures change; the validation accuracy of the preview arrives from \
+        the background. Enter applies, r retrains, u undoes, g switches to one global \
+        threshold, p runs a schedule (iterative, gradual, lottery), e exports, ? lists \
+        every key.
+
+        MODEL is a directory with a model.json, a spec .json, or a weights file with a \
+        model.json beside it. With --session, a session saved from the explorer (w) or \
+        by `prunescope prune` (its session/ directory) resumes where it was.
+
+        With --bench, nothing is opened: the latency from a slider key to a finished \
+        frame and the time of one accuracy preview are measured and printed.
+        """
+    )
+
+    @Argument(help: ArgumentHelp("Model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    var model: String?
+
+    @Option(help: "Resume a saved session directory (session.json + tensors.safetensors).")
+    var session: String?
+
+    @Option(help: "Theme name (a file NAME.theme in a theme directory) or a path to a theme file.")
+    var theme: String = "default"
+
+    @Flag(help: "Use ASCII glyphs only (also used when the locale is not UTF-8).")
+    var ascii = false
+
+    @Option(help: "Seed for every random choice of the session (random criterion, retraining shuffles).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Directory `e` exports to by default.")
+    var exportDir: String?
+
+    @Flag(help: "Measure slider-to-frame latency and the accuracy preview instead of opening the screen.")
+    var bench = false
+
+    @Option(help: "Slider moves to time with --bench.")
+    var moves: Int = 300
+
+    @Option(help: "Screen size for --bench, WIDTHxHEIGHT.")
+    var size: String = "160x48"
+
+    func run() throws {
+        try CommandSupport.reportingErrors(runUnguarded)
+    }
+
+    /// Where the default sample model is: ./SampleModels, or beside the
+    /// executable's build directory (.build/<config>/prunescope -> ../../SampleModels).
+    static func defaultModelPath() throws -> String {
+        let name = "SampleModels/lenet-300-100"
+        var candidates = [name]
+        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../\(name)").standardizedFileURL.path)
+        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../\(name)").standardizedFileURL.path)
+        for c in candidates where FileManager.default.fileExists(atPath: c + "/model.json") { return c }
+        throw ModelSpecError.notFound(path: name, problem: "the default sample model is not here; give a model path (prunescope open MODEL)")
+    }
+
+    private func runUnguarded() throws {
+        let path = try model ?? OpenCommand.defaultModelPath()
+        let bundle = try ModelBundle.load(path: path)
+        let pruning: PruningSession
+        if let session {
+            pruning = try PruningSession.load(from: session, model: bundle.model, train: bundle.train, validation: bundle.validation)
+        } else {
+            pruning = PruningSession(model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed)
+        }
+        let workspace = ExplorerWorkspace(session: pruning, bundle: bundle)
+
+        if bench {
+            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
+            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--size must look like 160x48, got \(size)") }
+            print(ExplorerBenchmark.run(workspace: workspace, size: Size(width: parts[0], height: parts[1]), moves: max(2, moves)))
+            return
+        }
+
+        let first: Theme
+        do { first = try Theme.named(theme) } catch { throw ValidationError(error.description) }
+        var themes = [first]
+        for name in Theme.available() where name != first.name {
+            if let t = try? Theme.named(name) { themes.append(t) }
+        }
+        let terminal = try NcursesTerminal(ascii: ascii)
+        let mailbox = Mailbox<ExplorerMessage>()
+        var app = ExplorerApp(workspace: workspace, themes: themes, post: { mailbox.post($0) },
+                              exportDirectory: exportDir, sessionDirectory: session)
+        if session != nil { app.toasts.post("resumed session \(session ?? "") at step \(pruning.cursor)", now: 0) }
+        let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
+        runner.run()
+        if let log = terminal.stop() {
+            CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
+        }
+        if runner.wasInterrupted { throw ExitCode(130) }
+    }
+}
