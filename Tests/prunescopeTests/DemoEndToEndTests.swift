@@ -4,27 +4,8 @@ import Testing
 /// Runs the real `prunescope demo` under tmux: keys, resizes, Ctrl-C, and a
 /// shell that still works afterwards (terminal modes and screen restored).
 @Suite(.serialized) struct DemoEndToEndTests {
-    /// A bash script that records the terminal modes, runs the demo (its pid
-    /// written to `pidFile`), records the modes again, says whether they
-    /// match, then reads one line to show the shell still works.
     static func script(_ args: [String], pidFile: URL) throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-e2e-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let file = dir.appendingPathComponent("run.sh")
-        let quoted = ([Binary.url.path, "demo"] + args).map(Tmux.quote).joined(separator: " ")
-        let text = """
-        before=$(stty -g)
-        sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(quoted)
-        code=$?
-        after=$(stty -g)
-        if [ "$before" = "$after" ]; then m=same; else m=changed; fi
-        echo "DEMO-EXIT code=$code stty=$m"
-        read -r line
-        echo "SHELL-READ:$line"
-        sleep 30
-        """
-        try text.write(to: file, atomically: true, encoding: .utf8)
-        return "bash --norc --noprofile " + Tmux.quote(file.path)
+        try Tmux.restoringScript(["demo"] + args, pidFile: pidFile)
     }
 
     static func pidFile() -> URL {
@@ -65,8 +46,8 @@ import Testing
 
         // Ctrl-C: the demo exits, the terminal modes are as before, the shell reads a line.
         try tmux.send("C-c")
-        screen = try tmux.waitFor("DEMO-EXIT")
-        #expect(screen.contains("DEMO-EXIT code=130 stty=same"))
+        screen = try tmux.waitFor("PROGRAM-EXIT")
+        #expect(screen.contains("PROGRAM-EXIT code=130 stty=same"))
         #expect(!screen.contains("Layers"), "the demo screen should be gone (alternate screen left)")
         try tmux.send("hello-shell", literal: true)
         try tmux.send("Enter")
@@ -84,8 +65,8 @@ import Testing
         let colored = try tmux.capture(escapes: true)
         #expect(!colored.contains("38;5;"), "NO_COLOR: no palette colours expected")
         try tmux.send("q")
-        let after = try tmux.waitFor("DEMO-EXIT")
-        #expect(after.contains("DEMO-EXIT code=0 stty=same"))
+        let after = try tmux.waitFor("PROGRAM-EXIT")
+        #expect(after.contains("PROGRAM-EXIT code=0 stty=same"))
     }
 
     @Test func sigtermRestoresTheTerminal() throws {
@@ -97,8 +78,8 @@ import Testing
         let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pid = try #require(Int32(text))
         #expect(kill(pid, SIGTERM) == 0)
-        let after = try tmux.waitFor("DEMO-EXIT")
-        #expect(after.contains("DEMO-EXIT code=130 stty=same"))
+        let after = try tmux.waitFor("PROGRAM-EXIT")
+        #expect(after.contains("PROGRAM-EXIT code=130 stty=same"))
         #expect(!after.contains("Layers"))
     }
 
@@ -109,10 +90,10 @@ import Testing
         defer { tmux.kill() }
         try tmux.waitFor("PruneTUI demo")
         try tmux.send("!")
-        let after = try tmux.waitFor(timeout: 20, "DEMO-EXIT") { $0.contains("DEMO-EXIT") }
+        let after = try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
         #expect(after.contains("stty=same"))
         #expect(after.contains("demo crash requested"), "the fatal error message should reach the real stderr")
-        #expect(!after.contains("DEMO-EXIT code=0"))
+        #expect(!after.contains("PROGRAM-EXIT code=0"))
         #expect(!after.contains("Layers"))
     }
 

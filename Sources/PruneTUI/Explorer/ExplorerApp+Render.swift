@@ -136,21 +136,25 @@ extension ExplorerApp {
     func renderTotals(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let inner = Block(title: previewMetrics != nil ? "Model (now → *preview)" : "Model").render(into: &buffer, area: area, context: context)
         let now = sessionView.metrics
-        let arrow = context.glyphs.isUnicode ? "→" : "->"
-        func pair(_ a: String, _ b: String?) -> String { b.map { $0 == a ? a : "\(a) \(arrow) \($0)" } ?? a }
         let p = previewMetrics
+        let arrow = context.glyphs.isUnicode ? "→" : "->"
         func ratio(_ x: Double) -> String { x.isFinite ? Text.fixed(x, 1) + "x" : "inf" }
-        let lines = [
-            "zeros of prunable  " + pair(Text.percent(now.prunableSparsity), p.map { Text.percent($0.prunableSparsity) }),
-            "zeros of all params " + pair(Text.percent(now.parameterSparsity), p.map { Text.percent($0.parameterSparsity) }),
-            "nonzero params " + pair(Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) })
-                + " / " + Text.compact(Double(now.parameterTotal)),
-            "compression " + pair(ratio(now.compressionRatio), p.map { ratio($0.compressionRatio) }) + " (total/nonzero)",
-            "FLOPs speed-up " + pair(ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }) + " (theoretical)",
-            "val loss " + (now.loss.map { Text.fixed($0, 4) } ?? "n/a") + (previewAccuracy.map { " \(arrow) " + Text.fixed($0.loss, 4) } ?? ""),
+        let rows: [(label: String, now: String, preview: String?, unit: String)] = [
+            ("zeros of prunable", Text.percent(now.prunableSparsity), p.map { Text.percent($0.prunableSparsity) }, ""),
+            ("zeros of all params", Text.percent(now.parameterSparsity), p.map { Text.percent($0.parameterSparsity) }, ""),
+            ("nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
+             " of " + Text.compact(Double(now.parameterTotal))),
+            ("compression", ratio(now.compressionRatio), p.map { ratio($0.compressionRatio) }, " total/nonzero"),
+            ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
+            ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.map { Text.fixed($0.loss, 4) }, ""),
         ]
-        for (i, line) in lines.enumerated() where i < inner.height {
-            buffer.write(Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i, style: i < 2 ? context.base : context.muted)
+        for (i, r) in rows.enumerated() where i < inner.height {
+            // The widest form that fits: now -> preview with the unit, without the unit, then the preview alone.
+            let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
+            let candidates = [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
+            let line = candidates.first { CellBuffer.columns(of: $0) <= inner.width } ?? candidates[candidates.count - 1]
+            buffer.write(Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i,
+                         style: i < 2 ? context.base : context.muted)
         }
     }
 
@@ -190,18 +194,9 @@ extension ExplorerApp {
                       thresholds: scores.threshold.map { [$0] } ?? [], shading: .inside)
                 .render(into: &buffer, area: parts[1], context: context)
         } else {
-            var kept = [Float]()
-            kept.reserveCapacity(values.count - alreadyPruned)
-            values.data.withUnsafeBufferPointer { vp in
-                if let m = committed?.data {
-                    for i in 0..<vp.count where m[i] != 0 { kept.append(vp[i]) }
-                } else {
-                    kept.append(contentsOf: vp)
-                }
+            let h = histogramCache.counts(key: "\(l.tensor)|\(workspace.version)|\(bins)") {
+                ExplorerApp.keptHistogram(values: values, mask: committed, bins: bins)
             }
-            let top = Double(kept.reduce(Float(0)) { max($0, abs($1)) })
-            let span = max(top, threshold ?? 0, 1e-12)
-            let h = Histogram.bin(kept, bins: bins, range: -span...span)
             Histogram(counts: h.counts, range: h.range, scale: logScale ? .log : .linear,
                       thresholds: threshold.map { [-$0, $0] } ?? [], shading: threshold == nil ? .none : .inside)
                 .render(into: &buffer, area: parts[1], context: context)
@@ -234,12 +229,34 @@ extension ExplorerApp {
         Slider(label: label, state: s, readout: readout, focused: focus.isFocused(1)).render(into: &buffer, area: parts[3], context: context)
     }
 
+    /// Counts of the unpruned values over a symmetric range reaching the
+    /// 99.9th percentile of |w| (a few outliers would squash the plot); values
+    /// beyond it are counted in the edge bins.
+    static func keptHistogram(values: Tensor, mask: Tensor?, bins: Int) -> (counts: [Double], range: ClosedRange<Double>) {
+        var kept = [Float]()
+        kept.reserveCapacity(values.count)
+        values.data.withUnsafeBufferPointer { vp in
+            if let m = mask?.data {
+                for i in 0..<vp.count where m[i] != 0 { kept.append(vp[i]) }
+            } else {
+                kept.append(contentsOf: vp)
+            }
+        }
+        var magnitudes = kept.map { abs($0) }
+        magnitudes.sort()
+        let q = magnitudes.isEmpty ? 1 : Double(magnitudes[min(magnitudes.count - 1, magnitudes.count * 999 / 1000)])
+        let span = max(q, 1e-12)
+        let clamped = kept.map { Float(min(span, max(-span, Double($0)))) }
+        return Histogram.bin(clamped, bins: bins, range: -span...span)
+    }
+
     mutating func renderHeatmap(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         guard let l = selected, let (values, mask) = selectedTensorState() else { return }
-        let mode = heatmapMode == .inputPixels && l.inputImage == nil ? .weights : heatmapMode
+        var mode = heatmapMode == .inputPixels && l.inputImage == nil ? .auto : heatmapMode
+        if mode == .auto { mode = Mask.prunedCount(mask) > 0 ? .fractionPruned : .weights }
         let title: String
         switch mode {
-        case .weights: title = "\(l.name) weights (pruned dark)"
+        case .auto, .weights: title = "\(l.name) weights (pruned dark)"
         case .fractionPruned: title = "\(l.name) fraction pruned"
         case .inputPixels: title = "\(l.name) kept per input pixel"
         }
@@ -255,7 +272,7 @@ extension ExplorerApp {
             heat = Heatmap(values: ExplorerApp.keptPerInput(mask: mask, rows: l.shape[0], columns: l.shape[1]), rows: h, columns: w,
                            aggregation: .maxAbs, scale: 1)
             prefix = "fraction of \(l.shape[0]) neurons keeping each pixel; "
-        case .weights, .fractionPruned:
+        case .auto, .weights, .fractionPruned:
             let agg: Heatmap.Aggregation = mode == .weights ? .maxAbs : .fractionPruned
             if l.kind == "conv2d", l.shape.count == 4 {
                 let tiled = ExplorerApp.tiles(values: values, mask: mask, shape: l.shape)
@@ -432,4 +449,16 @@ extension ExplorerApp {
             ("L", "histogram counts linear / log"), ("Tab", "move focus"), ("T", "next theme"), ("q  Ctrl-C", "quit"),
         ]),
     ])
+}
+
+/// Histogram counts by key (tensor, session version, bins): binning a
+/// 235k-weight layer on every frame would cost more than the frame.
+final class HistogramCache {
+    private var key = ""
+    private var value: (counts: [Double], range: ClosedRange<Double>) = ([], 0...1)
+
+    func counts(key k: String, _ make: () -> (counts: [Double], range: ClosedRange<Double>)) -> (counts: [Double], range: ClosedRange<Double>) {
+        if k != key { value = make(); key = k }
+        return value
+    }
 }

@@ -5,7 +5,7 @@ import PruneKit
 extension ExplorerApp {
     mutating func renderHistory(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let v = sessionView
-        let inner = Block(title: "History (\(v.history.count) steps)", rightTitle: "Enter: jump to the selected step", focused: true)
+        let inner = Block(title: "History (\(v.history.count) steps, * = current)", rightTitle: "Enter: jump to the selected step", focused: true)
             .render(into: &buffer, area: area, context: context)
         areas.historyTable = inner
         let wide = inner.width >= 100
@@ -16,7 +16,7 @@ extension ExplorerApp {
             columns += [TableColumn("val loss", width: .fixed(8), alignRight: true), TableColumn("nonzero", width: .fixed(9), alignRight: true),
                         TableColumn("compr.", width: .fixed(7), alignRight: true)]
         }
-        let marker = context.glyphs.isUnicode ? "▶" : ">"
+        let marker = "*"
         let rows: [[TableCell]] = v.history.map { s in
             let m = s.metrics
             var row: [TableCell] = [.text((s.id == v.cursor ? marker : " ") + String(s.id)), .text(s.kind.rawValue), .text(s.summary),
@@ -50,7 +50,8 @@ extension ExplorerApp {
                 LineChart.Series(name: l.name, points: sensitivity.filter { $0.tensor == l.tensor }.map { ($0.sparsity * 100, $0.accuracy * 100) })
             }
             if let b = sensitivityBaseline { series.append(LineChart.Series(name: "now", points: [(0, b * 100), (100, b * 100)])) }
-            LineChart(series: series, xRange: 0...100, yRange: 0...100).render(into: &buffer, area: chartInner, context: context)
+            let lo = max(0, ((sensitivity.map { $0.accuracy * 100 }.min() ?? 0) - 5) / 10).rounded(.down) * 10
+            LineChart(series: series, xRange: 0...100, yRange: lo...100).render(into: &buffer, area: chartInner, context: context)
         }
         let tableInner = Block(title: "val acc % by sparsity").render(into: &buffer, area: cols[1], context: context)
         let tableColumns = [TableColumn("sparsity", width: .fixed(8))] + layers.map { TableColumn($0.name, width: .fill(1), alignRight: true) }

@@ -27,6 +27,9 @@ public struct ExplorerApp: TerminalApp {
 
     /// What the heatmap shows (`a` cycles).
     public enum HeatmapMode: Sendable, Equatable {
+        /// Weights while nothing is pruned, then the fraction pruned per
+        /// pixel (a downsampled max |w| would hide all but fully pruned blocks).
+        case auto
         /// Weights on the diverging map, pruned dark; downsampled by max |w|.
         case weights
         /// Fraction pruned per pixel (sequential map).
@@ -55,7 +58,7 @@ public struct ExplorerApp: TerminalApp {
     public var historyTable = TableState()
     public var focus = FocusRing(count: 4, index: 1)
     public var logScale = false
-    public var heatmapMode: HeatmapMode = .weights
+    public var heatmapMode: HeatmapMode = .auto
     public var showHelp = false
     public var showExplanation = false
     public var showSettings = false
@@ -93,6 +96,9 @@ public struct ExplorerApp: TerminalApp {
     public private(set) var sensitivity: [SensitivityPoint] = []
     public private(set) var sensitivityBaseline: Double?
     var sensitivityTotal = 0
+
+    /// Histogram counts of the selected layer, until the session or the area changes.
+    let histogramCache = HistogramCache()
 
     /// Screen areas of the last frame, for the mouse.
     var areas = Areas()
@@ -184,11 +190,12 @@ public struct ExplorerApp: TerminalApp {
             let kind = job?.kind
             job = nil
             workspaceMirror = nil
-            if kind?.ownsSession ?? false {
+            if kind == .retrain || kind == .schedule {
+                // The job changed the session: views and sliders follow it.
                 workspace.refresh()
                 syncSelectionAfterChange()
-                if !failed, kind == .export || kind == .save { unsavedChanges = 0 }
             }
+            if !failed, kind == .export || kind == .save { unsavedChanges = 0 }
             toasts.post(message, level: failed ? .error : .info, now: context.now, duration: failed ? 8 : 5)
             if !failed, confirmation == .quit, kind == .save { quitRequested = true }
         }
@@ -296,9 +303,10 @@ public struct ExplorerApp: TerminalApp {
         case .char("L"): logScale.toggle()
         case .char("a"):
             switch heatmapMode {
+            case .auto: heatmapMode = .weights
             case .weights: heatmapMode = .fractionPruned
             case .fractionPruned: heatmapMode = selected?.inputImage != nil ? .inputPixels : .weights
-            case .inputPixels: heatmapMode = .weights
+            case .inputPixels: heatmapMode = .auto
             }
         default: break
         }

@@ -61,6 +61,8 @@ public final class ExplorerWorkspace {
     public let recipeLearningRate: Float
     /// What views draw from (refreshed by `refresh()`).
     public private(set) var view: SessionView
+    /// Counts `refresh()` calls: anything derived from `view` is stale when it changes.
+    public private(set) var version = 0
 
     /// Slider per weight tensor (layer scope) and the global one, in the units of `mode`.
     public private(set) var sliders: [String: SliderState] = [:]
@@ -130,6 +132,7 @@ public final class ExplorerWorkspace {
     /// on the current state (nothing pending). Call after any change to the session.
     public func refresh() {
         view = ExplorerWorkspace.capture(session, layers: layers)
+        version += 1
         globalIndexCache = nil
         resetSliders()
     }

@@ -39,6 +39,30 @@ final class Tmux {
 
     deinit { kill() }
 
+    /// A bash script that records the terminal modes, runs `prunescope
+    /// arguments...` (its pid written to `pidFile`), records the modes again,
+    /// prints `PROGRAM-EXIT code=N stty=same|changed`, then reads one line
+    /// to show the shell still works.
+    static func restoringScript(_ arguments: [String], pidFile: URL) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let file = dir.appendingPathComponent("run.sh")
+        let quoted = ([Binary.url.path] + arguments).map(Tmux.quote).joined(separator: " ")
+        let text = """
+        before=$(stty -g)
+        sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(quoted)
+        code=$?
+        after=$(stty -g)
+        if [ "$before" = "$after" ]; then m=same; else m=changed; fi
+        echo "PROGRAM-EXIT code=$code stty=$m"
+        read -r line
+        echo "SHELL-READ:$line"
+        sleep 30
+        """
+        try text.write(to: file, atomically: true, encoding: .utf8)
+        return "bash --norc --noprofile " + Tmux.quote(file.path)
+    }
+
     static func quote(_ s: String) -> String { "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'" }
 
     @discardableResult
