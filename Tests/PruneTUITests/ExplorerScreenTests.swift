@@ -235,4 +235,44 @@ import Testing
         let (term, _) = Self.run(try Self.workspace("digits-mlp"), Size(width: 70, height: 20), [.key(.right), .key(.char("q"))])
         #expect(term.text.contains("need 80 x 24, have 70 x 20"))
     }
+
+    @Test func mouseSelectsALayerAndDragsTheSlider() throws {
+        let ws = try Self.workspace()
+        // First frame lays out the screen; then a click on fc2's row (row 2 of the table body), then a drag on the slider.
+        var (_, runner) = Self.run(ws, Self.sizes[1], [.interrupt])
+        let table = runner.app.areas.layerTable, track = runner.app.areas.slider
+        #expect(table.height > 3 && track.width > 10)
+        let script: [TerminalEvent?] = [
+            .mouse(MouseEvent(.press, x: table.x + 2, y: table.y + 2)),
+            .mouse(MouseEvent(.press, x: track.x, y: track.y)),
+            .mouse(MouseEvent(.drag, button: 0, x: track.x + track.width / 2, y: track.y)),
+            .mouse(MouseEvent(.release, x: track.x + track.width / 2, y: track.y)),
+            .mouse(MouseEvent(.wheelDown, button: 0, x: table.x + 2, y: table.y + 2)),
+            .interrupt,
+        ]
+        (_, runner) = Self.run(ws, Self.sizes[1], script)
+        // The wheel moved the selection on to fc3; fc2 kept the dragged preview.
+        #expect(runner.app.layerTable.selected == 2)
+        let fc2 = try #require(runner.app.previewMetrics?.tensors.first { $0.name == "fc2.weight" })
+        #expect(fc2.sparsity > 0.3)
+    }
+
+    @Test func savedSessionReopensWhereItWas() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-explorer-session-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ws = try Self.workspace("digits-mlp")
+        let script: [TerminalEvent?] = Self.keys(.right, 20) + [.key(.enter), .key(.down)] + Self.keys(.right, 10)
+            + [.key(.enter), .key(.char("u")), .key(.char("w")), .key(.enter), .key(.char("q"))]
+        let (_, runner) = Self.run(ws, Self.sizes[0], script, sessionDirectory: dir.path)
+        #expect(runner.app.unsavedChanges == 0)
+        let bundle = try ModelBundle.load(path: Self.sampleModels.appendingPathComponent("digits-mlp").path)
+        let resumed = try PruningSession.load(from: dir.path, model: bundle.model, train: bundle.train, validation: bundle.validation)
+        #expect(resumed.cursor == 1)
+        #expect(resumed.steps.count == 3)
+        let (term, _) = Self.run(ExplorerWorkspace(session: resumed, bundle: bundle), Self.sizes[0], [.key(.char("q"))])
+        #expect(term.text.contains("step 1/2"))
+        for p in ws.session.model.parameters {
+            #expect(bundle.model.parameter(named: p.name)?.value == p.value)
+        }
+    }
 }

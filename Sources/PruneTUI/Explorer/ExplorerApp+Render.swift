@@ -30,12 +30,17 @@ extension ExplorerApp {
         let v = sessionView
         let now = v.metrics
         let dense = v.history.first?.metrics.accuracy
-        var left = " PruneScope · \(workspace.modelName) (\(workspace.datasetName)) · \(screen.rawValue):\(screen.title)"
-        left += " · step \(v.cursor)/\(v.history.count - 1)"
+        var left = " PruneScope · \(workspace.modelName) (\(workspace.datasetName)) · step \(v.cursor)/\(v.history.count - 1)"
         var right = "val acc \(ExplorerApp.acc(now.accuracy)) (start \(ExplorerApp.acc(dense)))"
         if previewMetrics != nil {
             right += " · preview " + (previewAccuracy.map { ExplorerApp.acc($0.accuracy) } ?? "…")
         }
+        // Sparsity, compression and speed-up of the current step, when the line has room.
+        let ratio = { (x: Double) in x.isFinite ? Text.fixed(x, 1) + "x" : "inf" }
+        let figures = " · \(Text.percent(now.prunableSparsity)) of prunable zero · \(ratio(now.compressionRatio)) compression · \(ratio(now.theoreticalSpeedup)) FLOPs speed-up"
+        if CellBuffer.columns(of: left + right + figures) + 2 <= area.width { right += figures }
+        let screenName = " · \(screen.rawValue):\(screen.title)"
+        if CellBuffer.columns(of: left + right + screenName) + 2 <= area.width { left += screenName }
         right += " "
         let rw = CellBuffer.columns(of: right)
         let l = buffer.write(Text.truncate(left, to: max(0, area.width - rw - 1), ellipsis: context.glyphs.ellipsis),
@@ -114,22 +119,24 @@ extension ExplorerApp {
             .render(into: &buffer, area: area, context: context)
         areas.layerTable = inner
         let s = sparsities()
-        let wide = inner.width >= 34
+        let wide = inner.width >= 34, wider = inner.width >= 42
         let rows: [[TableCell]] = layers.map { l in
             let (now, preview) = s[l.tensor] ?? (0, nil)
             let shown = preview ?? now
             let pct = Text.percent(shown) + (preview != nil ? "*" : " ")
-            return wide ? [.text(l.name), .text(l.shapeText), .gauge(shown), .text(pct)] : [.text(l.name), .gauge(shown), .text(pct)]
+            return [.text(l.name)] + (wide ? [.text(l.shapeText)] : []) + (wider ? [.text(Text.compact(Double(l.count)))] : [])
+                + [.gauge(shown), .text(pct)]
         }
         let nameW = min(10, max(5, layers.map { CellBuffer.columns(of: $0.name) }.max() ?? 5))
         let shapeW = min(11, max(5, layers.map { CellBuffer.columns(of: $0.shapeText) }.max() ?? 5))
         let columns = [TableColumn("layer", width: .fixed(nameW))] + (wide ? [TableColumn("shape", width: .fixed(shapeW))] : [])
+            + (wider ? [TableColumn("params", width: .fixed(6), alignRight: true)] : [])
             + [TableColumn("sparsity", width: .fill(1)), TableColumn("", width: .fixed(7), alignRight: true)]
         let metrics = previewMetrics ?? sessionView.metrics
         let total = metrics.prunableSparsity
         let totalText = Text.percent(total) + (previewMetrics != nil ? "*" : " ")
-        let footer: [TableCell] = wide ? [.text("total"), .text(Text.compact(Double(metrics.prunableTotal))), .gauge(total), .text(totalText)]
-            : [.text("total"), .gauge(total), .text(totalText)]
+        let count = TableCell.text(Text.compact(Double(metrics.prunableTotal)))
+        let footer: [TableCell] = [.text("total")] + (wider ? [.text(""), count] : wide ? [count] : []) + [.gauge(total), .text(totalText)]
         layerTable = Table(columns: columns, rows: rows, state: layerTable, footer: [footer]).render(into: &buffer, area: inner, context: context)
     }
 

@@ -749,12 +749,16 @@ public struct ExplorerApp: TerminalApp {
         case .main:
             if let layer = selected {
                 var s = workspace.slider(for: layer.tensor)
-                if s.handle(m, track: areas.slider) {
+                let changed = s.handle(m, track: areas.slider)
+                if s.dragging || changed { focus.focus(1) }
+                if changed {
                     guard refuseIfBusy(context) else { return }
-                    focus.focus(1)
                     setSlider(s, for: layer.tensor, context: context)
                     return
                 }
+                // A press that starts a drag changes no value but must be remembered.
+                workspace.keepSliderState(s, for: layer.tensor)
+                if s.dragging { return }
             }
             if m.kind == .press || m.kind == .click {
                 if areas.layerTable.contains(m.position) { focus.focus(0) }

@@ -195,6 +195,12 @@ public final class ExplorerWorkspace {
         return updatePreview(for: tensor)
     }
 
+    /// Stores a slider whose value did not change (e.g. a drag starting), without a new preview.
+    public func keepSliderState(_ s: SliderState, for tensor: String) {
+        guard s.value == slider(for: tensor).value else { setSlider(s, for: tensor); return }
+        if controls.scope == .global { globalSlider = s } else { sliders[tensor] = s }
+    }
+
     /// The pending preview in effect (global, or the merge of the layers').
     public var preview: ExplorerPreview {
         if controls.scope == .global { return globalPreview }
