@@ -50,6 +50,13 @@ public struct InspectionProgress: Sendable, Equatable {
     public var tensorsTotal: Int
     /// bytesDone / bytesTotal in [0, 1].
     public var fraction: Double { bytesTotal == 0 ? 1 : Double(bytesDone) / Double(bytesTotal) }
+
+    public init(bytesDone: Int, bytesTotal: Int, tensorsDone: Int, tensorsTotal: Int) {
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.tensorsDone = tensorsDone
+        self.tensorsTotal = tensorsTotal
+    }
 }
 
 /// Computes a `CheckpointInspection` in one streaming pass over the data.

@@ -50,20 +50,7 @@ extension ExplorerApp {
 
     func renderBottomLine(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         if let j = job {
-            buffer.fill(area, " ", context.style(.hintText))
-            var x = area.x + 1
-            x += buffer.write(j.title, x: x, y: area.y, style: context.style(.hintKey, [.bold])) + 1
-            let barW = min(20, max(0, area.width / 5))
-            if barW > 2 {
-                Gauge.drawBar(into: &buffer, x: x, y: area.y, width: barW, fraction: j.fraction, context: context)
-                x += barW + 1
-            }
-            let tail = "\(Text.fixed(j.fraction * 100, 0))% \(j.status)"
-            x += buffer.write(Text.truncate(tail, to: max(0, area.maxX - x - 16), ellipsis: context.glyphs.ellipsis), x: x, y: area.y, style: context.style(.hintText))
-            let keys = "Esc cancel  q quit"
-            if x + CellBuffer.columns(of: keys) + 2 <= area.maxX {
-                buffer.write(keys, x: area.maxX - CellBuffer.columns(of: keys) - 1, y: area.y, style: context.style(.hintKey))
-            }
+            JobStatusBar(title: j.title, fraction: j.fraction, status: j.status).render(into: &buffer, area: area, context: context)
             return
         }
         let g = context.glyphs.isUnicode
@@ -428,14 +415,7 @@ extension ExplorerApp {
             if let j = job { first = "\(j.title) is running; quitting cancels it." }
             lines = [first, "y: quit   w: save session to \(sessionDirectory) first   n / Esc: stay"]
         }
-        let w = min(area.width - 2, max(44, (lines.map { CellBuffer.columns(of: $0) }.max() ?? 40) + 4))
-        let box = area.centered(Size(width: w, height: lines.count + 2))
-        buffer.fill(box, " ", context.overlay)
-        let inner = Block(title: title, focused: true).render(into: &buffer, area: box, context: context)
-        for (i, l) in lines.enumerated() where i < inner.height {
-            buffer.write(Text.truncate(l, to: inner.width - 1, ellipsis: context.glyphs.ellipsis), x: inner.x + 1, y: inner.y + i,
-                         style: i == 0 ? context.overlay.adding(.bold) : context.overlay)
-        }
+        ConfirmDialog(title: title, lines: lines).render(into: &buffer, area: area, context: context)
     }
 
     static let help = HelpOverlay(title: "PruneScope help", sections: [

@@ -118,18 +118,7 @@ struct InspectCommand: ParsableCommand {
         }
         if let output {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
-            let masks: [String: Tensor]
-            let record: CheckpointExport.Record
-            if let (n, m) = nOfM {
-                masks = try CheckpointPruning.nOfMMasks(archive, names: names, n: n, m: m)
-                record = CheckpointExport.Record(criterion: "magnitude", scope: "layer", granularity: "\(n):\(m)")
-            } else if scope == "global" {
-                masks = try CheckpointPruning.globalMagnitudeMasks(archive, names: names, amount: amount)
-                record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
-            } else {
-                masks = try CheckpointPruning.layerMagnitudeMasks(archive, names: names, amount: amount)
-                record = CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount)
-            }
+            let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope : record.granularity
             let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"

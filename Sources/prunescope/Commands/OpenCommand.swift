@@ -21,6 +21,12 @@ struct OpenCommand: ParsableCommand {
         model.json beside it. With --session, a session saved from the explorer (w) or \
         by `prunescope prune` (its session/ directory) resumes where it was.
 
+        A .safetensors, .npz or .npy file with no model.json beside it opens in \
+        inspection mode: every tensor in foldable name-prefix groups with a filter (/), \
+        its statistics, histogram and heatmap, the rules that make it prunable \
+        (--include, --exclude, or i / x in the app), and magnitude pruning per tensor, \
+        global or 2:4, exported with every untouched tensor byte-identical (e).
+
         With --bench, nothing is opened: the latency from a slider key to a finished \
         frame and the time of one accuracy preview are measured and printed.
         """
@@ -41,8 +47,14 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Seed for every random choice of the session (random criterion, retraining shuffles).")
     var seed: UInt64 = 0
 
-    @Option(help: "Directory `e` exports to by default.")
+    @Option(help: "Where `e` exports to by default (a directory; in inspection mode a .safetensors file).")
     var exportDir: String?
+
+    @Option(help: "Inspection mode: also prune tensors matching this glob (or re:REGEX); repeatable.")
+    var include: [String] = []
+
+    @Option(help: "Inspection mode: never prune tensors matching this glob (or re:REGEX); repeatable.")
+    var exclude: [String] = []
 
     @Flag(help: "Measure slider-to-frame latency and the accuracy preview instead of opening the screen.")
     var bench = false
@@ -69,8 +81,51 @@ struct OpenCommand: ParsableCommand {
         throw ModelSpecError.notFound(path: name, problem: "the default sample model is not here; give a model path (prunescope open MODEL)")
     }
 
+    /// Whether `path` is a tensor file with no model.json beside it (inspection mode).
+    static func isBareCheckpoint(_ path: String) -> Bool {
+        let url = URL(fileURLWithPath: path)
+        guard ["safetensors", "npz", "npy"].contains(url.pathExtension.lowercased()) else { return false }
+        return !FileManager.default.fileExists(atPath: url.deletingLastPathComponent().appendingPathComponent("model.json").path)
+    }
+
+    private func loadThemes() throws -> [Theme] {
+        let first: Theme
+        do { first = try Theme.named(theme) } catch { throw ValidationError(error.description) }
+        var themes = [first]
+        for name in Theme.available() where name != first.name {
+            if let t = try? Theme.named(name) { themes.append(t) }
+        }
+        return themes
+    }
+
+    /// Runs `app` on the real terminal until it quits; restores the terminal.
+    private func runOnTerminal<App: TerminalApp>(_ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal) throws {
+        let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
+        runner.run()
+        if let log = terminal.stop() {
+            CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
+        }
+        if runner.wasInterrupted { throw ExitCode(130) }
+    }
+
+    private func inspect(_ path: String) throws {
+        guard !bench else { throw ValidationError("--bench needs a model with a spec; \(path) has no model.json beside it") }
+        for p in include + exclude {
+            if let problem = PrunableRules.validate(p) { throw ValidationError("\(p): \(problem)") }
+        }
+        let archive = try openTensorArchive(path: path)
+        let themes = try loadThemes()
+        let terminal = try NcursesTerminal(ascii: ascii)
+        let mailbox = Mailbox<InspectorMessage>()
+        var app = InspectorApp(archive: archive, rules: PrunableRules(include: include, exclude: exclude), themes: themes,
+                               post: { mailbox.post($0) }, exportPath: exportDir)
+        app.startLoading()
+        try runOnTerminal(app, mailbox: mailbox, terminal: terminal)
+    }
+
     private func runUnguarded() throws {
         let path = try model ?? OpenCommand.defaultModelPath()
+        if OpenCommand.isBareCheckpoint(path) { return try inspect(path) }
         let bundle = try ModelBundle.load(path: path)
         let pruning: PruningSession
         if let session {
@@ -87,22 +142,12 @@ struct OpenCommand: ParsableCommand {
             return
         }
 
-        let first: Theme
-        do { first = try Theme.named(theme) } catch { throw ValidationError(error.description) }
-        var themes = [first]
-        for name in Theme.available() where name != first.name {
-            if let t = try? Theme.named(name) { themes.append(t) }
-        }
+        let themes = try loadThemes()
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<ExplorerMessage>()
         var app = ExplorerApp(workspace: workspace, themes: themes, post: { mailbox.post($0) },
                               exportDirectory: exportDir, sessionDirectory: session)
         if session != nil { app.toasts.post("resumed session \(session ?? "") at step \(pruning.cursor)", now: 0) }
-        let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
-        runner.run()
-        if let log = terminal.stop() {
-            CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
-        }
-        if runner.wasInterrupted { throw ExitCode(130) }
+        try runOnTerminal(app, mailbox: mailbox, terminal: terminal)
     }
 }
