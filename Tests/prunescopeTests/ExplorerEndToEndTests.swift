@@ -124,3 +124,46 @@ import Testing
         #expect(r.stdout.contains("accuracy preview"))
     }
 }
+
+/// Inspection mode under tmux: a BERT-style checkpoint with no model.json
+/// opens, answers keys while its statistics load, filters, exports, quits.
+@Suite(.serialized) struct InspectorEndToEndTests {
+    @Test func checkpointOpensAndStaysResponsiveWhileLoading() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-inspect-e2e-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let file = dir.appendingPathComponent("bert.safetensors")
+        try CheckpointSynthesis.writeBERT(to: file.path, approximateBytes: 48 << 20, seed: 1)
+        let out = dir.appendingPathComponent("pruned.safetensors")
+        let pid = FileManager.default.temporaryDirectory.appendingPathComponent("ps-inspect-\(UUID().uuidString).pid")
+        let tmux = try Tmux(command: Tmux.restoringScript(["open", file.path, "--export-dir", out.path], pidFile: pid),
+                            width: 120, height: 40, name: "inspect")
+        defer { tmux.kill() }
+        var screen = try tmux.waitFor(timeout: 30, "the inspector") { $0.contains("inspect bert.safetensors") }
+        // The help overlay opens and closes whether or not the statistics are done.
+        try tmux.send("?")
+        try tmux.waitFor(timeout: 10, "help") { $0.contains("Inspecting a checkpoint") }
+        try tmux.send("Escape")
+        screen = try tmux.waitFor(timeout: 120, "statistics") { $0.contains("after") && !$0.contains("reading statistics") && !$0.contains("Inspecting a checkpoint") }
+        try tmux.send("/")
+        try tmux.send("query.weight", literal: true)
+        try tmux.send("Enter")
+        screen = try tmux.waitFor(timeout: 10, "the filtered list") { $0.contains("matching \"query.weight\"") && $0.contains("prunable: ") }
+        try tmux.send("e")
+        try tmux.waitFor(timeout: 10, "the export prompt") { $0.contains("Export pruned checkpoint") }
+        try tmux.send("Enter")
+        screen = try tmux.waitFor(timeout: 120, "the export") { $0.contains("wrote ") }
+        try tmux.send("q")
+        screen = try tmux.waitFor(timeout: 20, "exit") { $0.contains("PROGRAM-EXIT") }
+        #expect(screen.contains("PROGRAM-EXIT code=0 stty=same"))
+        let written = try SafetensorsFile(contentsOf: out.path)
+        #expect(written.metadata["prunescope.criterion"] == "magnitude")
+    }
+
+    @Test func missingCheckpointIsOneLine() throws {
+        let r = try Binary.run(["open", "/nonexistent/model.safetensors"])
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        #expect(r.stderr.contains("/nonexistent/model.safetensors"))
+    }
+}
