@@ -26,6 +26,8 @@ public struct Rect: Hashable, Sendable, CustomStringConvertible {
     }
 
     public init(size: Size) { self.init(x: 0, y: 0, width: size.width, height: size.height) }
+    /// The empty rectangle at the origin (e.g. an area not drawn yet).
+    public static let zero = Rect(x: 0, y: 0, width: 0, height: 0)
 
     public var maxX: Int { x + width }
     public var maxY: Int { y + height }

@@ -89,11 +89,7 @@ public struct DemoApp: TerminalApp {
     var areas = DemoAreas()
 
     struct DemoAreas {
-        var table = Rect(x: 0, y: 0, width: 0, height: 0)
-        var histogram = Rect(x: 0, y: 0, width: 0, height: 0)
-        var slider = Rect(x: 0, y: 0, width: 0, height: 0)
-        var heatmap = Rect(x: 0, y: 0, width: 0, height: 0)
-        var chart = Rect(x: 0, y: 0, width: 0, height: 0)
+        var table = Rect.zero, histogram = Rect.zero, slider = Rect.zero, heatmap = Rect.zero, chart = Rect.zero
     }
 
     public var minimumSize: Size { Size(width: 60, height: 20) }
@@ -314,10 +310,7 @@ public struct DemoApp: TerminalApp {
     private mutating func handleMouse(_ m: MouseEvent) {
         if sliders[selectedLayer].handle(m, track: areas.slider) { focus.focus(1); return }
         if m.kind == .press || m.kind == .click {
-            if areas.table.contains(m.position) { focus.focus(0) }
-            else if areas.histogram.contains(m.position) { focus.focus(1) }
-            else if areas.heatmap.contains(m.position) { focus.focus(2) }
-            else if areas.chart.contains(m.position) { focus.focus(3) }
+            focus.focus(at: m.position, panes: [areas.table, areas.histogram, areas.heatmap, areas.chart])
         }
         _ = table.handle(m, area: areas.table, rowCount: layers.count)
     }

@@ -103,12 +103,8 @@ public struct ExplorerApp: TerminalApp {
     /// Screen areas of the last frame, for the mouse.
     var areas = Areas()
     struct Areas {
-        var layerTable = Rect(x: 0, y: 0, width: 0, height: 0)
-        var slider = Rect(x: 0, y: 0, width: 0, height: 0)
-        var histogram = Rect(x: 0, y: 0, width: 0, height: 0)
-        var heatmap = Rect(x: 0, y: 0, width: 0, height: 0)
-        var chart = Rect(x: 0, y: 0, width: 0, height: 0)
-        var historyTable = Rect(x: 0, y: 0, width: 0, height: 0)
+        var layerTable = Rect.zero, slider = Rect.zero, histogram = Rect.zero, heatmap = Rect.zero, chart = Rect.zero
+        var historyTable = Rect.zero
     }
 
     public var minimumSize: Size { Size(width: 80, height: 24) }
@@ -761,10 +757,7 @@ public struct ExplorerApp: TerminalApp {
                 if s.dragging { return }
             }
             if m.kind == .press || m.kind == .click {
-                if areas.layerTable.contains(m.position) { focus.focus(0) }
-                else if areas.histogram.contains(m.position) { focus.focus(1) }
-                else if areas.heatmap.contains(m.position) { focus.focus(2) }
-                else if areas.chart.contains(m.position) { focus.focus(3) }
+                focus.focus(at: m.position, panes: [areas.layerTable, areas.histogram, areas.heatmap, areas.chart])
             }
             _ = layerTable.handle(m, area: areas.layerTable, rowCount: layers.count)
         case .history:

@@ -316,8 +316,8 @@ struct ArchiveHandle: @unchecked Sendable {
 
 /// Where the list and the slider were drawn last (for the mouse and page size).
 final class LayoutCache {
-    var table = Rect(x: 0, y: 0, width: 0, height: 0)
-    var slider = Rect(x: 0, y: 0, width: 0, height: 0)
+    var table = Rect.zero
+    var slider = Rect.zero
 }
 
 /// The heatmap image of the selected tensor and the global distribution,

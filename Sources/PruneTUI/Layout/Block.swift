@@ -73,6 +73,14 @@ public struct FocusRing: Hashable, Sendable {
     public mutating func previous() { index = (index + count - 1) % count }
     public mutating func focus(_ i: Int) { if i >= 0 && i < count { index = i } }
 
+    /// Focuses the pane (index into `panes`) that contains `point`; returns whether one did.
+    @discardableResult
+    public mutating func focus(at point: Point, panes: [Rect]) -> Bool {
+        guard let i = panes.firstIndex(where: { $0.contains(point) }) else { return false }
+        focus(i)
+        return true
+    }
+
     /// Handles Tab / Shift-Tab; returns whether the key was used.
     public mutating func handle(_ key: Key) -> Bool {
         switch key {

@@ -108,6 +108,17 @@ public struct Theme: Sendable, Equatable {
         throw .notFound(name: name, searched: dirs)
     }
 
+    /// The theme `name` first, then every other theme found (unreadable ones
+    /// skipped): the order an app's "next theme" key cycles through.
+    public static func cycle(startingWith name: String, searching dirs: [String] = searchDirectories()) throws(ThemeError) -> [Theme] {
+        let first = try named(name, searching: dirs)
+        var themes = [first]
+        for other in available(searching: dirs) where other != first.name {
+            if let t = try? named(other, searching: dirs) { themes.append(t) }
+        }
+        return themes
+    }
+
     /// Names of the themes found in `dirs`, sorted, without duplicates.
     public static func available(searching dirs: [String] = searchDirectories()) -> [String] {
         var names = Set(["default", "monochrome"])

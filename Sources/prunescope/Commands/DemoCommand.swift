@@ -45,20 +45,12 @@ struct DemoCommand: ParsableCommand {
             return
         }
         if bench {
-            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
-                throw ValidationError("--size must look like 200x60, got \(size)")
-            }
-            let r = FrameBenchmark.run(size: Size(width: parts[0], height: parts[1]), frames: max(2, frames))
+            let r = FrameBenchmark.run(size: try screenSize(size), frames: max(2, frames))
             print(r)
             return
         }
-        let first: Theme
-        do { first = try Theme.named(theme) } catch { throw ValidationError(error.description) }
-        var themes = [first]
-        for name in Theme.available() where name != first.name {
-            if let t = try? Theme.named(name) { themes.append(t) }
-        }
+        let themes: [Theme]
+        do { themes = try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<DemoMessage>()
         var app = DemoApp(themes: themes, post: { mailbox.post($0) })
@@ -70,4 +62,13 @@ struct DemoCommand: ParsableCommand {
         }
         if runner.wasInterrupted { throw ExitCode(130) }
     }
+}
+
+/// Parses a `--size` value `WIDTHxHEIGHT` (e.g. 200x60).
+func screenSize(_ text: String) throws -> Size {
+    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
+        throw ValidationError("--size must look like WIDTHxHEIGHT (e.g. 200x60), got \(text)")
+    }
+    return Size(width: parts[0], height: parts[1])
 }

@@ -89,13 +89,7 @@ struct OpenCommand: ParsableCommand {
     }
 
     private func loadThemes() throws -> [Theme] {
-        let first: Theme
-        do { first = try Theme.named(theme) } catch { throw ValidationError(error.description) }
-        var themes = [first]
-        for name in Theme.available() where name != first.name {
-            if let t = try? Theme.named(name) { themes.append(t) }
-        }
-        return themes
+        do { return try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
     }
 
     /// Runs `app` on the real terminal until it quits; restores the terminal.
@@ -136,9 +130,7 @@ struct OpenCommand: ParsableCommand {
         let workspace = ExplorerWorkspace(session: pruning, bundle: bundle)
 
         if bench {
-            let parts = size.lowercased().split(separator: "x").compactMap { Int($0) }
-            guard parts.count == 2, parts[0] > 0, parts[1] > 0 else { throw ValidationError("--size must look like 160x48, got \(size)") }
-            print(ExplorerBenchmark.run(workspace: workspace, size: Size(width: parts[0], height: parts[1]), moves: max(2, moves)))
+            print(ExplorerBenchmark.run(workspace: workspace, size: try screenSize(size), moves: max(2, moves)))
             return
         }
 
