@@ -21,4 +21,12 @@ struct PruneScope: ParsableCommand {
         ],
         defaultSubcommand: OpenCommand.self
     )
+
+    /// Lets OpenBLAS use this CPU's kernels (which may execute the binary
+    /// again, see `BLASKernelSelection`), then parses the arguments and runs
+    /// the command.
+    static func main() {
+        BLASKernelSelection.reexecIfBetterCoreAvailable()
+        Self.main(nil)
+    }
 }

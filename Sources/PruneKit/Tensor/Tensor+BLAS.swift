@@ -33,6 +33,13 @@ public enum BLAS {
 
     /// Threads OpenBLAS currently uses.
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// The kernel set OpenBLAS runs, e.g. "SkylakeX" or "Prescott" (chosen
+    /// when the library loads; see `BLASCoreType`).
+    public static var coreName: String {
+        guard let name = openblas_get_corename() else { return "unknown" }
+        return String(cString: name)
+    }
 }
 
 extension Tensor {

@@ -20,9 +20,11 @@ struct BenchCommand: ParsableCommand {
         then at least 10 timed repetitions (more until about 1 s), in \
         milliseconds per 1000 samples.
 
-        OpenBLAS runs matrix products with --threads threads. Compare figures \
-        between runs of the same build configuration (use a release build: \
-        swift build -c release). Takes well under 30 s for the sample models.
+        OpenBLAS runs matrix products with --threads threads and the kernel \
+        set named in the first line (prunescope picks the best one this CPU \
+        supports unless OPENBLAS_CORETYPE is set). Compare figures between \
+        runs of the same build configuration and kernel set (use a release \
+        build: swift build -c release). Takes well under 30 s for the sample models.
 
         Examples:
           prunescope bench
@@ -70,6 +72,8 @@ struct BenchCommand: ParsableCommand {
         var model: String
         var parameters: Int
         var threads: Int
+        /// OpenBLAS's kernel set, e.g. "SkylakeX" (figures depend on it).
+        var blasCore: String
         var batchSize: Int
         var trainSamplesPerEpoch: Int
         var trainSamplesPerSecond: Figure
@@ -116,7 +120,7 @@ struct BenchCommand: ParsableCommand {
             }
 
             let report = Report(model: bundle.spec.name, parameters: net.parameterCount,
-                                threads: Int(openblas_get_num_threads()), batchSize: batchSize,
+                                threads: Int(openblas_get_num_threads()), blasCore: BLAS.coreName, batchSize: batchSize,
                                 trainSamplesPerEpoch: bundle.train.count,
                                 trainSamplesPerSecond: Figure(trainRates),
                                 evalMillisecondsPer1000: Figure(evalTimes))
@@ -125,7 +129,7 @@ struct BenchCommand: ParsableCommand {
                 return
             }
             print("\(report.model): \(CommandSupport.grouped(report.parameters)) parameters, " +
-                  "OpenBLAS threads \(report.threads)")
+                  "OpenBLAS threads \(report.threads), core \(report.blasCore)")
             let t = report.trainSamplesPerSecond, e = report.evalMillisecondsPer1000
             let rows = [
                 ["train, batch \(batchSize) (samples/s)", String(format: "%.0f", t.median),

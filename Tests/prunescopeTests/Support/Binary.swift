@@ -26,8 +26,10 @@ enum Binary {
         var stderr: String
     }
 
-    /// Runs `prunescope args...` in `directory` (default: the package root) and waits.
-    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:]) throws -> Result {
+    /// Runs `prunescope args...` in `directory` (default: the package root) and waits,
+    /// with this process's environment plus `environment`, minus the variables in `unsetting`.
+    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
+                    unsetting: Set<String> = []) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = args
@@ -35,6 +37,7 @@ enum Binary {
         var env = ProcessInfo.processInfo.environment
         env["SWIFT_BACKTRACE"] = "interactive=no"
         for (k, v) in environment { env[k] = v }
+        for k in unsetting { env[k] = nil }
         process.environment = env
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
