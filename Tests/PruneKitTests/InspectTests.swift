@@ -354,6 +354,23 @@ enum TinyBert {
         #expect(abs(q.std - 0.02) < 0.001 && abs(q.mean) < 0.001)
     }
 
+    @Test func hiddenSizeKeepsTwoLayersInTheBudget() {
+        // 768 (BERT-base) from about 75.5 MB; smaller files get a smaller hidden size.
+        #expect(CheckpointSynthesis.hiddenSize(approximateBytes: 100_000_000) == 768)
+        #expect(CheckpointSynthesis.hiddenSize(approximateBytes: 75_497_472) == 768)
+        #expect(CheckpointSynthesis.hiddenSize(approximateBytes: 75_497_471) == 512)
+        #expect(CheckpointSynthesis.hiddenSize(approximateBytes: 2_000_000) == 64)
+        #expect(CheckpointSynthesis.hiddenSize(approximateBytes: 0) == 64)
+        for bytes in [1_000_000, 2_000_000, 10_000_000, 50_000_000, 100_000_000, 1_000_000_000] {
+            let h = CheckpointSynthesis.hiddenSize(approximateBytes: bytes)
+            let layout = CheckpointSynthesis.bertLayout(approximateBytes: bytes, hidden: h, intermediate: 4 * h)
+            let layers = layout.filter { $0.name.hasSuffix(".attention.self.query.weight") }.count
+            let total = layout.reduce(0) { $0 + $1.shape.reduce(1, *) * $1.dtype.byteSize }
+            #expect(layers >= 2 || h == 64, "\(bytes) bytes: \(layers) layers of hidden \(h)")
+            #expect(abs(total - bytes) < bytes / 50, "\(bytes) bytes requested, \(total) laid out")
+        }
+    }
+
     @Test func failedExportLeavesNothingBehind() throws {
         // An .npz whose first member is damaged: found only while streaming the export.
         let dir = TempDir()

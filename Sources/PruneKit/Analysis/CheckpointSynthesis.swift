@@ -11,6 +11,17 @@
 /// stored as BF16 and the word embeddings as F16, so every float dtype is
 /// exercised. Written tensor by tensor (memory stays at one tensor).
 public enum CheckpointSynthesis {
+    /// A hidden size for a checkpoint of about `approximateBytes` (with
+    /// intermediate size 4x hidden): BERT-base's 768 when two encoder layers
+    /// of it fit in three quarters of the bytes, else the largest of 512,
+    /// 384, 256, 128 that does, else 64. Keeps small benchmark files
+    /// BERT-shaped (several layers) instead of one oversized layer.
+    public static func hiddenSize(approximateBytes: Int) -> Int {
+        // One layer: 4 h x h attention matrices + 2 h x 4h dense, F32.
+        for h in [768, 512, 384, 256, 128] where 2 * 48 * h * h <= approximateBytes * 3 / 4 { return h }
+        return 64
+    }
+
     /// The layout for about `approximateBytes` of tensor data: (name, shape, dtype).
     public static func bertLayout(approximateBytes: Int, hidden: Int = 768, intermediate: Int = 3072) -> [(name: String, shape: [Int], dtype: DType)] {
         let layerBytes = (4 * hidden * hidden + 2 * hidden * intermediate) * 4

@@ -3,11 +3,13 @@ import CBLAS
 import Foundation
 import PruneKit
 
-/// `prunescope bench [MODEL]`: training throughput and evaluation latency.
+/// `prunescope bench [MODEL]`: training throughput and evaluation latency;
+/// `prunescope bench --checkpoint`: inspection time and memory of a big
+/// checkpoint (BenchCommand+Checkpoint.swift).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training throughput and evaluation latency of a model.",
+        abstract: "Measure training throughput and evaluation latency of a model, or checkpoint inspection time and memory.",
         discussion: """
         Training: mini-batch SGD steps (forward, backward, optimiser update) \
         at the given batch size on the model's training set, from a copy of \
@@ -26,17 +28,31 @@ struct BenchCommand: ParsableCommand {
         runs of the same build configuration and kernel set (use a release \
         build: swift build -c release). Takes well under 30 s for the sample models.
 
+        Checkpoint (--checkpoint): writes a seeded BERT-style .safetensors of \
+        --checkpoint-mb MB (hidden size 768 from about 76 MB, smaller below; \
+        F32 with F16 word embeddings, a BF16 attention block and an I64 buffer) \
+        to a temporary directory, removed afterwards, then times opening it \
+        and computing every tensor's statistics and histograms as `prunescope \
+        inspect` does: one warm-up and --runs timed runs, with the file in the \
+        page cache (just written). Reports the median, fastest and slowest \
+        time, the throughput, and the process's peak resident memory while \
+        opening and inspecting. --checkpoint-file measures an existing file \
+        instead.
+
         Examples:
           prunescope bench
           prunescope bench SampleModels/digits-cnn --threads 1
           prunescope bench --json
+          prunescope bench --checkpoint
+          prunescope bench --checkpoint --checkpoint-mb 500 --runs 3
+          prunescope bench --checkpoint-file model.safetensors
         """
     )
 
     @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json.", valueName: "model"))
     var model: String = "SampleModels/lenet-300-100"
 
-    @Option(help: "OpenBLAS threads.")
+    @Option(help: "OpenBLAS threads (with --checkpoint: inspection threads).")
     var threads: Int = 2
 
     @Option(help: "Samples per training step.")
@@ -48,10 +64,24 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(help: "Instead of a model, measure opening a generated BERT-style checkpoint and computing every tensor's statistics and histograms (inspection mode), and the peak memory.")
+    var checkpoint = false
+
+    @Option(name: .customLong("checkpoint-mb"), help: ArgumentHelp("With --checkpoint: size of the generated checkpoint in MB (10^6 bytes).", valueName: "MB"))
+    var checkpointMB: Int = 100
+
+    @Option(name: .customLong("checkpoint-file"), help: ArgumentHelp("Measure this .safetensors/.npz/.npy file instead of a generated one (implies --checkpoint; the file is left as it is).", valueName: "PATH"))
+    var checkpointFile: String?
+
+    @Option(help: "With --checkpoint: timed runs (after one warm-up run).")
+    var runs: Int = 5
+
     func validate() throws {
         if threads < 1 { throw ValidationError("--threads must be at least 1") }
         if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
         if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if checkpointMB < 1 || checkpointMB > 100_000 { throw ValidationError("--checkpoint-mb must be between 1 and 100000") }
+        if runs < 1 { throw ValidationError("--runs must be at least 1") }
     }
 
     struct Figure: Encodable {
@@ -81,6 +111,10 @@ struct BenchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if checkpoint || checkpointFile != nil {
+            try CommandSupport.reportingErrors { try runCheckpointBenchmark() }
+            return
+        }
         try CommandSupport.reportingErrors {
             openblas_set_num_threads(Int32(threads))
             let bundle = try ModelBundle.load(path: model)
@@ -141,7 +175,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    private static func seconds(_ d: Duration) -> Double {
+    static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 }

@@ -1,0 +1,135 @@
+import Foundation
+import PruneKit
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `prunescope bench --checkpoint`: how long inspection mode takes to open a
+/// big checkpoint and compute every tensor's statistics and histograms, and
+/// how much memory it needs.
+extension BenchCommand {
+    struct CheckpointReport: Encodable {
+        /// The file measured.
+        var file: String
+        /// True when the file was generated for this run (and removed after).
+        var generated: Bool
+        /// How the generated file is laid out, e.g. "BERT-style, hidden 768, 2 layers".
+        var layout: String?
+        var fileBytes: Int
+        var tensors: Int
+        var parameters: Int
+        /// Worker threads of the inspection.
+        var threads: Int
+        /// Histogram bins per tensor (a value and a magnitude histogram each).
+        var bins: Int
+        /// Opening (header parse and validation, memory map) plus statistics
+        /// and histograms of every tensor, seconds per run.
+        var openStatsHistogramsSeconds: Figure
+        /// File bytes per second at the median time, in MB (10^6 bytes) per second.
+        var medianMegabytesPerSecond: Double
+        /// Peak resident memory of the process while opening and inspecting
+        /// (getrusage ru_maxrss, after resetting the peak once the file was
+        /// written), and the resident memory just before the first open.
+        var peakRSSBytes: Int
+        var rssBeforeBytes: Int
+        /// False when the peak could not be reset, so it includes writing the file.
+        var peakExcludesGeneration: Bool
+    }
+
+    /// Bins per histogram, as `prunescope inspect --json` uses by default.
+    static let checkpointBins = 32
+
+    func runCheckpointBenchmark() throws {
+        var directory: URL?
+        defer { if let directory { try? FileManager.default.removeItem(at: directory) } }
+        let path: String
+        var generatedShape: String?
+        if let checkpointFile {
+            path = checkpointFile
+        } else {
+            let dir = FileManager.default.temporaryDirectory
+                .appendingPathComponent("prunescope-bench-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+            directory = dir
+            path = dir.appendingPathComponent("bert-\(checkpointMB)mb.safetensors").path
+            if !json {
+                CommandSupport.writeStderr("generating a \(checkpointMB) MB BERT-style checkpoint in \(dir.path) ...\n")
+            }
+            let bytes = checkpointMB * 1_000_000
+            let hidden = CheckpointSynthesis.hiddenSize(approximateBytes: bytes)
+            let layout = try CheckpointSynthesis.writeBERT(to: path, approximateBytes: bytes, hidden: hidden, intermediate: 4 * hidden)
+            generatedShape = "BERT-style, hidden \(hidden), \(layout.filter { $0.name.hasSuffix(".attention.self.query.weight") }.count) layers"
+        }
+        let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+
+        // Measure the peak from here on, not the generation's buffers.
+        let peakReset = ResidentMemory.resetPeak()
+        let before = ResidentMemory.current
+
+        var times: [Double] = []
+        var shape = (tensors: 0, parameters: 0)
+        for run in 0...runs {   // run 0 is a warm-up
+            let t0 = ContinuousClock.now
+            let archive = try openTensorArchive(path: path)
+            let inspection = try CheckpointInspector.inspect(archive, bins: Self.checkpointBins, threads: threads)
+            let elapsed = Self.seconds(ContinuousClock.now - t0)
+            shape = (inspection.entries.count, inspection.totalElements)
+            if run > 0 { times.append(elapsed) }
+        }
+        let figure = Figure(times)
+        let report = CheckpointReport(
+            file: path, generated: checkpointFile == nil, layout: generatedShape, fileBytes: fileBytes, tensors: shape.tensors,
+            parameters: shape.parameters, threads: threads, bins: Self.checkpointBins,
+            openStatsHistogramsSeconds: figure,
+            medianMegabytesPerSecond: figure.median > 0 ? Double(fileBytes) / 1e6 / figure.median : 0,
+            peakRSSBytes: ResidentMemory.peak, rssBeforeBytes: before, peakExcludesGeneration: peakReset || checkpointFile != nil)
+        if json {
+            print(try CommandSupport.json(report))
+            return
+        }
+        let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
+        print("checkpoint: \(generatedShape.map { "generated safetensors (\($0))" } ?? path), \(mb(fileBytes)) " +
+              "(\(CommandSupport.grouped(fileBytes)) bytes), \(report.tensors) tensors, " +
+              "\(CommandSupport.grouped(report.parameters)) parameters; \(threads) threads, \(Self.checkpointBins) histogram bins")
+        let rate = { (s: Double) in s > 0 ? String(format: "%.0f", Double(fileBytes) / 1e6 / s) : "-" }
+        let rows = [
+            ["open + statistics + histograms (s)", String(format: "%.3f", figure.median),
+             String(format: "%.3f", figure.min), String(format: "%.3f", figure.max), "\(figure.runs) runs"],
+            ["throughput (MB/s)", rate(figure.median), rate(figure.max), rate(figure.min), "\(figure.runs) runs"],
+        ]
+        print(CommandSupport.table(rows, header: ["measure", "median", "min", "max", "runs"]), terminator: "")
+        print("peak memory (RSS): \(mb(report.peakRSSBytes)) while opening and inspecting " +
+              "(\(mb(before)) before the first open" + (report.peakExcludesGeneration ? "" : "; includes generating the file") + ")")
+    }
+}
+
+/// This process's resident memory, from Linux's /proc and getrusage.
+enum ResidentMemory {
+    /// Peak resident set size so far (getrusage ru_maxrss), in bytes.
+    static var peak: Int {
+        var usage = rusage()
+        guard getrusage(RUSAGE_SELF.rawValue, &usage) == 0 else { return 0 }
+        return Int(usage.ru_maxrss) * 1024
+    }
+
+    /// Current resident set size (VmRSS in /proc/self/status), in bytes; 0 if unknown.
+    static var current: Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+              let kb = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else { return 0 }
+        return kb * 1024
+    }
+
+    /// Resets the peak to the current size (writes 5 to /proc/self/clear_refs,
+    /// Linux 4.0 and later). Returns false if that was refused.
+    static func resetPeak() -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
+        defer { try? handle.close() }
+        do {
+            try handle.write(contentsOf: Data("5".utf8))
+            return true
+        } catch {
+            return false
+        }
+    }
+}

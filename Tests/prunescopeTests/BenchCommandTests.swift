@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+
+/// `prunescope bench --checkpoint`: the shape of its report (not the timings,
+/// which depend on the machine).
+@Suite struct BenchCheckpointTests {
+    @Test func tableNamesEveryFigure() throws {
+        let r = try Binary.run(["bench", "--checkpoint", "--checkpoint-mb", "2", "--runs", "2"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5, "\(r.stdout)")
+        // checkpoint: generated safetensors (BERT-style, hidden 64, 7 layers), 2.0 MB (1,9xx,xxx bytes), 120 tensors, ...
+        let first = try #require(lines.first)
+        #expect(first.hasPrefix("checkpoint: generated safetensors (BERT-style, hidden "))
+        #expect(first.contains(" layers), 2.0 MB ("))
+        #expect(first.contains(" tensors, ") && first.contains(" parameters; 2 threads, 32 histogram bins"))
+        #expect(lines[1].split(separator: " ", omittingEmptySubsequences: true) == ["measure", "median", "min", "max", "runs"])
+        for (line, label) in zip(lines[2...3], ["open + statistics + histograms (s)", "throughput (MB/s)"]) {
+            #expect(line.hasPrefix(label), "\(line)")
+            let figures = line.dropFirst(label.count).split(separator: " ")
+            #expect(figures.count == 5 && figures.prefix(3).allSatisfy { Double($0) != nil } && figures.suffix(2) == ["2", "runs"], "\(line)")
+        }
+        #expect(lines[4].hasPrefix("peak memory (RSS): ") && lines[4].contains(" MB while opening and inspecting ("), "\(lines[4])")
+    }
+
+    @Test func jsonReportAndTheTemporaryFileIsGone() throws {
+        let r = try Binary.run(["bench", "--checkpoint", "--checkpoint-mb", "2", "--runs", "3", "--threads", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        let report = try #require(object)
+        #expect(report["generated"] as? Bool == true)
+        #expect((report["layout"] as? String)?.hasPrefix("BERT-style, hidden ") == true)
+        let bytes = try #require(report["fileBytes"] as? Int)
+        #expect(bytes > 1_500_000 && bytes < 2_500_000, "\(bytes) bytes for 2 MB")
+        #expect((report["tensors"] as? Int ?? 0) > 20)
+        #expect((report["parameters"] as? Int ?? 0) > 0)
+        #expect(report["threads"] as? Int == 1 && report["bins"] as? Int == 32)
+        let time = try #require(report["openStatsHistogramsSeconds"] as? [String: Any])
+        #expect(time["runs"] as? Int == 3)
+        let median = try #require(time["median"] as? Double), lo = try #require(time["min"] as? Double), hi = try #require(time["max"] as? Double)
+        #expect(lo > 0 && lo <= median && median <= hi)
+        let peak = try #require(report["peakRSSBytes"] as? Int), before = try #require(report["rssBeforeBytes"] as? Int)
+        #expect(before > 0 && peak >= before)
+        #expect(report["peakExcludesGeneration"] as? Bool != nil)
+        let file = try #require(report["file"] as? String)
+        #expect(!FileManager.default.fileExists(atPath: file))
+        #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path))
+    }
+
+    @Test func existingFileIsMeasuredAndKept() throws {
+        let weights = "SampleModels/lenet-300-100/weights.safetensors"
+        let r = try Binary.run(["bench", "--checkpoint-file", weights, "--runs", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(report["generated"] as? Bool == false && report["layout"] == nil)
+        #expect(report["tensors"] as? Int == 6 && report["parameters"] as? Int == 266_610)
+        #expect(FileManager.default.fileExists(atPath: Binary.packageRoot.appendingPathComponent(weights).path))
+        let missing = try Binary.run(["bench", "--checkpoint-file", "/nonexistent/model.safetensors"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("prunescope: /nonexistent/model.safetensors"), "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
+
+    @Test func rejectsBadSizes() throws {
+        for args in [["--checkpoint-mb", "0"], ["--runs", "0"]] {
+            let r = try Binary.run(["bench", "--checkpoint"] + args)
+            #expect(r.status != 0)
+            #expect(r.stderr.contains(args[0]), "\(r.stderr)")
+        }
+    }
+}
