@@ -298,10 +298,16 @@ enum TinyBert {
         #expect(pruned.metadata["prunescope.amount"] == "0.5")
         #expect(pruned.metadata["prunescope.pruned_tensors"] == String(names.count))
         let total = names.reduce(0) { $0 + values[$1]!.count }
+        // pruned_elements: what the masks zeroed (k of the global ranking); the tensors' size apart.
+        let k = Int((0.5 * Double(total)).rounded(.toNearestOrEven))
+        #expect(masks.values.reduce(0) { $0 + $1.data.filter { $0 == 0 }.count } == k)
+        #expect(pruned.metadata["prunescope.pruned_elements"] == String(k))
+        #expect(pruned.metadata["prunescope.pruned_tensor_elements"] == String(total))
         let sparsity = try #require(Double(pruned.metadata["prunescope.sparsity"] ?? ""))
         #expect(abs(sparsity - 0.5) < 1.0 / Double(total) + 1e-6)
         let perTensor = try JSONSerialization.jsonObject(with: Data(pruned.metadata["prunescope.tensors"]!.utf8)) as? [String: [String: Int]]
         #expect(perTensor?.count == names.count)
+        #expect(perTensor?.values.reduce(0) { $0 + ($1["pruned"] ?? 0) } == k)
         #expect(perTensor?["pooler.dense.weight"]?["count"] == 256)
         // The F16 tensor stayed F16 with F16 zeros.
         #expect(pruned.info(named: "encoder.layer.0.attention.self.query.weight")?.dtype == .F16)
@@ -309,6 +315,37 @@ enum TinyBert {
         let again = try CheckpointInspector.inspect(pruned)
         let zeros = names.reduce(0) { $0 + (again.entry(named: $1)?.statistics.zeroCount ?? 0) }
         #expect(zeros == Int((0.5 * Double(total)).rounded(.toNearestOrEven)))
+    }
+
+    @Test func prunedElementsCountsWhatThePruningZeroed() throws {
+        let dir = TempDir()
+        let path = dir.file("bert.safetensors")
+        try TinyBert.write(to: path)
+        let source = try SafetensorsFile(contentsOf: path)
+        // A mask zeroing 10 of 256 F32 weights, and new BF16 values zeroing 5 more.
+        var mask = Tensor(shape: [16, 16], repeating: 1)
+        for i in 0..<10 { mask.data[i] = 0 }
+        let keyName = "encoder.layer.1.attention.self.key.weight"
+        var key = try source.floatTensor(named: keyName)
+        let newlyZeroed = (0..<5).filter { key.data[$0] != 0 }.count
+        for i in 0..<5 { key.data[i] = 0 }
+        let out = dir.file("out.safetensors")
+        let metadata = try CheckpointExport.write(source, changes: ["pooler.dense.weight": .mask(mask), keyName: .values(key)],
+                                                  record: .init(criterion: "magnitude", scope: "layer"), to: out)
+        #expect(newlyZeroed == 5)
+        #expect(metadata["prunescope.pruned_tensors"] == "2")
+        #expect(metadata["prunescope.pruned_elements"] == String(10 + newlyZeroed))
+        #expect(metadata["prunescope.pruned_tensor_elements"] == "512")
+        let file = try SafetensorsFile(contentsOf: out)
+        #expect(file.metadata == metadata)
+        let perTensor = try JSONSerialization.jsonObject(with: Data((metadata["prunescope.tensors"] ?? "").utf8)) as? [String: [String: Int]]
+        let alreadyZero = try source.floatTensor(named: "pooler.dense.weight").data[10...].filter { $0 == 0 }.count
+        #expect(perTensor?["pooler.dense.weight"] == ["pruned": 10, "zeros": 10 + alreadyZero, "count": 256])
+        #expect(perTensor?[keyName]?["pruned"] == newlyZeroed)
+        // Pruning the pruned file again with the same mask: the mask's zeros count again.
+        let again = try CheckpointExport.write(file, changes: ["pooler.dense.weight": .mask(mask)],
+                                               record: .init(criterion: "magnitude", scope: "layer"), to: dir.file("again.safetensors"))
+        #expect(again["prunescope.pruned_elements"] == "10" && again["prunescope.pruned_tensor_elements"] == "256")
     }
 
     @Test func exportRejectsBadChangesAndWritesNothing() throws {

@@ -87,6 +87,9 @@ import PruneKit
         #expect(try pruned.floatTensor(named: "encoder.layer.0.dense.weight").data == [0, 0, 0, 3, -4, 5])
         #expect(pruned.info(named: "encoder.layer.0.dense.weight")?.dtype == .F16)
         #expect(pruned.metadata["prunescope.scope"] == "global" && pruned.metadata["format"] == "pt")
+        // The one already-zero weight is among the 3 the mask prunes.
+        #expect(pruned.metadata["prunescope.pruned_elements"] == "3" && pruned.metadata["prunescope.pruned_tensor_elements"] == "6")
+        #expect(r.stderr.contains("1 tensors pruned by magnitude (global), 3 of their 6 weights set to zero, sparsity 0.500000"), "\(r.stderr)")
         let original = try SafetensorsFile(contentsOf: path)
         #expect(try pruned.rawBytes(named: "encoder.LayerNorm.weight") == original.rawBytes(named: "encoder.LayerNorm.weight"))
     }

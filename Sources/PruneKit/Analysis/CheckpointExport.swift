@@ -62,9 +62,13 @@ public enum CheckpointExport {
     /// Writes `archive` with `changes` applied to `path`, atomically.
     ///
     /// Metadata added: `prunescope.criterion`, `.scope`, `.granularity`,
-    /// `.amount` (if given), `.pruned_tensors` (count), `.pruned_elements`,
+    /// `.amount` (if given), `.pruned_tensors` (how many tensors changed),
+    /// `.pruned_elements` (how many elements the pruning set to zero: the
+    /// zeros of the masks; for new values, elements now zero that were not),
+    /// `.pruned_tensor_elements` (all elements of the changed tensors),
     /// `.sparsity` (exact zeros / elements over the changed tensors, 6
-    /// decimals) and `.tensors` (a JSON object: name -> {"zeros", "count"}).
+    /// decimals, zeros that were there before included) and `.tensors` (a
+    /// JSON object: name -> {"pruned", "zeros", "count"}).
     /// Older `prunescope.` keys of the source are replaced.
     /// - Returns: the metadata written.
     @discardableResult
@@ -97,14 +101,23 @@ public enum CheckpointExport {
             }
         }
         var zeroCounts: [String: Int] = [:]
+        var prunedCounts: [String: Int] = [:]
         var metadata = archive.metadata.filter { !$0.key.hasPrefix(metadataPrefix) }
         // Count zeros of the result first so the metadata (in the header) is complete.
         for info in archive.tensors {
             guard let change = changes[info.name] else { continue }
-            zeroCounts[info.name] = try archive.withRawBytes(named: info.name) { original in
+            let (zeros, pruned) = try archive.withRawBytes(named: info.name) { original -> (Int, Int) in
                 let bytes = apply(change, to: original, info: info, encoded: encoded[info.name])
-                return bytes.withUnsafeBytes { TensorStatistics.zeroCount(dtype: info.dtype, bytes: $0) }
+                let zeros = bytes.withUnsafeBytes { TensorStatistics.zeroCount(dtype: info.dtype, bytes: $0) }
+                switch change {
+                case let .mask(mask):
+                    return (zeros, mask.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) })
+                case .values:
+                    return (zeros, bytes.withUnsafeBytes { newlyZero(dtype: info.dtype, before: original, after: $0) })
+                }
             }
+            zeroCounts[info.name] = zeros
+            prunedCounts[info.name] = pruned
         }
         let changedCount = changes.keys.reduce(0) { $0 + (archive.info(named: $1)?.elementCount ?? 0) }
         let changedZeros = zeroCounts.values.reduce(0, +)
@@ -113,11 +126,12 @@ public enum CheckpointExport {
         metadata[metadataPrefix + "granularity"] = record.granularity
         if let amount = record.amount { metadata[metadataPrefix + "amount"] = String(amount) }
         metadata[metadataPrefix + "pruned_tensors"] = String(changes.count)
-        metadata[metadataPrefix + "pruned_elements"] = String(changedCount)
+        metadata[metadataPrefix + "pruned_elements"] = String(prunedCounts.values.reduce(0, +))
+        metadata[metadataPrefix + "pruned_tensor_elements"] = String(changedCount)
         metadata[metadataPrefix + "sparsity"] = String(format: "%.6f", changedCount == 0 ? 0 : Double(changedZeros) / Double(changedCount))
         let perTensor = archive.tensors.compactMap { info -> String? in
-            guard let z = zeroCounts[info.name] else { return nil }
-            return "\(SafetensorsWriter.quote(info.name)):{\"zeros\":\(z),\"count\":\(info.elementCount)}"
+            guard let z = zeroCounts[info.name], let p = prunedCounts[info.name] else { return nil }
+            return "\(SafetensorsWriter.quote(info.name)):{\"pruned\":\(p),\"zeros\":\(z),\"count\":\(info.elementCount)}"
         }
         metadata[metadataPrefix + "tensors"] = "{" + perTensor.joined(separator: ",") + "}"
 
@@ -156,6 +170,28 @@ public enum CheckpointExport {
             }
             return bytes
         }
+    }
+}
+
+extension CheckpointExport {
+    /// Elements exactly zero in `after` but not in `before` (same dtype and count).
+    static func newlyZero(dtype: DType, before: UnsafeRawBufferPointer, after: UnsafeRawBufferPointer) -> Int {
+        let size = dtype.byteSize
+        let count = min(before.count, after.count) / size
+        var result = 0
+        var start = 0
+        // Chunks of both decoded side by side; ElementStream converts any dtype to Float32.
+        while start < count {
+            let n = min(ElementStream.chunkSize, count - start)
+            let range = (start * size)..<((start + n) * size)
+            var old = [Float](), new = [Float]()
+            old.reserveCapacity(n); new.reserveCapacity(n)
+            ElementStream.forEachChunk(dtype, UnsafeRawBufferPointer(rebasing: before[range])) { old.append(contentsOf: $0) }
+            ElementStream.forEachChunk(dtype, UnsafeRawBufferPointer(rebasing: after[range])) { new.append(contentsOf: $0) }
+            for i in 0..<min(old.count, new.count) where new[i] == 0 && old[i] != 0 { result += 1 }
+            start += n
+        }
+        return result
     }
 }
 

@@ -121,7 +121,9 @@ struct InspectCommand: ParsableCommand {
             let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope : record.granularity
-            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
+            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), " +
+                "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, " +
+                "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
             FileHandle.standardError.write(Data(message.utf8))
         }
     }
