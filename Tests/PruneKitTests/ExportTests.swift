@@ -60,6 +60,69 @@ import Testing
         #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) < 1e-5 })
     }
 
+    @Test func smallerModelSpecFindsItsDataAfterTheProjectMoves() throws {
+        // project/data/points.csv, project/model/model.json (dataset "../data/points.csv").
+        let root = try makeTemporaryDirectory("smaller")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let project = root.appendingPathComponent("project")
+        for sub in ["data", "model"] {
+            try FileManager.default.createDirectory(at: project.appendingPathComponent(sub), withIntermediateDirectories: true)
+        }
+        var csv = "x,y,label\n"
+        for i in 0..<40 {
+            let x = Double(i % 8) / 4 - 1, y = Double(i / 8) / 2 - 1
+            csv += "\(x),\(y),\(x * y > 0 ? 1 : 0)\n"
+        }
+        try csv.write(to: project.appendingPathComponent("data/points.csv"), atomically: true, encoding: .utf8)
+        let layers = """
+            [{"kind": "dense", "name": "fc1", "inFeatures": 2, "outFeatures": 8},
+             {"kind": "relu", "name": "relu1"},
+             {"kind": "dense", "name": "fc2", "inFeatures": 8, "outFeatures": 2}]
+            """
+        let dataset = """
+            {"name": "points", "format": "csv", "file": "../data/points.csv", "header": true,
+             "validationFraction": 0.25, "splitSeed": 2}
+            """
+        try makeTinyModel(in: project.appendingPathComponent("model"), layers: layers, dataset: dataset)
+        let fresh = try ModelBundle.initialise(path: project.appendingPathComponent("model").path, seed: 3)
+        try fresh.writeWeights(to: fresh.weightsURL.path)
+        let bundle = try ModelBundle.load(path: project.appendingPathComponent("model").path)
+        let session = PruningSession(model: bundle.model)
+        try session.prune(PruneRequest(tensors: ["fc1.weight"], granularity: .neuron, amount: .sparsity(0.5)))
+        let shrunk = try StructuralShrink.shrink(bundle.model)
+
+        let smaller = project.appendingPathComponent("exports/run1/smaller")
+        try FileManager.default.createDirectory(at: smaller, withIntermediateDirectories: true)
+        try SmallerModelExport.write(shrunk.model, like: bundle, to: smaller.path)
+        let spec = try ModelSpec.read(path: smaller.appendingPathComponent("model.json").path)
+        #expect(spec.dataset.file == "../../../data/points.csv")
+        #expect(spec.layers.first?.outFeatures == 4)
+        let expected = predictions(bundle.model, on: bundle.validation)
+        let loaded = try ModelBundle.load(path: smaller.path)
+        #expect(predictions(loaded.model, on: loaded.validation) == expected)
+
+        // The whole project moves: the smaller model still finds its data and evaluates the same.
+        let moved = root.appendingPathComponent("elsewhere/project-moved")
+        try FileManager.default.createDirectory(at: moved.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try FileManager.default.moveItem(at: project, to: moved)
+        let again = try ModelBundle.load(path: moved.appendingPathComponent("exports/run1/smaller").path)
+        #expect(again.validation.count == 10)
+        #expect(predictions(again.model, on: again.validation) == expected)
+        #expect(evaluate(again.model, on: again.validation).accuracy == evaluate(bundle.model, on: bundle.validation).accuracy)
+    }
+
+    @Test func relativeDataPaths() {
+        func rel(_ file: String, _ dir: String) -> String? {
+            SmallerModelExport.relativePath(to: URL(fileURLWithPath: file), from: URL(fileURLWithPath: dir))
+        }
+        #expect(rel("/work/p/SampleModels/data/x.idx", "/work/p/out/smaller") == "../../SampleModels/data/x.idx")
+        #expect(rel("/work/p/data/x.csv", "/work/p/data") == "x.csv")
+        #expect(rel("/work/p/x.csv", "/work/p/a/b/c") == "../../../x.csv")
+        #expect(rel("/work/p/data/x.csv", "/work/p/data/sub") == "../x.csv")
+        // Nothing in common but the root: stays absolute (nil).
+        #expect(rel("/work/p/data/x.csv", "/tmp/out/smaller") == nil)
+    }
+
     @Test func smallerCNNAfterFilterPruning() throws {
         let model = PruningFixtures.tinyCNN()
         var rng = SeededRandom(seed: 2)

@@ -85,7 +85,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// Encodes the spec as pretty-printed JSON with sorted keys.
     public func encoded() throws -> Data {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return try encoder.encode(self)
     }
 
