@@ -16,7 +16,10 @@ import Testing
     func demoUnderTmux(width: Int, height: Int) throws {
         let tmux = try Tmux(command: DemoEndToEndTests.script([], pidFile: Self.pidFile()), width: width, height: height, name: "demo\(width)")
         defer { tmux.kill() }
-        var screen = try tmux.waitFor("PruneTUI demo")
+        // The whole first frame, not just its top lines (output arrives in pieces under load).
+        var screen = try tmux.waitFor(timeout: 20, "the demo's first frame") {
+            $0.contains("PruneTUI demo") && $0.contains("loss / accuracy") && $0.contains("threshold") && $0.contains("fc1 weights")
+        }
         #expect(screen.contains("Layers"))
         #expect(screen.contains("fc1 weights"))
         #expect(screen.contains("threshold"))
