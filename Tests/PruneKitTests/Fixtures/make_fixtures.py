@@ -25,3 +25,10 @@ np.save("bigendian.npy", a((3,), ">f4"))
 np.save("fortran_2x3.npy", np.asfortranarray(a((2, 3), "<f4")))
 np.savez("stored.npz", w=a((4, 3), "<f4"), b=a((3,), "<f2"), step=np.array(7, dtype="<i8"))
 np.savez_compressed("deflated.npz", w=a((4, 3), "<f4"), b=a((3,), "<f2"), zeros=np.zeros((64, 64), dtype="<f4"))
+
+# The spirals-mlp sample weights as numpy archives (stored and deflated),
+# for the test that a model spec takes its weights from an .npz.
+from safetensors.numpy import load_file
+w = load_file("../../../SampleModels/spirals-mlp/weights.safetensors")
+np.savez("spirals_weights_stored.npz", **w)
+np.savez_compressed("spirals_weights_deflated.npz", **w)
