@@ -18,11 +18,13 @@ import Testing
 
     /// Runs the explorer on `workspace` with `script`; `nil` entries are idle ticks.
     static func run(_ workspace: ExplorerWorkspace, _ size: Size, _ script: [TerminalEvent?],
-                    exportDirectory: String? = nil, sessionDirectory: String? = nil) -> (InMemoryTerminal, AppRunner<ExplorerApp>) {
+                    exportDirectory: String? = nil, sessionDirectory: String? = nil,
+                    measureInference: Bool = false) -> (InMemoryTerminal, AppRunner<ExplorerApp>) {
         let term = InMemoryTerminal(size: size, script: script)
         let mailbox = Mailbox<ExplorerMessage>()
+        // Measured inference timings differ run to run: off here, checked on their own below.
         let app = ExplorerApp(workspace: workspace, post: { mailbox.post($0) }, worker: InlineWorker(),
-                              exportDirectory: exportDirectory, sessionDirectory: sessionDirectory)
+                              exportDirectory: exportDirectory, sessionDirectory: sessionDirectory, measureInference: measureInference)
         let runner = AppRunner(app: app, driver: term, mailbox: mailbox)
         runner.run()
         return (term, runner)
@@ -274,5 +276,16 @@ import Testing
         for p in ws.session.model.parameters {
             #expect(bundle.model.parameter(named: p.name)?.value == p.value)
         }
+    }
+
+    @Test func measuredCSRSpeedUpFollowsTheStep() throws {
+        let ws = try Self.workspace()
+        let script: [TerminalEvent?] = [nil] + Self.keys(.right, 30) + [.key(.enter)] + Self.idle + [.interrupt]
+        let (term, runner) = Self.run(ws, Self.sizes[1], script, measureInference: true)
+        let timings = try #require(runner.app.inferenceTimings)
+        #expect(timings.map(\.batch) == [1, 256])
+        #expect(timings.allSatisfy { $0.denseSeconds > 0 && $0.sparseSeconds > 0 && $0.maxAbsDifference < 1e-3 })
+        #expect(term.text.contains("CSR vs dense"))
+        #expect(term.text.contains("@256 (measured)"))
     }
 }

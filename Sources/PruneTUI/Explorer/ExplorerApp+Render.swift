@@ -76,7 +76,7 @@ extension ExplorerApp {
     mutating func renderMain(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let leftWidth = max(28, min(44, area.width * 30 / 100))
         let cols = Layout.split(area, .horizontal, [.fixed(leftWidth), .fill(1)])
-        let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(8)])
+        let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(measuresInference ? 9 : 8)])
         let right = Layout.split(cols[1], .vertical, [.percentage(50), .fill(1)])
         let bottom = Layout.split(right[1], .horizontal, [.fill(1), .fill(1)])
         renderLayerTable(into: &buffer, area: left[0], context: context)
@@ -133,7 +133,7 @@ extension ExplorerApp {
         let p = previewMetrics
         let arrow = context.glyphs.isUnicode ? "→" : "->"
         func ratio(_ x: Double) -> String { x.isFinite ? Text.fixed(x, 1) + "x" : "inf" }
-        let rows: [(label: String, now: String, preview: String?, unit: String)] = [
+        var rows: [(label: String, now: String, preview: String?, unit: String)] = [
             ("zeros of prunable", Text.percent(now.prunableSparsity), p.map { Text.percent($0.prunableSparsity) }, ""),
             ("zeros of all params", Text.percent(now.parameterSparsity), p.map { Text.percent($0.parameterSparsity) }, ""),
             ("nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
@@ -142,6 +142,15 @@ extension ExplorerApp {
             ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
             ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.map { Text.fixed($0.loss, 4) }, ""),
         ]
+        if measuresInference, workspace.session.model.layers.contains(where: { $0.kind == "dense" }) {
+            // Measured, not theoretical: dense GEMM vs CSR forward passes of the current step.
+            if let t = inferenceTimings {
+                let text = t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", ")
+                rows.append(("CSR vs dense", text, nil, " (measured)"))
+            } else {
+                rows.append(("CSR vs dense", "measuring…", nil, ""))
+            }
+        }
         for (i, r) in rows.enumerated() where i < inner.height {
             // The widest form that fits: now -> preview with the unit, without the unit, then the preview alone.
             let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
@@ -346,11 +355,24 @@ extension ExplorerApp {
             .render(into: &buffer, area: area, context: context)
         areas.chart = inner
         let c = curve()
-        let top = max(1, (c.loss.map(\.y).max() ?? 1) * 1.05)
+        let top = max(1e-3, (c.loss.map(\.y).max() ?? 1) * 1.05)
         let xMax = max(1, (c.loss.last?.x ?? 0), (c.accuracy.last?.x ?? 0))
-        LineChart(series: [LineChart.Series(name: "loss", points: c.loss), LineChart.Series(name: "val acc", points: c.accuracy)],
-                  markers: c.markers, xRange: 0...xMax, yRange: 0...top)
-            .render(into: &buffer, area: inner, context: context)
+        let loss = LineChart.Series(name: "train loss", points: c.loss)
+        guard inner.height >= 8 else {
+            // One axis for both when there is no room for two charts.
+            LineChart(series: [loss, LineChart.Series(name: "val acc", points: c.accuracy)], markers: c.markers,
+                      xRange: 0...xMax, yRange: 0...max(1, top)).render(into: &buffer, area: inner, context: context)
+            return
+        }
+        // Each on its own scale: a trained model's loss of 0.002 would hug an axis shared with 94 %.
+        let parts = Layout.split(inner, .vertical, [.percentage(50), .fill(1)])
+        LineChart(series: [loss], markers: c.markers, xRange: 0...xMax, yRange: 0...top)
+            .render(into: &buffer, area: parts[0], context: context)
+        let accs = c.accuracy.map(\.y)
+        let lo = max(0, (((accs.min() ?? 0) - 0.02) * 50).rounded(.down) / 50)
+        let hi = min(1, max(lo + 0.02, (((accs.max() ?? 1) + 0.01) * 50).rounded(.up) / 50))
+        LineChart(series: [LineChart.Series(name: "val acc", points: c.accuracy)], markers: c.markers, xRange: 0...xMax, yRange: lo...hi)
+            .render(into: &buffer, area: parts[1], context: context)
     }
 
     func renderExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {

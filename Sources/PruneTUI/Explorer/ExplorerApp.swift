@@ -88,6 +88,14 @@ public struct ExplorerApp: TerminalApp {
     /// Sparsity and FLOPs figures of the preview (computed at once).
     public private(set) var previewMetrics: ModelMetrics?
 
+    // Measured (not theoretical) speed: dense vs CSR forward passes of the current step.
+    /// Dense vs CSR timings at batch 1 and batch 256 (or the validation size), once measured.
+    public private(set) var inferenceTimings: [SparseInferenceTiming]?
+    let measuresInference: Bool
+    var inferenceGeneration = 0
+    var inferenceDue = false
+    var inferenceInFlight = false
+
     // Loss curve: per-batch losses of each recorded training step, and of the running one.
     var stepLosses: [Int: [Float]] = [:]
     public private(set) var liveLosses: [Float] = []
@@ -116,9 +124,13 @@ public struct ExplorerApp: TerminalApp {
     /// - Parameters:
     ///   - post: where background work posts (`Mailbox.post` of the runner).
     ///   - worker: runs background work (`ThreadWorker`, or `InlineWorker` in tests).
+    ///   - measureInference: time dense vs CSR inference after every change of
+    ///     the step (off in snapshot tests: timings differ run to run).
     public init(workspace: ExplorerWorkspace, themes: [Theme] = [.builtinDefault],
                 post: @escaping @Sendable (ExplorerMessage) -> Void, worker: any ExplorerWorker = ThreadWorker(),
-                exportDirectory: String? = nil, sessionDirectory: String? = nil) {
+                exportDirectory: String? = nil, sessionDirectory: String? = nil, measureInference: Bool = true) {
+        measuresInference = measureInference
+        inferenceDue = measureInference
         self.workspace = workspace
         controls = workspace.controls
         self.themes = themes.isEmpty ? [.builtinDefault] : themes
@@ -154,6 +166,10 @@ public struct ExplorerApp: TerminalApp {
             launchAccuracyPreview()
             dirty = true
         }
+        if inferenceDue, !inferenceInFlight, !previewInFlight, !isBusy {
+            launchInferenceMeasurement()
+            dirty = true
+        }
         return dirty
     }
 
@@ -162,6 +178,9 @@ public struct ExplorerApp: TerminalApp {
         case .previewEvaluated(let generation, let accuracy, let loss):
             previewInFlight = false
             if generation == previewGeneration { previewAccuracy = (accuracy, loss) }
+        case .inferenceMeasured(let generation, let timings):
+            inferenceInFlight = false
+            if generation == inferenceGeneration { inferenceTimings = timings }
         case .trainingStep(let loss):
             liveLosses.append(loss)
         case .progress(let fraction, let status):
@@ -400,6 +419,24 @@ public struct ExplorerApp: TerminalApp {
         }
     }
 
+    /// Times dense vs CSR forward passes of a copy of the current model on
+    /// one validation sample and on a batch of up to 256, in the background.
+    mutating func launchInferenceMeasurement() {
+        inferenceDue = false
+        let model = workspace.session.model
+        guard let validation = workspace.session.validation, validation.count > 0,
+              model.layers.contains(where: { $0.kind == "dense" }) else { return }
+        let handle = ModelHandle(model: model.copy())
+        let one = validation.batch(0..<1).inputs, many = validation.batch(0..<min(256, validation.count)).inputs
+        let generation = inferenceGeneration, post = self.post
+        inferenceInFlight = true
+        worker.run {
+            let timings = [SparseInference.measure(handle.model, input: one, repeats: 20),
+                           SparseInference.measure(handle.model, input: many, repeats: 3)]
+            post(.inferenceMeasured(generation: generation, timings: timings))
+        }
+    }
+
     // MARK: Steps
 
     mutating func applyPending(context: DrawContext) {
@@ -453,6 +490,10 @@ public struct ExplorerApp: TerminalApp {
 
     mutating func syncSelectionAfterChange() {
         previewChanged()
+        // The step changed: its measured speed is stale.
+        inferenceGeneration += 1
+        inferenceTimings = nil
+        inferenceDue = measuresInference
         layerTable.selected = selectedIndex
     }
 

@@ -61,6 +61,8 @@ public enum ExplorerMessage: Sendable {
     case recorded(HistoryStep)
     /// A sensitivity sweep measured a point (`baseline` is the unpruned accuracy).
     case sensitivityPoint(SensitivityPoint, baseline: Double, done: Int, total: Int)
+    /// Dense vs CSR inference of the step with generation `generation`, measured on a copy.
+    case inferenceMeasured(generation: Int, timings: [SparseInferenceTiming])
     /// The job ended: a one-line message and whether it failed.
     case jobFinished(message: String, failed: Bool)
 }

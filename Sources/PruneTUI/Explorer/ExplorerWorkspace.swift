@@ -344,10 +344,14 @@ public final class ExplorerWorkspace {
         guard controls.criterion == .magnitude, controls.granularity == .unstructured else { return nil }
         let s = slider(for: tensor)
         if controls.effectiveSliderMode == .threshold { return s.value }
+        // A target already reached prunes nothing new: there is no threshold to show.
+        let t: Float?
         if controls.scope == .global {
-            return (try? globalMagnitudeIndex().threshold(forSparsity: s.value)).map(Double.init)
+            t = try? globalMagnitudeIndex().threshold(forSparsity: s.value)
+        } else {
+            t = try? session.scoreIndex(for: tensor).threshold(forSparsity: s.value)
         }
-        return (try? session.scoreIndex(for: tensor).threshold(forSparsity: s.value)).map(Double.init)
+        return t.flatMap { $0 > 0 ? Double($0) : nil }
     }
 
     /// Scores of `tensor`'s unpruned entries under the current criterion,
