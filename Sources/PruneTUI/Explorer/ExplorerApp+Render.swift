@@ -333,13 +333,23 @@ extension ExplorerApp {
     func curve() -> (loss: [(x: Double, y: Double)], accuracy: [(x: Double, y: Double)], markers: [LineChart.Marker]) {
         let v = sessionView
         var loss = [(x: Double, y: Double)](), acc = [(x: Double, y: Double)](), markers = [LineChart.Marker]()
+        let steps = v.history.prefix(v.cursor + 1)
+        func batches(_ step: HistoryStep) -> Double {
+            if let b = stepLosses[step.id], !b.isEmpty { return Double(b.count) }
+            return Double(Int(step.parameters["steps"] ?? "") ?? step.epochs.count)
+        }
+        // Steps without training (prunes, rewinds) get a small gap of their own,
+        // so their accuracy points do not stack on one x.
+        let gap = max(1, (steps.reduce(0) { $0 + batches($1) } + Double(liveLosses.count)) / 40)
         var x = 0.0
-        for step in v.history.prefix(v.cursor + 1) {
+        for step in steps {
             if let batches = stepLosses[step.id], !batches.isEmpty {
                 for b in batches { x += 1; loss.append((x, Double(b))) }
             } else if !step.epochs.isEmpty {
-                let perEpoch = Double(Int(step.parameters["steps"] ?? "") ?? step.epochs.count) / Double(step.epochs.count)
+                let perEpoch = batches(step) / Double(step.epochs.count)
                 for e in step.epochs { x += max(1, perEpoch); loss.append((x, Double(e.trainLoss))) }
+            } else if step.kind != .start {
+                x += gap
             }
             if step.kind == .prune || step.kind == .gradual {
                 markers.append(LineChart.Marker(x: x, label: Text.fixed(step.metrics.prunableSparsity * 100, 0) + "%"))
