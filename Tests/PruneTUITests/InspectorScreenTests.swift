@@ -7,13 +7,19 @@ import Testing
 /// the grouped list, folding, the filter, rules, the live magnitude preview
 /// and the export, through the run loop with background work inline.
 @Suite struct InspectorScreenTests {
-    /// A seeded ~1 MB BERT-style checkpoint (embeddings, attention, LayerNorm, F16/BF16/I64 tensors).
-    static func checkpoint() throws -> (path: String, archive: any TensorArchive) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-inspector-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        let path = dir.appendingPathComponent("bert.safetensors").path
-        try CheckpointSynthesis.writeBERT(to: path, approximateBytes: 1 << 20, hidden: 64, intermediate: 256, seed: 3)
-        return (path, try openTensorArchive(path: path))
+    /// A seeded ~1 MB BERT-style checkpoint (embeddings, attention, LayerNorm,
+    /// F16/BF16/I64 tensors) in a temporary directory removed with the value.
+    final class Checkpoint {
+        let directory: URL
+        let archive: any TensorArchive
+        init() throws {
+            directory = FileManager.default.temporaryDirectory.appendingPathComponent("ps-inspector-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            let path = directory.appendingPathComponent("bert.safetensors").path
+            try CheckpointSynthesis.writeBERT(to: path, approximateBytes: 1 << 20, hidden: 64, intermediate: 256, seed: 3)
+            archive = try openTensorArchive(path: path)
+        }
+        deinit { try? FileManager.default.removeItem(at: directory) }
     }
 
     static func run(_ archive: any TensorArchive, _ size: Size, _ script: [TerminalEvent?], exportPath: String? = nil,
@@ -31,8 +37,7 @@ import Testing
 
     @Test(arguments: [Size(width: 80, height: 24), Size(width: 160, height: 48)])
     func groupedListWithStatistics(size: Size) throws {
-        let (path, archive) = try Self.checkpoint()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let checkpoint = try Checkpoint(), archive = checkpoint.archive
         let (term, runner) = Self.run(archive, size, [nil, .key(.char("q"))])
         #expect(runner.app.inspection?.entries.count == archive.tensors.count)
         #expect(term.text.contains("inspect bert.safetensors"))
@@ -42,8 +47,7 @@ import Testing
     }
 
     @Test func foldFilterAndTensorDetails() throws {
-        let (path, archive) = try Self.checkpoint()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let checkpoint = try Checkpoint(), archive = checkpoint.archive
         // Fold the first group: fewer rows.
         let (_, r0) = Self.run(archive, Size(width: 120, height: 40), [.interrupt])
         let (_, r1) = Self.run(archive, Size(width: 120, height: 40), [.key(.enter), .interrupt])
@@ -60,10 +64,8 @@ import Testing
     }
 
     @Test func previewMatchesTheExportedSparsity() throws {
-        let (path, archive) = try Self.checkpoint()
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        defer { try? FileManager.default.removeItem(at: dir) }
-        let out = dir.appendingPathComponent("pruned.safetensors").path
+        let checkpoint = try Checkpoint(), archive = checkpoint.archive
+        let out = checkpoint.directory.appendingPathComponent("pruned.safetensors").path
         // Global 60 %: the preview's per-tensor figures are within the distribution's resolution of the export.
         let script: [TerminalEvent?] = Array(repeating: .key(.right), count: 10) + [.key(.char("e")), .key(.enter), .interrupt]
         let (_, runner) = Self.run(archive, Size(width: 120, height: 40), script, exportPath: out)
@@ -88,8 +90,7 @@ import Testing
     }
 
     @Test func rulesChangeWhatIsPrunableAndCriteriaSayWhyNot() throws {
-        let (path, archive) = try Self.checkpoint()
-        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
+        let checkpoint = try Checkpoint(), archive = checkpoint.archive
         let (_, base) = Self.run(archive, Size(width: 120, height: 40), [.interrupt])
         let before = base.app.prunableNames.count
         let script: [TerminalEvent?] = [.key(.char("x"))] + Self.keys("*attention*") + [.key(.enter), .key(.char("c")), .interrupt]
