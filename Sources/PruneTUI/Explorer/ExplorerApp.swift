@@ -236,7 +236,9 @@ public struct ExplorerApp: TerminalApp {
         case .char("q"):
             if unsavedChanges > 0 || job != nil { confirmation = .quit; return .continue }
             return .quit
-        case .ctrl("c"): return .quit
+        case .ctrl("c"):
+            job?.cancel.cancel()
+            return .quit
         case .char("?"): showHelp = true; return .continue
         case .escape:
             if let j = job { j.cancel.cancel(); toasts.post("cancelling \(j.title)…", now: context.now) }

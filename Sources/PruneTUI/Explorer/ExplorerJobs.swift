@@ -6,16 +6,32 @@ import PruneKit
 /// of keys gives the same screens every time.
 public protocol ExplorerWorker: Sendable {
     func run(_ work: @escaping @Sendable () -> Void)
+    /// Waits until no work is running, at most `timeout` seconds; returns whether it is all done.
+    func waitUntilIdle(timeout: Double) -> Bool
 }
 
 /// One thread per job (training and sweeps are long; there is at most one
 /// job and one accuracy preview at a time).
+///
+/// Before the process exits, cancel the jobs and `waitUntilIdle`: a thread
+/// still inside a BLAS call while `exit` shuts OpenBLAS down can hang the
+/// exit (seen once in a quit during retraining).
 public struct ThreadWorker: ExplorerWorker {
+    private let running = DispatchGroup()
     public init() {}
     public func run(_ work: @escaping @Sendable () -> Void) {
-        let t = Thread { work() }
+        let group = running
+        group.enter()
+        let t = Thread {
+            work()
+            group.leave()
+        }
         t.stackSize = 8 << 20
         t.start()
+    }
+
+    public func waitUntilIdle(timeout: Double) -> Bool {
+        running.wait(timeout: .now() + timeout) == .success
     }
 }
 
@@ -23,6 +39,7 @@ public struct ThreadWorker: ExplorerWorker {
 public struct InlineWorker: ExplorerWorker {
     public init() {}
     public func run(_ work: @escaping @Sendable () -> Void) { work() }
+    public func waitUntilIdle(timeout: Double) -> Bool { true }
 }
 
 /// A cancel request shared between the UI thread and a job.

@@ -92,11 +92,17 @@ struct OpenCommand: ParsableCommand {
         do { return try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
     }
 
-    /// Runs `app` on the real terminal until it quits; restores the terminal.
-    private func runOnTerminal<App: TerminalApp>(_ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal) throws {
+    /// Runs `app` on the real terminal until it quits; restores the terminal,
+    /// then lets `worker`'s cancelled jobs finish before the process exits.
+    private func runOnTerminal<App: TerminalApp>(_ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal,
+                                                 worker: ThreadWorker) throws {
         let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
         runner.run()
-        if let log = terminal.stop() {
+        let restoredLog = terminal.stop()
+        if !worker.waitUntilIdle(timeout: 10) {
+            CommandSupport.writeStderr("prunescope: background work did not stop within 10 s; exiting anyway\n")
+        }
+        if let log = restoredLog {
             CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
         }
         if runner.wasInterrupted { throw ExitCode(130) }
@@ -111,10 +117,11 @@ struct OpenCommand: ParsableCommand {
         let themes = try loadThemes()
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<InspectorMessage>()
+        let worker = ThreadWorker()
         var app = InspectorApp(archive: archive, rules: PrunableRules(include: include, exclude: exclude), themes: themes,
-                               post: { mailbox.post($0) }, exportPath: exportDir)
+                               post: { mailbox.post($0) }, worker: worker, exportPath: exportDir)
         app.startLoading()
-        try runOnTerminal(app, mailbox: mailbox, terminal: terminal)
+        try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 
     private func runUnguarded() throws {
@@ -137,9 +144,10 @@ struct OpenCommand: ParsableCommand {
         let themes = try loadThemes()
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<ExplorerMessage>()
-        var app = ExplorerApp(workspace: workspace, themes: themes, post: { mailbox.post($0) },
+        let worker = ThreadWorker()
+        var app = ExplorerApp(workspace: workspace, themes: themes, post: { mailbox.post($0) }, worker: worker,
                               exportDirectory: exportDir, sessionDirectory: session)
         if session != nil { app.toasts.post("resumed session \(session ?? "") at step \(pruning.cursor)", now: 0) }
-        try runOnTerminal(app, mailbox: mailbox, terminal: terminal)
+        try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 }
