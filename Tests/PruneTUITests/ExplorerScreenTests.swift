@@ -288,4 +288,16 @@ import Testing
         #expect(term.text.contains("CSR vs dense"))
         #expect(term.text.contains("@256 (measured)"))
     }
+
+    @Test func quitQuestionSavesThenQuits() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-explorer-quit-save-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let ws = try Self.workspace("digits-mlp")
+        // An unsaved step, q asks, w saves to the session directory and quits (no interrupt needed).
+        let script: [TerminalEvent?] = Self.keys(.right, 10) + [.key(.enter), .key(.char("q")), .key(.char("w"))]
+        let (_, runner) = Self.run(ws, Self.sizes[0], script, sessionDirectory: dir.path)
+        #expect(!runner.wasInterrupted)
+        #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("session.json").path))
+        #expect(runner.app.unsavedChanges == 0)
+    }
 }

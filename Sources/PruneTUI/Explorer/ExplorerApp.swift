@@ -156,7 +156,10 @@ public struct ExplorerApp: TerminalApp {
         case .interrupt:
             job?.cancel.cancel()
             return .quit
-        case .message(let m): handleMessage(m, context: context); return .continue
+        case .message(let m):
+            handleMessage(m, context: context)
+            // "w: save first" on the quit question: quit once the save is done.
+            return quitRequested ? .quit : .continue
         }
     }
 
@@ -219,11 +222,10 @@ public struct ExplorerApp: TerminalApp {
     /// The history as views should show it: the live mirror during a job, else the workspace's.
     var sessionView: SessionView { workspaceMirror ?? workspace.view }
     var workspaceMirror: SessionView?
-    /// Set when a save that was asked for on quit finished; the next key or tick quits.
+    /// Set when a save that was asked for on quit finished: the app quits.
     var quitRequested = false
 
     mutating func handleKey(_ key: Key, context: DrawContext) -> AppAction {
-        if quitRequested { return .quit }
         if prompt != nil { handlePromptKey(key, context: context); return .continue }
         if let c = confirmation { return handleConfirmation(c, key: key, context: context) }
         if showHelp {
