@@ -197,7 +197,7 @@ extension ExplorerApp {
                       thresholds: scores.threshold.map { [$0] } ?? [], shading: .inside)
                 .render(into: &buffer, area: parts[1], context: context)
         } else {
-            let h = histogramCache.counts(key: "\(l.tensor)|\(workspace.version)|\(bins)") {
+            let h = histogramCache.value(for: "\(l.tensor)|\(workspace.version)|\(bins)") {
                 ExplorerApp.keptHistogram(values: values, mask: committed, bins: bins)
             }
             Histogram(counts: h.counts, range: h.range, scale: logScale ? .log : .linear,
@@ -468,16 +468,4 @@ extension ExplorerApp {
             ("L", "histogram counts linear / log"), ("Tab", "move focus"), ("T", "next theme"), ("q  Ctrl-C", "quit"),
         ]),
     ])
-}
-
-/// Histogram counts by key (tensor, session version, bins): binning a
-/// 235k-weight layer on every frame would cost more than the frame.
-final class HistogramCache {
-    private var key = ""
-    private var value: (counts: [Double], range: ClosedRange<Double>) = ([], 0...1)
-
-    func counts(key k: String, _ make: () -> (counts: [Double], range: ClosedRange<Double>)) -> (counts: [Double], range: ClosedRange<Double>) {
-        if k != key { value = make(); key = k }
-        return value
-    }
 }

@@ -106,7 +106,7 @@ public struct ExplorerApp: TerminalApp {
     var sensitivityTotal = 0
 
     /// Histogram counts of the selected layer, until the session or the area changes.
-    let histogramCache = HistogramCache()
+    let histogramCache = Memo<(counts: [Double], range: ClosedRange<Double>)>()
 
     /// Screen areas of the last frame, for the mouse.
     var areas = Areas()
@@ -620,9 +620,9 @@ public struct ExplorerApp: TerminalApp {
             if job?.kind != .sensitivity { _ = refuseIfBusy(context) }
             return
         }
-        guard !isBusy else { return }
+        // Data-free criteria only (the sweep runs on a copy, without gradients), on single weights.
         let criterion: Criterion = controls.criterion.needsData ? .magnitude : workspace.criterion
-        let granularity: Granularity = controls.granularity == .unstructured ? .unstructured : .unstructured
+        let granularity = Granularity.unstructured
         guard let cancel = beginJob(.sensitivity, "sensitivity sweep (\(criterion.name))", context: context) else { return }
         sensitivity = []
         sensitivityBaseline = nil

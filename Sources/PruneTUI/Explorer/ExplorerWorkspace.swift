@@ -300,17 +300,23 @@ public final class ExplorerWorkspace {
         }
         if sliderIsImplied { return request(tensors: pending, amount: .implied) }
         // Several layers at once: each to the exact sparsity its preview shows.
+        return request(tensors: pending, amount: .perTensorSparsity(previewTargets(pending)))
+    }
+
+    /// The sparsity each of `names` reaches in its layer preview: counted
+    /// from the preview mask for single-weight criteria (exact, whatever the
+    /// slider's units), else the slider's target (a fraction of units).
+    private func previewTargets(_ names: [String]) -> [String: Double] {
         var targets = [String: Double]()
-        for name in pending {
+        for name in names {
             guard let l = layers.first(where: { $0.tensor == name }) else { continue }
             if controls.criterion.isPerWeight && controls.granularity == .unstructured {
-                let zeros = Mask.prunedCount(layerPreviews[name]?.masks[name])
-                targets[name] = Double(zeros) / Double(max(1, l.count))
+                targets[name] = Double(Mask.prunedCount(layerPreviews[name]?.masks[name])) / Double(max(1, l.count))
             } else {
                 targets[name] = sliders[name]?.value ?? 0
             }
         }
-        return request(tensors: pending, amount: .perTensorSparsity(targets))
+        return targets
     }
 
     /// The target a schedule (`p`) runs to: the sparsity each pending layer
@@ -324,16 +330,7 @@ public final class ExplorerWorkspace {
             return r
         }
         if sliderIsImplied { return r }
-        var targets = [String: Double]()
-        for name in r.tensors {
-            guard let l = layers.first(where: { $0.tensor == name }) else { continue }
-            if controls.criterion.isPerWeight && controls.granularity == .unstructured {
-                targets[name] = Double(Mask.prunedCount(layerPreviews[name]?.masks[name])) / Double(max(1, l.count))
-            } else {
-                targets[name] = sliders[name]?.value ?? 0
-            }
-        }
-        r.amount = .perTensorSparsity(targets)
+        r.amount = .perTensorSparsity(previewTargets(r.tensors))
         return r
     }
 

@@ -178,7 +178,7 @@ extension InspectorApp {
             return
         }
         let handle = ArchiveHandle(archive: archive)
-        guard let img = heatCache.heatmap(key: name, { InspectorApp.downsample(handle.archive, info) }) else { return }
+        guard let img = heatCache.heatmap.value(for: name, { InspectorApp.downsample(handle.archive, info) }) else { return }
         let t = threshold(for: name)
         let mask: [Float]? = t.map { t in img.values.map { abs($0) < t ? 0 : 1 } }
         let heat = Heatmap(values: img.values, rows: img.rows, columns: img.columns, mask: mask, aggregation: .maxAbs)

@@ -158,7 +158,7 @@ public struct InspectorApp: TerminalApp {
     var globalCDF: MagnitudeCDF? {
         guard let inspection else { return nil }
         let key = prunableNames.joined(separator: "\n")
-        return heatCache.cdf(key: key) {
+        return heatCache.globalCDF.value(for: key) {
             MagnitudeCDF(inspection.entries.filter(\.prunable.isPrunable).map(\.statistics.distribution))
         }
     }
@@ -320,20 +320,12 @@ final class LayoutCache {
     var slider = Rect.zero
 }
 
-/// The heatmap image of the selected tensor and the global distribution,
-/// kept until what they depend on changes (both cost a pass over the data).
+/// What inspecting a tensor costs a pass over the data to know, kept until
+/// what it depends on changes: the heatmap image of the selected tensor, the
+/// magnitude distribution over the prunable set, and each tensor's own.
 final class HeatCache {
-    private var heatKey = ""
-    private var heat: (values: [Float], rows: Int, columns: Int, source: (rows: Int, columns: Int))?
-    private var cdfKey = ""
-    private var cdfValue: MagnitudeCDF?
-
-    func heatmap(key: String, _ make: () -> (values: [Float], rows: Int, columns: Int, source: (rows: Int, columns: Int))?)
-        -> (values: [Float], rows: Int, columns: Int, source: (rows: Int, columns: Int))? {
-        if key != heatKey { heat = make(); heatKey = key }
-        return heat
-    }
-
+    let heatmap = Memo<(values: [Float], rows: Int, columns: Int, source: (rows: Int, columns: Int))?>()
+    let globalCDF = Memo<MagnitudeCDF>()
     private var tensorCDFs: [String: MagnitudeCDF] = [:]
 
     /// The magnitude distribution of one tensor (a tensor's values do not change while inspecting).
@@ -342,10 +334,5 @@ final class HeatCache {
         let c = MagnitudeCDF([distribution])
         tensorCDFs[name] = c
         return c
-    }
-
-    func cdf(key: String, _ make: () -> MagnitudeCDF) -> MagnitudeCDF {
-        if key != cdfKey || cdfValue == nil { cdfValue = make(); cdfKey = key }
-        return cdfValue ?? make()
     }
 }
