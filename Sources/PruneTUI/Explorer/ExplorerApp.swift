@@ -52,7 +52,8 @@ public struct ExplorerApp: TerminalApp {
     }
 
     public let workspace: ExplorerWorkspace
-    public private(set) var controls: ExplorerControls
+    /// The pruning choices in effect (kept by the workspace, which builds the previews from them).
+    public var controls: ExplorerControls { workspace.controls }
     public var screen: Screen = .main
     public var layerTable = TableState()
     public var historyTable = TableState()
@@ -81,7 +82,8 @@ public struct ExplorerApp: TerminalApp {
 
     // Accuracy preview (asynchronous).
     var previewGeneration = 0
-    var previewDueAt: Double?
+    /// An accuracy evaluation of the current preview is wanted (launched on the next tick).
+    var previewDue = false
     var previewInFlight = false
     /// Accuracy and loss of the preview with generation `previewGeneration`, when it has arrived.
     public private(set) var previewAccuracy: (accuracy: Double, loss: Double)?
@@ -103,7 +105,6 @@ public struct ExplorerApp: TerminalApp {
     // Sensitivity sweep.
     public private(set) var sensitivity: [SensitivityPoint] = []
     public private(set) var sensitivityBaseline: Double?
-    var sensitivityTotal = 0
 
     /// Histogram counts of the selected layer, until the session or the area changes.
     let histogramCache = Memo<(counts: [Double], range: ClosedRange<Double>)>()
@@ -132,7 +133,6 @@ public struct ExplorerApp: TerminalApp {
         measuresInference = measureInference
         inferenceDue = measureInference
         self.workspace = workspace
-        controls = workspace.controls
         self.themes = themes.isEmpty ? [.builtinDefault] : themes
         self.post = post
         self.worker = worker
@@ -165,7 +165,7 @@ public struct ExplorerApp: TerminalApp {
 
     public mutating func tick(now: Double) -> Bool {
         var dirty = toasts.expire(now: now)
-        if let due = previewDueAt, now >= due, !previewInFlight, !isBusy {
+        if previewDue, !previewInFlight, !isBusy {
             launchAccuracyPreview()
             dirty = true
         }
@@ -201,7 +201,6 @@ public struct ExplorerApp: TerminalApp {
         case .sensitivityPoint(let point, let baseline, let done, let total):
             sensitivity.append(point)
             sensitivityBaseline = baseline
-            sensitivityTotal = total
             job?.fraction = total > 0 ? Double(done) / Double(total) : 1
             job?.status = "\(point.tensor) at \(Text.percent(point.sparsity))"
         case .jobFinished(let message, let failed):
@@ -369,8 +368,7 @@ public struct ExplorerApp: TerminalApp {
     }
 
     mutating func setControls(_ c: ExplorerControls, context: DrawContext) {
-        let affectsSession = c.criterion != controls.criterion || c.granularity != controls.granularity
-            || c.scope != controls.scope || c.effectiveSliderMode != controls.effectiveSliderMode
+        let affectsSession = c.changesPreview(from: controls)
         if affectsSession {
             guard refuseIfBusy(context) else { return }
             if c.criterion.needsData && workspace.session.train == nil {
@@ -382,7 +380,6 @@ public struct ExplorerApp: TerminalApp {
                 return
             }
         }
-        controls = c
         workspace.setControls(c)
         if affectsSession { previewChanged() }
     }
@@ -401,16 +398,16 @@ public struct ExplorerApp: TerminalApp {
         let p = workspace.preview
         if p.isEmpty {
             previewMetrics = nil
-            previewDueAt = nil
+            previewDue = false
         } else {
             previewMetrics = workspace.previewMetrics()
-            // A short pause so a held key does not queue an evaluation per step.
-            previewDueAt = 0
+            // Evaluated on the next tick, one at a time: a held key does not queue one per step.
+            previewDue = true
         }
     }
 
     mutating func launchAccuracyPreview() {
-        previewDueAt = nil
+        previewDue = false
         guard let validation = workspace.session.validation, !workspace.preview.isEmpty else { return }
         let model = workspace.previewModel()
         let generation = previewGeneration
@@ -525,7 +522,7 @@ public struct ExplorerApp: TerminalApp {
         job = ExplorerJob(kind: kind, title: title, cancel: flag)
         if kind.ownsSession {
             workspaceMirror = workspace.view
-            previewDueAt = nil
+            previewDue = false
         }
         return flag
     }

@@ -73,6 +73,15 @@ public struct ExplorerControls: Sendable, Equatable {
 
     /// Whether the slider may be a threshold (magnitude on single weights only).
     var allowsThreshold: Bool { criterion == .magnitude && granularity == .unstructured }
+    /// Whether single weights are ranked by a per-weight score (a sorted index serves the slider).
+    var ranksSingleWeights: Bool { criterion.isPerWeight && granularity == .unstructured }
+
+    /// Whether going from `old` to these controls changes what the slider
+    /// means or what it prunes (so sliders and previews are rebuilt).
+    func changesPreview(from old: ExplorerControls) -> Bool {
+        criterion != old.criterion || granularity != old.granularity || scope != old.scope
+            || effectiveSliderMode != old.effectiveSliderMode
+    }
     /// The slider mode in effect.
     var effectiveSliderMode: SliderMode { allowsThreshold ? sliderMode : .sparsity }
 

@@ -56,9 +56,8 @@ public final class ExplorerWorkspace {
     public let modelName: String
     public let datasetName: String
     public let layers: [ExplorerLayer]
-    /// The default retraining batch size and learning rate (from the spec's recipe).
+    /// The retraining batch size (from the spec's recipe).
     public let batchSize: Int
-    public let recipeLearningRate: Float
     /// What views draw from (refreshed by `refresh()`).
     public private(set) var view: SessionView
     /// Counts `refresh()` calls: anything derived from `view` is stale when it changes.
@@ -91,7 +90,7 @@ public final class ExplorerWorkspace {
         modelName = session.model.name
         datasetName = bundle?.spec.dataset.name ?? "no dataset"
         batchSize = bundle?.spec.training.batchSize ?? 64
-        recipeLearningRate = bundle?.spec.training.optimizer.learningRate ?? 0.01
+        let recipeLearningRate = bundle?.spec.training.optimizer.learningRate ?? 0.01
         self.controls = controls ?? ExplorerControls(learningRate: recipeLearningRate / 10)
         layers = ExplorerWorkspace.prunableLayers(of: session.model)
         view = ExplorerWorkspace.capture(session, layers: layers)
@@ -142,8 +141,7 @@ public final class ExplorerWorkspace {
     /// Changes the controls; sliders are rebuilt in the new units when the
     /// criterion, granularity, scope or slider mode changed.
     public func setControls(_ c: ExplorerControls) {
-        let rebuild = c.criterion != controls.criterion || c.granularity != controls.granularity
-            || c.scope != controls.scope || c.effectiveSliderMode != controls.effectiveSliderMode
+        let rebuild = c.changesPreview(from: controls)
         controls = c
         if rebuild { resetSliders() }
     }
@@ -160,12 +158,11 @@ public final class ExplorerWorkspace {
         let mode = controls.effectiveSliderMode
         for l in layers {
             let current = view.metrics.tensors.first { $0.name == l.tensor }?.sparsity ?? 0
-            if mode == .threshold, let p = session.model.parameter(named: l.tensor) {
-                let maxAbs = Double(p.value.data.reduce(Float(0)) { max($0, abs($1)) })
-                let top = maxAbs > 0 ? maxAbs : 1
-                // The smallest kept |w|: the threshold that prunes nothing new.
-                let smallestKept = (try? session.scoreIndex(for: l.tensor))?.sortedScores.first.map(Double.init) ?? 0
-                let start = current > 0 ? smallestKept : 0
+            if mode == .threshold, let kept = (try? session.scoreIndex(for: l.tensor))?.sortedScores {
+                // Kept |w| ascending: the largest ends the range, the smallest
+                // is the threshold that prunes nothing new.
+                let top = kept.last.map(Double.init).flatMap { $0 > 0 ? $0 : nil } ?? 1
+                let start = current > 0 ? Double(kept.first ?? 0) : 0
                 sliders[l.tensor] = SliderState(value: start, range: 0...top, coarseStep: top / 100, fineStep: top / 1000)
             } else {
                 sliders[l.tensor] = SliderState(value: current, range: 0...0.999, coarseStep: 0.01, fineStep: 0.001)
@@ -231,6 +228,7 @@ public final class ExplorerWorkspace {
         return previewError
     }
 
+    /// A request for `tensors` under the controls; 2:4 takes no amount, so `amount` is then ignored.
     private func request(tensors: [String], amount: Amount) -> PruneRequest {
         let kind = layers.first { $0.tensor == tensors.first }?.kind ?? "dense"
         let granularity = controls.granularity.granularity(forLayerKind: kind)
@@ -245,16 +243,11 @@ public final class ExplorerWorkspace {
 
     private func computeLayerPreview(_ tensor: String) throws -> ExplorerPreview {
         let s = sliders[tensor]?.value ?? 0
-        let fast = controls.criterion.isPerWeight && controls.granularity == .unstructured
-        if fast {
+        if controls.ranksSingleWeights {
             let index = try session.scoreIndex(for: tensor, criterion: criterion)
             let k = controls.effectiveSliderMode == .threshold
                 ? index.newlyPrunedCount(atThreshold: Float(s)) : index.newlyPrunedCount(forSparsity: s)
             return k == 0 ? ExplorerPreview() : ExplorerPreview(masks: [tensor: index.mask(pruningLowest: k)], newlyPruned: [tensor: k])
-        }
-        if sliderIsImplied {
-            let p = try planPreview(request(tensors: [tensor], amount: .implied))
-            return p
         }
         return try planPreview(request(tensors: [tensor], amount: .sparsity(s)))
     }
@@ -262,7 +255,7 @@ public final class ExplorerWorkspace {
     private func computeGlobalPreview() throws -> ExplorerPreview {
         let names = layers.map(\.tensor)
         let s = globalSlider.value
-        if controls.criterion == .magnitude && controls.granularity == .unstructured {
+        if controls.allowsThreshold {
             let t: Float
             if controls.effectiveSliderMode == .threshold {
                 t = Float(s)
@@ -277,7 +270,7 @@ public final class ExplorerWorkspace {
             }
             return out
         }
-        return try planPreview(request(tensors: names, amount: sliderIsImplied ? .implied : .sparsity(s)))
+        return try planPreview(request(tensors: names, amount: .sparsity(s)))
     }
 
     /// The request that commits what the sliders show, or nil if nothing is pending.
@@ -285,7 +278,7 @@ public final class ExplorerWorkspace {
         let names = layers.map(\.tensor)
         if controls.scope == .global {
             guard !globalPreview.isEmpty else { return nil }
-            if controls.criterion == .magnitude && controls.granularity == .unstructured && controls.effectiveSliderMode == .threshold {
+            if controls.effectiveSliderMode == .threshold {
                 return request(tensors: names, amount: .threshold(Float(globalSlider.value)))
             }
             return request(tensors: names, amount: .sparsity(globalSlider.value))
@@ -299,7 +292,7 @@ public final class ExplorerWorkspace {
             return request(tensors: [only], amount: .sparsity(sliders[only]?.value ?? 0))
         }
         if sliderIsImplied { return request(tensors: pending, amount: .implied) }
-        // Several layers at once: each to the exact sparsity its preview shows.
+        // Several layers at once: each to the sparsity its preview shows.
         return request(tensors: pending, amount: .perTensorSparsity(previewTargets(pending)))
     }
 
@@ -310,7 +303,7 @@ public final class ExplorerWorkspace {
         var targets = [String: Double]()
         for name in names {
             guard let l = layers.first(where: { $0.tensor == name }) else { continue }
-            if controls.criterion.isPerWeight && controls.granularity == .unstructured {
+            if controls.ranksSingleWeights {
                 targets[name] = Double(Mask.prunedCount(layerPreviews[name]?.masks[name])) / Double(max(1, l.count))
             } else {
                 targets[name] = sliders[name]?.value ?? 0
@@ -338,7 +331,7 @@ public final class ExplorerWorkspace {
     /// the criterion is magnitude on single weights (threshold mode: the
     /// slider; sparsity mode: the threshold that reaches it).
     public func effectiveThreshold(for tensor: String) -> Double? {
-        guard controls.criterion == .magnitude, controls.granularity == .unstructured else { return nil }
+        guard controls.allowsThreshold else { return nil }
         let s = slider(for: tensor)
         if controls.effectiveSliderMode == .threshold { return s.value }
         // A target already reached prunes nothing new: there is no threshold to show.
@@ -355,7 +348,7 @@ public final class ExplorerWorkspace {
     /// ascending, and the score below which the preview prunes; nil for
     /// magnitude (the histogram shows signed weights then) and unit criteria.
     public func scoreDistribution(for tensor: String) -> (scores: [Float], threshold: Double?)? {
-        guard controls.criterion.isPerWeight, controls.criterion != .magnitude, controls.granularity == .unstructured,
+        guard controls.ranksSingleWeights, controls.criterion != .magnitude,
               let index = try? session.scoreIndex(for: tensor, criterion: criterion) else { return nil }
         let k = layerPreviews[tensor]?.newlyPruned[tensor] ?? globalPreview.newlyPruned[tensor] ?? 0
         let t: Double? = k > 0 && k <= index.sortedScores.count ? Double(index.sortedScores[k - 1].nextUp) : nil

@@ -51,7 +51,7 @@ extension InspectorApp {
         for n in names {
             guard let info = archive.info(named: n) else { continue }
             e += info.elementCount
-            if let entry = inspection?.entry(named: n) {
+            if let entry = entry(n) {
                 z += entry.statistics.zeroCount
                 if entry.prunable.isPrunable { p += info.elementCount }
                 pz += (previewSparsity(of: n) ?? 0) * Double(info.elementCount)
@@ -86,7 +86,7 @@ extension InspectorApp {
                 return [.text(label)] + (wide ? [.text(""), .text("")] : []) + [.text(Text.compact(Double(c.elements))), .text(zeros), .text(after), .text("")]
             case .tensor(let name, let depth):
                 let info = archive.info(named: name)
-                let entry = inspection?.entry(named: name)
+                let entry = entry(name)
                 let shape = info.map { $0.shape.map(String.init).joined(separator: "x") } ?? ""
                 let short = filter.isEmpty ? String(name.split(separator: ".").last ?? Substring(name)) : name
                 let zeros = entry.map { Text.percent($0.statistics.zeroFraction) } ?? "…"
@@ -124,7 +124,7 @@ extension InspectorApp {
         case .tensor(let name, _):
             let inner = Block(title: name, rightTitle: logScale ? "[log]" : "[linear]", focused: false).render(into: &buffer, area: area, context: context)
             guard let info = archive.info(named: name) else { return }
-            let entry = inspection?.entry(named: name)
+            let entry = entry(name)
             let decision = entry?.prunable ?? rules.decide(info)
             var lines = ["\(info.dtype.rawValue) \(info.shape) · \(Text.compact(Double(info.elementCount))) elements · \(Text.compact(Double(info.byteCount)))B"]
             if let s = entry?.statistics {

@@ -35,7 +35,14 @@ public struct InspectorApp: TerminalApp {
 
     let archive: any TensorArchive
     /// Statistics of every tensor, once the background pass is done.
-    public private(set) var inspection: CheckpointInspection?
+    public private(set) var inspection: CheckpointInspection? {
+        didSet { entries = Dictionary((inspection?.entries ?? []).map { ($0.info.name, $0) }, uniquingKeysWith: { a, _ in a }) }
+    }
+    /// `inspection`'s entries by tensor name: every visible row looks its tensors up each frame.
+    private var entries: [String: CheckpointInspection.Entry] = [:]
+
+    /// The statistics and prunability of `name`, once loaded.
+    func entry(_ name: String) -> CheckpointInspection.Entry? { entries[name] }
     public private(set) var rules: PrunableRules
     /// Substring or glob (`*`, `?`) the list is filtered by; empty = all.
     public private(set) var filter = ""
@@ -149,7 +156,7 @@ public struct InspectorApp: TerminalApp {
 
     /// The magnitude below which the preview prunes `name` (nil: not prunable, not loaded, or 2:4).
     func threshold(for name: String) -> Float? {
-        guard !twoOfFour, let inspection, let entry = inspection.entry(named: name), entry.prunable.isPrunable else { return nil }
+        guard !twoOfFour, let entry = entry(name), entry.prunable.isPrunable else { return nil }
         if scope == .global { return globalCDF.map { $0.threshold(forFraction: slider.value).nextUp } }
         return heatCache.tensorCDF(name, entry.statistics.distribution).threshold(forFraction: slider.value).nextUp
     }
@@ -165,7 +172,7 @@ public struct InspectorApp: TerminalApp {
 
     /// Previewed fraction of `name`'s elements that are zero after pruning (≈ in global scope).
     func previewSparsity(of name: String) -> Double? {
-        guard let inspection, let entry = inspection.entry(named: name) else { return nil }
+        guard let entry = entry(name) else { return nil }
         let zeros = entry.statistics.zeroFraction
         guard entry.prunable.isPrunable else { return zeros }
         if twoOfFour { return max(zeros, 0.5) }
