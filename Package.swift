@@ -8,6 +8,7 @@ let package = Package(
         .executable(name: "prunescope", targets: ["prunescope"]),
         .library(name: "PruneKit", targets: ["PruneKit"]),
         .library(name: "PruneTUI", targets: ["PruneTUI"]),
+        .library(name: "PruneApps", targets: ["PruneApps"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -33,21 +34,24 @@ let package = Package(
             dependencies: ["CBLAS", "CZlib"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(
-            name: "PruneTUI",
-            dependencies: ["PruneKit", "CNcurses"]
-        ),
+        // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.
+        .target(name: "PruneTUI", dependencies: ["CNcurses"]),
+        // The explorer and the inspector: models, updates, effects, views, jobs.
+        .target(name: "PruneApps", dependencies: ["PruneKit", "PruneTUI"]),
+        // Text snapshots of screens and widgets for the test targets.
+        .target(name: "ScreenSnapshots", dependencies: ["PruneTUI"]),
         .executableTarget(
             name: "prunescope",
             dependencies: [
-                "PruneKit", "PruneTUI",
+                "PruneKit", "PruneTUI", "PruneApps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit"], exclude: ["Fixtures"]),
+        .testTarget(name: "PruneTUITests", dependencies: ["PruneTUI", "ScreenSnapshots"], exclude: ["__Snapshots__"]),
         .testTarget(
-            name: "PruneTUITests",
-            dependencies: ["PruneTUI", "PruneKit"],
+            name: "PruneAppsTests",
+            dependencies: ["PruneApps", "PruneTUI", "PruneKit", "ScreenSnapshots"],
             exclude: ["__Snapshots__"]
         ),
         .testTarget(name: "prunescopeTests", dependencies: ["PruneKit"]),

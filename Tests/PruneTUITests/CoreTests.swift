@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PruneTUI
+import ScreenSnapshots
 
 @Suite struct LayoutTests {
     @Test func splitServesFixedPercentageThenFill() {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PruneTUI
+import ScreenSnapshots
 
 /// The composed demo screen through the run loop and the in-memory driver,
 /// at several sizes (the too-small screen included), with scripted keys.

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import PruneTUI
+import ScreenSnapshots
 
 /// Every widget drawn through buffers at several sizes (tiny ones included),
 /// compared with recorded text snapshots.

@@ -1,12 +1,13 @@
 /// The last value computed for a key: for work a view would otherwise redo
 /// every frame (binning a 235k-weight layer, downsampling an embedding).
 /// A reference type so an immutable app value can still remember it.
-final class Memo<Value> {
+public final class Memo<Value> {
+    public init() {}
     private var key: String?
     private var value: Value?
 
     /// The value for `key`, computed by `make` only when the key changed.
-    func value(for key: String, _ make: () -> Value) -> Value {
+    public func value(for key: String, _ make: () -> Value) -> Value {
         if key == self.key, let value { return value }
         let v = make()
         self.key = key

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PruneApps
 import PruneTUI
 
 /// `prunescope demo`: every PruneTUI widget on one live screen, and a frame benchmark.

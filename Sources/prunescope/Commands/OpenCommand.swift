@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PruneKit
+import PruneApps
 import PruneTUI
 
 /// `prunescope open [MODEL]` (also plain `prunescope`): the live pruning explorer.

@@ -1,7 +1,9 @@
 import Foundation
 import PruneKit
 import Testing
+@testable import PruneApps
 @testable import PruneTUI
+import ScreenSnapshots
 
 /// Inspection mode on a generated BERT-style checkpoint (no model spec):
 /// the grouped list, folding, the filter, rules, the live magnitude preview

@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// Runs the explorer's background work. The real one starts a thread per
 /// job; tests use `InlineWorker`, which runs the work at once so a script

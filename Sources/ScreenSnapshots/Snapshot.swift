@@ -1,11 +1,11 @@
 import Foundation
 import Testing
-@testable import PruneTUI
+import PruneTUI
 
 /// Compares `text` with the snapshot `__Snapshots__/<TestFile>/<name>.txt`
 /// next to the calling test file. `RECORD_SNAPSHOTS=1` writes it instead.
 /// A missing snapshot fails (so a forgotten recording cannot pass).
-func assertSnapshot(_ text: String, named name: String, filePath: String = #filePath,
+public func assertSnapshot(_ text: String, named name: String, filePath: String = #filePath,
                     sourceLocation: SourceLocation = #_sourceLocation) {
     let testFile = URL(fileURLWithPath: filePath)
     let dir = testFile.deletingLastPathComponent()
@@ -43,17 +43,17 @@ func assertSnapshot(_ text: String, named name: String, filePath: String = #file
 }
 
 /// Renders one widget into a fresh buffer of `size` and returns the buffer.
-func draw(_ size: Size, context: DrawContext = DrawContext(), _ body: (inout CellBuffer, Rect, DrawContext) -> Void) -> CellBuffer {
+public func draw(_ size: Size, context: DrawContext = DrawContext(), _ body: (inout CellBuffer, Rect, DrawContext) -> Void) -> CellBuffer {
     var buffer = CellBuffer(size: size)
     body(&buffer, buffer.bounds, context)
     return buffer
 }
 
 /// Deterministic test weights: a seeded normal (SplitMix64 + Box-Muller).
-func testWeights(_ n: Int, seed: UInt64, sigma: Double = 0.1) -> [Float] {
+public func testWeights(_ n: Int, seed: UInt64, sigma: Double = 0.1) -> [Float] {
     var r = DemoRandom(seed: seed)
     return (0..<n).map { _ in Float(r.normal() * sigma) }
 }
 
-let monoContext = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .monochrome)
-let asciiContext = DrawContext(theme: .builtinDefault, glyphs: .ascii, capability: .palette256)
+public let monoContext = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .monochrome)
+public let asciiContext = DrawContext(theme: .builtinDefault, glyphs: .ascii, capability: .palette256)

@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// The history, sensitivity and frontier screens.
 extension ExplorerApp {

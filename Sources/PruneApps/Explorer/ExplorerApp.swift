@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// The live pruning explorer: a model's layers, the selected layer's
 /// histogram, slider, heatmap and the session's loss / accuracy chart;

@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 extension InspectorApp {
     public mutating func render(into buffer: inout CellBuffer, context: DrawContext) {

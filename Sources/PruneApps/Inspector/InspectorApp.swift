@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// What the inspector's background work posts.
 public enum InspectorMessage: Sendable {

@@ -1,7 +1,9 @@
 import Foundation
 import PruneKit
 import Testing
+@testable import PruneApps
 @testable import PruneTUI
+import ScreenSnapshots
 
 /// The explorer on the real sample models through the run loop and the
 /// in-memory driver. Background work runs inline (`InlineWorker`), so a key

@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// One prunable layer as the explorer lists it.
 public struct ExplorerLayer: Sendable, Equatable {

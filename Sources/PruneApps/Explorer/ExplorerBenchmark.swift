@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import PruneTUI
 
 /// Latency from a slider key to a finished frame in the explorer, and how
 /// long the background accuracy preview takes.

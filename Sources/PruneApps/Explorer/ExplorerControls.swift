@@ -1,4 +1,5 @@
 import PruneKit
+import PruneTUI
 
 /// The pruning choices a person makes in the explorer: what is ranked, in
 /// which units, over which tensors, on which schedule, with which settings.
