@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "PruneScope",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "prunescope", targets: ["prunescope"]),
         .library(name: "PruneKit", targets: ["PruneKit"]),

@@ -29,9 +29,11 @@ public enum ExplorerBenchmark {
     /// Moves the selected layer's slider `moves` times (sweeping right, then
     /// left), timing each key through `handle`, `render` and the diff into an
     /// in-memory screen; then times `previews` accuracy previews.
-    public static func run(workspace: ExplorerWorkspace, size: Size = Size(width: 160, height: 48), moves: Int = 200,
+    public static func run(session: PruningSession, bundle: ModelBundle?, size: Size = Size(width: 160, height: 48), moves: Int = 200,
                            previews: Int = 10) -> ExplorerBenchmarkResult {
-        var app = ExplorerApp(workspace: workspace, post: { _ in }, worker: InlineWorker())
+        // Background values are never launched (no tick): the key, the update, the frame.
+        var app = ExplorerApp.make(session: session, bundle: bundle, size: size, worker: InlineWorker(), post: { _ in },
+                                   measureInference: false)
         let context = DrawContext(theme: app.theme, glyphs: .unicode, capability: .truecolor)
         var screen = CellBuffer(size: size)
         var previous: CellBuffer?
@@ -57,16 +59,17 @@ public enum ExplorerBenchmark {
             times.append(seconds(clock.now - start))
         }
         var previewTimes = [Double]()
-        if let validation = workspace.session.validation {
+        let model = app.model
+        if let validation = model.info.validation {
             for _ in 0..<max(1, previews) {
                 let start = clock.now
-                _ = evaluate(workspace.previewModel(), on: validation)
+                _ = evaluate(model.preview.planner.previewModel(masks: model.preview.preview.masks), on: validation)
                 previewTimes.append(seconds(clock.now - start))
             }
         }
         let sorted = times.sorted(), ps = previewTimes.sorted()
-        return ExplorerBenchmarkResult(model: workspace.modelName, size: size, moves: times.count, median: sorted[sorted.count / 2],
+        return ExplorerBenchmarkResult(model: model.info.modelName, size: size, moves: times.count, median: sorted[sorted.count / 2],
                                        worst: sorted.last ?? 0, previewMedian: ps.isEmpty ? 0 : ps[ps.count / 2],
-                                       validationSamples: workspace.session.validation?.count ?? 0)
+                                       validationSamples: model.info.validation?.count ?? 0)
     }
 }

@@ -83,6 +83,29 @@ public struct ExplorerControls: Sendable, Equatable {
         criterion != old.criterion || granularity != old.granularity || scope != old.scope
             || effectiveSliderMode != old.effectiveSliderMode
     }
+    /// The engine's schedule for the chosen one.
+    var engineSchedule: Schedule {
+        switch schedule {
+        case .oneShot: .oneShot
+        case .iterative: .iterative(rounds: rounds)
+        case .gradual: .gradual(initialSparsity: 0, startStep: 1, frequency: gradualFrequency, updates: gradualUpdates)
+        case .lottery: .lottery(rounds: rounds, rewindIteration: rewindIteration)
+        }
+    }
+
+    /// Epochs a gradual run trains: the retrain epochs, or more if its last
+    /// mask update (at step 1 + dt x n) would come after the end.
+    func gradualEpochs(stepsPerEpoch: Int) -> Int {
+        max(retrainEpochs, (1 + gradualFrequency * gradualUpdates + stepsPerEpoch - 1) / max(1, stepsPerEpoch))
+    }
+
+    /// Fits the gradual schedule's dt and n inside the retraining run.
+    mutating func fitGradual(stepsPerEpoch: Int) {
+        let total = max(1, stepsPerEpoch * retrainEpochs)
+        gradualUpdates = min(gradualUpdates, max(1, total - 1))
+        gradualFrequency = max(1, min(gradualFrequency, (total - 1) / max(1, gradualUpdates)))
+    }
+
     /// The slider mode in effect.
     var effectiveSliderMode: SliderMode { allowsThreshold ? sliderMode : .sparsity }
 

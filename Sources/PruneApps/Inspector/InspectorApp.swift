@@ -66,7 +66,7 @@ public struct InspectorApp: TerminalApp {
     var confirmOverwrite: String?
     var exportPath: String
     let post: @Sendable (InspectorMessage) -> Void
-    let worker: any ExplorerWorker
+    let worker: any BackgroundWorker
     let loadCancel = CancelFlag()
     /// Downsampled |w| of the selected tensor for the heatmap, by name.
     let heatCache = HeatCache()
@@ -75,7 +75,7 @@ public struct InspectorApp: TerminalApp {
     public var theme: Theme { themes[themeIndex] }
 
     public init(archive: any TensorArchive, rules: PrunableRules = .default, themes: [Theme] = [.builtinDefault],
-                post: @escaping @Sendable (InspectorMessage) -> Void, worker: any ExplorerWorker = ThreadWorker(),
+                post: @escaping @Sendable (InspectorMessage) -> Void, worker: any BackgroundWorker = ThreadWorker(),
                 exportPath: String? = nil) {
         self.archive = archive
         self.rules = rules

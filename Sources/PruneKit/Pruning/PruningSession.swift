@@ -39,7 +39,7 @@ public final class PruningSession: @unchecked Sendable {
     /// The optimiser configuration of the last retrain, if any.
     public private(set) var optimizerConfig: OptimizerConfig?
 
-    private var indexCache: [String: ScoreIndex] = [:]
+    private var currentPlanner: PrunePlanner?
 
     /// Starts a session on `model` as it is now (masks included), recording
     /// step 0 with its metrics.
@@ -92,83 +92,27 @@ public final class PruningSession: @unchecked Sendable {
 
     // MARK: Live preview
 
-    /// The sorted-score index of `tensor` under its current mask, cached
-    /// until the session state changes. Magnitude, random and the norm
-    /// criteria need no data; Taylor/SNIP accumulate gradients on `train`.
-    public func scoreIndex(for tensor: String, criterion: Criterion = .magnitude) throws -> ScoreIndex {
-        let key = "\(tensor)|\(criterion)"
-        if let cached = indexCache[key] { return cached }
-        guard let p = model.parameter(named: tensor) else {
-            throw PruningError(tensor, "no such tensor in model '\(model.name)'")
-        }
-        let saliency = try gradientSaliency(for: [p], criterion: criterion)
-        guard let scores = try criterion.scores(for: [p], gradientSaliency: saliency).first else {
-            throw PruningError(tensor, "no scores")
-        }
-        let index = ScoreIndex(scores: scores, shape: p.value.shape, mask: p.mask)
-        indexCache[key] = index
-        return index
+    /// Plans over the model as it is now; replaced after every change.
+    public var planner: PrunePlanner {
+        if let p = currentPlanner { return p }
+        let p = PrunePlanner(model: model, train: train, seed: nextStepSeed)
+        currentPlanner = p
+        return p
     }
 
-    /// One index over the concatenated scores of `tensors` (global scope):
-    /// `threshold(forSparsity:)` on it gives the global threshold, and each
-    /// tensor's own `scoreIndex(for:)` then masks at that threshold.
+    /// The sorted-score index of `tensor` under its current mask (see `PrunePlanner`).
+    public func scoreIndex(for tensor: String, criterion: Criterion = .magnitude) throws -> ScoreIndex {
+        try planner.scoreIndex(for: tensor, criterion: criterion)
+    }
+
+    /// One index over several tensors' scores, for global scope (see `PrunePlanner`).
     public func globalScoreIndex(for tensors: [String], criterion: Criterion = .magnitude) throws -> ScoreIndex {
-        var scores = [Float]()
-        var mask = [Float]()
-        for name in tensors {
-            let index = try scoreIndex(for: name, criterion: criterion)
-            var s = [Float](repeating: 0, count: index.total)
-            var m = [Float](repeating: 0, count: index.total)
-            for (i, e) in index.order.enumerated() { s[e] = index.sortedScores[i]; m[e] = 1 }
-            scores += s
-            mask += m
-        }
-        return ScoreIndex(scores: scores, shape: [scores.count], mask: Tensor(shape: [mask.count], data: mask))
+        try planner.globalScoreIndex(for: tensors, criterion: criterion)
     }
 
     /// Computes the masks for `request` without changing the model.
-    ///
-    /// Magnitude, unstructured, layer-scope requests by threshold, sparsity,
-    /// fraction or count reuse the cached `scoreIndex(for:)` of each tensor,
-    /// so a slider preview costs one pass per tensor after the first call.
     public func preview(_ request: PruneRequest) throws -> PrunePlan {
-        if request.criterion == .magnitude, request.granularity == .unstructured, request.scope == .layer,
-           !request.tensors.isEmpty, let plan = try cachedPreview(request) {
-            return plan
-        }
-        let names = request.tensors.isEmpty
-            ? Topology(model: model).defaultTensors(structured: request.granularity.isStructured) : request.tensors
-        let params = names.compactMap { model.parameter(named: $0) }
-        let saliency = try gradientSaliency(for: params, criterion: request.criterion)
-        return try Pruner.plan(request, model: model, gradientSaliency: saliency)
-    }
-
-    private func cachedPreview(_ request: PruneRequest) throws -> PrunePlan? {
-        var masks = [String: Tensor]()
-        var newly = [String: Int]()
-        for name in request.tensors {
-            guard model.parameter(named: name) != nil, masks[name] == nil else { return nil }
-            let index = try scoreIndex(for: name)
-            let remaining = index.sortedScores.count
-            let k: Int
-            switch request.amount {
-            case .threshold(let t):
-                guard t.isFinite, t >= 0 else { return nil }
-                k = index.newlyPrunedCount(atThreshold: t)
-            case .sparsity(let s):
-                guard s.isFinite, s >= 0, s < 1 else { return nil }
-                k = index.newlyPrunedCount(forSparsity: s)
-            case .fractionOfRemaining(let f):
-                guard f.isFinite, f >= 0, f < 1 else { return nil }
-                k = Int((f * Double(remaining)).rounded(.toNearestOrEven))
-            default:
-                return nil
-            }
-            masks[name] = index.mask(pruningLowest: k)
-            newly[name] = k
-        }
-        return PrunePlan(request: request, masks: masks, newlyPruned: newly)
+        try planner.preview(request)
     }
 
     /// A copy of the model with `plan`'s masks applied (for an accuracy
@@ -180,13 +124,7 @@ public final class PruningSession: @unchecked Sendable {
     /// A copy of the model with `masks` (complete masks by tensor name, e.g.
     /// several plans' masks combined) applied; the session's model is untouched.
     public func previewModel(masks: [String: Tensor]) -> Model {
-        let copy = model.copy()
-        for (name, mask) in masks {
-            guard let p = copy.parameter(named: name) else { continue }
-            p.mask = mask
-            p.applyMask()
-        }
-        return copy
+        planner.previewModel(masks: masks)
     }
 
     /// Metrics of the model if `plan` were applied (no accuracy: that needs a forward pass).
@@ -316,7 +254,7 @@ public final class PruningSession: @unchecked Sendable {
         steps.append(step)
         snapshots.append(SessionSnapshot(model: model, optimizerState: optimizerState, optimizerStepCount: optimizerStepCount))
         cursor = steps.count - 1
-        indexCache = [:]
+        currentPlanner = nil
         return step
     }
 
@@ -353,18 +291,6 @@ public final class PruningSession: @unchecked Sendable {
         optimizerState = snap.optimizerState
         optimizerStepCount = snap.optimizerStepCount
         cursor = index
-        indexCache = [:]
-    }
-
-    private func gradientSaliency(for params: [Parameter], criterion: Criterion) throws -> [String: [Float]] {
-        let batches: Int, batchSize: Int
-        switch criterion {
-        case .taylor(let b, let s): batches = b; batchSize = s
-        case .snip(let s): batches = 1; batchSize = s
-        default: return [:]
-        }
-        guard let train else { throw PruningError("--criterion", "\(criterion.name) needs training data for gradients") }
-        return try GradientSaliency.accumulate(model: model, parameters: params, data: train,
-                                               batches: batches, batchSize: batchSize, seed: nextStepSeed)
+        currentPlanner = nil
     }
 }

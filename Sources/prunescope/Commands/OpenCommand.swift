@@ -135,10 +135,8 @@ struct OpenCommand: ParsableCommand {
         } else {
             pruning = PruningSession(model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed)
         }
-        let workspace = ExplorerWorkspace(session: pruning, bundle: bundle)
-
         if bench {
-            print(ExplorerBenchmark.run(workspace: workspace, size: try screenSize(size), moves: max(2, moves)))
+            print(ExplorerBenchmark.run(session: pruning, bundle: bundle, size: try screenSize(size), moves: max(2, moves)))
             return
         }
 
@@ -146,9 +144,9 @@ struct OpenCommand: ParsableCommand {
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<ExplorerMessage>()
         let worker = ThreadWorker()
-        var app = ExplorerApp(workspace: workspace, themes: themes, post: { mailbox.post($0) }, worker: worker,
-                              exportDirectory: exportDir, sessionDirectory: session)
-        if session != nil { app.toasts.post("resumed session \(session ?? "") at step \(pruning.cursor)", now: 0) }
+        var app = ExplorerApp.make(session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
+                                   post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
+        if let session { app.announce("resumed session \(session) at step \(pruning.cursor)", now: 0) }
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 }

@@ -1,0 +1,94 @@
+import PruneKit
+import PruneTUI
+
+/// What `ExplorerModel.update` asks to happen, as a value: the effect runner
+/// does it (the only code that starts background work), so a test can check
+/// "this key asked for a retrain" without running one.
+public enum ExplorerEffect: Equatable, Sendable {
+    /// Evaluate the preview masks of `generation` on the validation set.
+    case evaluatePreview(generation: Int)
+    /// Time dense vs CSR inference of the published step.
+    case measureInference(generation: Int)
+    /// Compute the gradient scores the criterion needs over the published step.
+    case computeScores(generation: Int)
+    /// Start a job (one at a time; see `ExplorerJob`).
+    case startJob(ExplorerJob)
+    /// Ask the running job to stop at its next check.
+    case cancelJob
+}
+
+/// Work that takes the job slot: everything that changes or reads the
+/// pruning session, and the sensitivity sweep.
+public enum ExplorerJob: Equatable, Sendable {
+    case apply(PruneRequest)
+    case undo, redo
+    case jump(to: Int)
+    case retrain(RetrainSettings)
+    case schedule(Schedule, target: PruneRequest, retrain: RetrainSettings?)
+    case sensitivity(criterion: Criterion, granularity: ExplorerControls.GranularityChoice, sparsities: [Double])
+    /// Export to `path`; unless `replacing`, a directory with files in it is not touched (the explorer asks).
+    case export(path: String, replacing: Bool, settings: [String: String])
+    case save(path: String)
+
+    /// What the status bar calls it.
+    public var title: String {
+        switch self {
+        case .apply: "apply"
+        case .undo: "undo"
+        case .redo: "redo"
+        case .jump(let step): "jump to step \(step)"
+        case .retrain(let r):
+            (r.l1Lambda > 0 ? "regularise (L1 \(Text.compact(Double(r.l1Lambda))))" : "retrain")
+                + " \(r.epochs) epoch\(r.epochs == 1 ? "" : "s")"
+        case .schedule(let s, _, _): "\(s)"
+        case .sensitivity(let c, let g, _): "sensitivity sweep (\(c.name), \(g.rawValue))"
+        case .export(let path, _, _): "export to \(path)"
+        case .save(let path): "save session to \(path)"
+        }
+    }
+
+    /// Whether the history changes (then the explorer counts unsaved changes).
+    var changesHistory: Bool {
+        switch self {
+        case .apply, .undo, .redo, .jump, .retrain, .schedule: true
+        case .sensitivity, .export, .save: false
+        }
+    }
+}
+
+/// The running job as the screen shows it.
+public struct RunningJob: Sendable, Equatable {
+    public var job: ExplorerJob
+    public var fraction: Double = 0
+    public var status: String = ""
+    public var title: String { job.title }
+}
+
+/// The accuracy and loss of a preview on the validation set.
+public struct PreviewEvaluation: Sendable, Equatable {
+    public var accuracy: Double
+    public var loss: Double
+}
+
+/// What background work posts to the UI thread.
+public enum ExplorerMessage: Sendable {
+    /// The accuracy and loss of the preview masks of `generation`.
+    case previewEvaluated(generation: Int, PreviewEvaluation)
+    /// Dense vs CSR inference of the step of `generation`, measured on a copy.
+    case inferenceMeasured(generation: Int, timings: [SparseInferenceTiming])
+    /// Gradient scores of `generation`: a planner over a copy of the
+    /// published model with the criterion's indices computed (nil: failed).
+    case scoresComputed(generation: Int, Transfer<PrunePlanner>?, error: String?)
+    /// One training step of a running retrain or schedule.
+    case trainingLoss(Float)
+    /// Progress of the running job.
+    case progress(fraction: Double, status: String)
+    /// The session after a step was recorded, undone, redone or jumped to.
+    case published(Transfer<PublishedSession>)
+    /// A sensitivity sweep measured a point (`baseline` is the accuracy now).
+    case sensitivityPoint(SensitivityPoint, baseline: Double, done: Int, total: Int)
+    /// An export found files at `path` and wrote nothing: ask before replacing them.
+    case exportTargetHasFiles(path: String)
+    /// The job ended: a one-line message and whether it failed.
+    case jobFinished(message: String, failed: Bool)
+}

@@ -1,0 +1,131 @@
+import Foundation
+import PruneKit
+import PruneTUI
+import Synchronization
+
+/// The explorer's pruning session and the rule that guards it.
+///
+/// Invariant: `session` is used only inside work given to `perform`, which
+/// runs through `worker.runSerially`: one job at a time, in order. Nothing
+/// else holds a reference to the session; the UI sees only the
+/// `PublishedSession` copies jobs make of it. That makes the owner safe to
+/// send to the job threads.
+final class SessionOwner: @unchecked Sendable {
+    private let session: PruningSession
+    private let worker: any BackgroundWorker
+    private let versions = Mutex(0)
+
+    init(session: PruningSession, worker: any BackgroundWorker) {
+        self.session = session
+        self.worker = worker
+    }
+
+    /// Runs `work` with the session on the serial queue; `publish` copies
+    /// the session's state out for the UI.
+    func perform(_ work: @escaping @Sendable (_ session: PruningSession, _ publish: () -> Transfer<PublishedSession>) -> Void) {
+        worker.runSerially { [self] in
+            work(session) {
+                let version = versions.withLock { v -> Int in v += 1; return v }
+                return Transfer(PublishedSession(of: session, version: version))
+            }
+        }
+    }
+}
+
+/// Runs the effects `ExplorerModel.update` and `tick` ask for: the only code
+/// in the explorer that starts background work. Called on the UI thread;
+/// what it hands to other threads is a copy (`Transfer`) or the session
+/// through its owner.
+public final class ExplorerEffectRunner {
+    let worker: any BackgroundWorker
+    let post: @Sendable (ExplorerMessage) -> Void
+    let info: ExplorerInfo
+    private let owner: SessionOwner
+    /// The cancel flag of the running job.
+    private var cancel = CancelFlag()
+
+    /// - Parameters:
+    ///   - session: the session; from now on only jobs touch it.
+    ///   - post: where background work posts (`Mailbox.post` of the app runner).
+    public init(session: PruningSession, info: ExplorerInfo, worker: any BackgroundWorker,
+                post: @escaping @Sendable (ExplorerMessage) -> Void) {
+        owner = SessionOwner(session: session, worker: worker)
+        self.worker = worker
+        self.post = post
+        self.info = info
+    }
+
+    /// Runs `effects` against the model they came from (read only).
+    public func run(_ effects: [ExplorerEffect], model: ExplorerModel) {
+        for effect in effects { run(effect, model: model) }
+    }
+
+    /// Cancels the running job and waits for all background work, at most `timeout` seconds.
+    public func shutDown(timeout: Double) -> Bool {
+        cancel.cancel()
+        return worker.waitUntilIdle(timeout: timeout)
+    }
+
+    private func run(_ effect: ExplorerEffect, model: ExplorerModel) {
+        let post = self.post
+        switch effect {
+        case .cancelJob:
+            cancel.cancel()
+        case .evaluatePreview(let generation):
+            guard let validation = info.validation else { return }
+            let copy = Transfer(model.preview.planner.previewModel(masks: model.preview.preview.masks))
+            worker.run {
+                let e = evaluate(copy.take(), on: validation)
+                post(.previewEvaluated(generation: generation, PreviewEvaluation(accuracy: e.accuracy, loss: Double(e.loss))))
+            }
+        case .measureInference(let generation):
+            guard let validation = info.validation, validation.count > 0 else { return }
+            let copy = Transfer(model.session.model.copy())
+            worker.run {
+                let net = copy.take()
+                let one = validation.batch(0..<1).inputs, many = validation.batch(0..<min(256, validation.count)).inputs
+                let timings = [SparseInference.measure(net, input: one, repeats: 20), SparseInference.measure(net, input: many, repeats: 3)]
+                post(.inferenceMeasured(generation: generation, timings: timings))
+            }
+        case .computeScores(let generation):
+            let copy = Transfer(model.session.model.copy())
+            let train = info.train, seed = model.session.nextStepSeed, criterion = model.preview.criterion
+            let tensors = model.layers.map(\.tensor), global = model.controls.scope == .global
+            worker.run {
+                let planner = PrunePlanner(model: copy.take(), train: train, seed: seed)
+                do {
+                    for name in tensors { _ = try planner.scoreIndex(for: name, criterion: criterion) }
+                    if global { _ = try planner.globalScoreIndex(for: tensors, criterion: criterion) }
+                    post(.scoresComputed(generation: generation, Transfer(planner), error: nil))
+                } catch {
+                    post(.scoresComputed(generation: generation, nil, error: "\(error)"))
+                }
+            }
+        case .startJob(let job):
+            cancel = CancelFlag()
+            start(job, model: model, cancel: cancel)
+        }
+    }
+
+    private func start(_ job: ExplorerJob, model: ExplorerModel, cancel: CancelFlag) {
+        let post = self.post
+        switch job {
+        case .sensitivity(let criterion, let granularity, let sparsities):
+            guard let validation = info.validation else { return }
+            let copy = Transfer(model.session.model.copy())
+            let layers = model.layers
+            worker.run { ExplorerJobs.sensitivity(copy.take(), layers: layers, validation: validation, criterion: criterion,
+                                                  granularity: granularity, sparsities: sparsities, cancel: cancel, post: post) }
+        case .export(let path, let replacing, let settings):
+            guard let bundle = info.bundle else { post(.jobFinished(message: "export needs the model's spec and data", failed: true)); return }
+            let handle = Transfer(bundle)
+            owner.perform { session, _ in
+                ExplorerJobs.export(session, bundle: handle.take(), to: path, replacing: replacing, settings: settings, post: post)
+            }
+        default:
+            owner.perform { session, publish in
+                ExplorerJobs.run(job, on: session, publish: publish, cancel: cancel, post: post)
+            }
+        }
+    }
+}

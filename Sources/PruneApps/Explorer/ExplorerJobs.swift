@@ -1,0 +1,133 @@
+import Foundation
+import PruneKit
+import PruneTUI
+
+/// The bodies of the explorer's jobs. Each runs on a job thread with what
+/// it owns (the session, through `SessionOwner`, or a private copy of the
+/// model) and talks to the UI only by posting messages.
+enum ExplorerJobs {
+    typealias Post = @Sendable (ExplorerMessage) -> Void
+
+    /// Session jobs: every recorded, undone or jumped-to step is published
+    /// whole, so the UI never pieces a history together.
+    static func run(_ job: ExplorerJob, on session: PruningSession, publish: () -> Transfer<PublishedSession>,
+                    cancel: CancelFlag, post: Post) {
+        do {
+            let message: String
+            switch job {
+            case .apply(let request):
+                let step = try session.prune(request)
+                post(.published(publish()))
+                message = "step \(step.id): \(Text.percent(step.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy(step))"
+            case .undo:
+                let undone = session.current.summary
+                try session.undo()
+                post(.published(publish()))
+                message = "undid: \(undone)"
+            case .redo:
+                try session.redo()
+                post(.published(publish()))
+                message = "redid: \(session.current.summary)"
+            case .jump(let target):
+                try session.jump(to: target)
+                post(.published(publish()))
+                message = "at step \(target): \(session.current.summary)"
+            case .retrain(let settings):
+                let total = Double(settings.epochs * max(1, stepsPerEpoch(session, settings.batchSize)))
+                var done = 0.0
+                let step = try session.retrain(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+                                               l1Lambda: settings.l1Lambda, onEvent: { event in
+                    guard case .step(let epoch, _, _, let loss) = event else { return }
+                    done += 1
+                    post(.trainingLoss(loss))
+                    post(.progress(fraction: done / total, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
+                }, isCancelled: { cancel.isCancelled })
+                post(.published(publish()))
+                message = "step \(step.id): \(step.summary), acc \(accuracy(step))" + (cancel.isCancelled ? " (cancelled)" : "")
+            case .schedule(let schedule, let target, let retrain):
+                let steps = try session.run(schedule, request: target, retrain: retrain, onEvent: { event in
+                    switch event {
+                    case .phase(let name, let fraction): post(.progress(fraction: fraction, status: name))
+                    case .training(let t, let fraction):
+                        guard case .step(let epoch, _, _, let loss) = t else { return }
+                        post(.trainingLoss(loss))
+                        post(.progress(fraction: fraction, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
+                    case .recorded:
+                        post(.published(publish()))
+                    }
+                }, isCancelled: { cancel.isCancelled })
+                let last = steps.last.map { "\(Text.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
+                message = "\(schedule): \(steps.count) step\(steps.count == 1 ? "" : "s"), \(last ?? "nothing recorded")"
+                    + (cancel.isCancelled ? " (cancelled)" : "")
+            case .save(let path):
+                try session.save(to: path)
+                message = "session saved to \(path) (reopen: prunescope open MODEL --session \(path))"
+            case .sensitivity, .export:
+                message = "\(job.title) does not run on the session"
+            }
+            post(.jobFinished(message: message, failed: false))
+        } catch {
+            // A failed schedule may have recorded steps before it failed.
+            post(.published(publish()))
+            post(.jobFinished(message: "\(job.title) failed: \(error)", failed: true))
+        }
+    }
+
+    static func export(_ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool,
+                       settings: [String: String], post: Post) {
+        if !replacing, hasFiles(at: path) {
+            post(.exportTargetHasFiles(path: path))
+            return
+        }
+        do {
+            let r = try SessionExport.write(session: session, bundle: bundle, to: path,
+                                            command: "prunescope open (explorer export)", settings: settings)
+            let files = r.files.values.sorted() + ["report.json", "report.md"]
+            post(.jobFinished(message: "wrote \(files.joined(separator: ", ")) to \(path)", failed: false))
+        } catch {
+            post(.jobFinished(message: "export failed: \(error)", failed: true))
+        }
+    }
+
+    /// Each layer pruned alone at each sparsity, on a private copy of the
+    /// model; neuron/filter granularity by the unit each layer has.
+    static func sensitivity(_ model: Model, layers: [ExplorerLayer], validation: Dataset, criterion: Criterion,
+                            granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post) {
+        let baseline = evaluate(model, on: validation).accuracy
+        let groups: [(Granularity, [String])] = granularity == .units
+            ? [(.neuron, layers.filter { $0.kind == "dense" }.map(\.tensor)), (.filter, layers.filter { $0.kind == "conv2d" }.map(\.tensor))]
+            : [(.unstructured, layers.map(\.tensor))]
+        let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
+        var done = 0, points = 0, cancelled = false
+        do {
+            for (g, tensors) in groups where !tensors.isEmpty && !cancelled {
+                let offset = done
+                let result = try SensitivityAnalysis.run(model: model, validation: validation, tensors: tensors, sparsities: sparsities,
+                                                         criterion: criterion, granularity: g, onProgress: { p in
+                    done = offset + p.done
+                    post(.sensitivityPoint(p.point, baseline: baseline, done: done, total: total))
+                }, isCancelled: { cancel.isCancelled })
+                points += result.points.count
+                cancelled = result.cancelled
+            }
+            post(.jobFinished(message: "sensitivity: \(points) points" + (cancelled ? " (cancelled)" : ""), failed: false))
+        } catch {
+            post(.jobFinished(message: "sensitivity failed: \(error)", failed: true))
+        }
+    }
+
+    private static func accuracy(_ step: HistoryStep) -> String { step.metrics.accuracy.map(Text.percent) ?? "n/a" }
+
+    private static func stepsPerEpoch(_ session: PruningSession, _ batchSize: Int) -> Int {
+        let n = session.train?.count ?? 0
+        return (n + batchSize - 1) / max(1, batchSize)
+    }
+
+    /// Whether `path` is a file, or a directory with something in it.
+    static func hasFiles(at path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return false }
+        guard isDirectory.boolValue else { return true }
+        return !((try? FileManager.default.contentsOfDirectory(atPath: path))?.isEmpty ?? true)
+    }
+}

@@ -1,0 +1,165 @@
+import PruneTUI
+
+/// What a key does in the explorer.
+public enum ExplorerAction: Hashable, Sendable {
+    case quit, help, back, nextTheme, explain, options
+    case screen(ExplorerModel.Screen)
+    case undo, redo, export, save, retrain, schedule, sensitivity, runSweep
+    case apply, typeValue, sliderMode, scope, criterion, granularity, logScale, heatmapView
+    /// ← → and friends: the slider's own key handling.
+    case slider
+    /// ↑ ↓ and friends: the table's own key handling.
+    case select
+    case focusNext, focusPrevious
+    case jump
+    // Inside overlays.
+    case scrollHelp, closeHelp
+    case settingRow, settingChange, closeOptions
+}
+
+/// Where a binding applies.
+public enum KeyContext: String, Hashable, Sendable, CaseIterable {
+    case everywhere, explore, history, sensitivity, frontier, help, options
+
+    static func of(_ screen: ExplorerModel.Screen) -> KeyContext {
+        switch screen {
+        case .main: .explore
+        case .history: .history
+        case .sensitivity: .sensitivity
+        case .frontier: .frontier
+        }
+    }
+}
+
+/// One row of the key table: the keys, what they do, and how help and the
+/// hint line name them.
+public struct KeyBinding: Sendable {
+    public var keys: [Key]
+    /// How help and the README write the keys ("← →  h l").
+    public var label: String
+    /// The same in ASCII, for terminals without Unicode.
+    public var asciiLabel: String
+    /// The word on the hint line, or nil if the hint line leaves it out.
+    public var hint: String?
+    /// The sentence in help and the README.
+    public var help: String
+    public var action: ExplorerAction
+    public var context: KeyContext
+}
+
+/// The explorer's one table of keys: dispatch, the help overlay, the hint
+/// line and the README's key table are all made from it.
+public enum ExplorerKeys {
+    private static func bind(_ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
+                             _ action: ExplorerAction, in context: KeyContext) -> KeyBinding {
+        KeyBinding(keys: keys, label: label, asciiLabel: ascii ?? label, hint: hint, help: help, action: action, context: context)
+    }
+
+    public static let table: [KeyBinding] = [
+        // Threshold and pruning.
+        bind([.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "threshold",
+             "move the slider one point of sparsity", .slider, in: .explore),
+        bind([.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
+             "move the slider a tenth of a point", .slider, in: .explore),
+        bind([.home, .end], "Home End", "slider to either end", .slider, in: .explore),
+        bind([.char("t")], "t", "type a threshold (0.02) or a sparsity (90%)", .typeValue, in: .explore),
+        bind([.char("m")], "m", "slider: |w| threshold / target sparsity", .sliderMode, in: .explore),
+        bind([.enter], "Enter", hint: "apply", "apply the preview (* in the layer list)", .apply, in: .explore),
+        bind([.char("g")], "g", hint: "scope", "scope: per layer / global", .scope, in: .explore),
+        bind([.char("c")], "c", "next criterion", .criterion, in: .explore),
+        bind([.char("n")], "n", "next granularity", .granularity, in: .explore),
+        bind([.char("o")], "o", hint: "options", "options: schedule, rounds, epochs, lr, L1", .options, in: .everywhere),
+        bind([.char("p")], "p", hint: "schedule", "run the schedule to the slider's target", .schedule, in: .everywhere),
+        bind([.char("r")], "r", hint: "retrain", "retrain (masks held at zero)", .retrain, in: .everywhere),
+        bind([.escape], "Esc", "cancel running work; close a panel; back to explore", .back, in: .everywhere),
+        // History.
+        bind([.char("u")], "u", hint: "undo", "undo", .undo, in: .everywhere),
+        bind([.ctrl("r"), .char("U")], "Ctrl-R  U", ascii: "^R  U", hint: "redo", "redo", .redo, in: .everywhere),
+        bind([.enter], "Enter", hint: "jump", "jump to the selected step", .jump, in: .history),
+        bind([.char("e")], "e", hint: "export", "export weights, masks, report", .export, in: .everywhere),
+        bind([.char("w")], "w", "save the session", .save, in: .everywhere),
+        // Views.
+        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown], "↑ ↓  j k", ascii: "^ v  j k", hint: "layer",
+             "select a layer", .select, in: .explore),
+        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  j k", ascii: "^ v  j k", hint: "select",
+             "select a step", .select, in: .history),
+        bind([.char("1")], "1", "explore", .screen(.main), in: .everywhere),
+        bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
+        bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
+        bind([.char("4")], "4", hint: "views 1-4", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
+        bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
+        bind([.char("x")], "x", hint: "explain", "explain the criterion and schedule", .explain, in: .explore),
+        bind([.char("a")], "a", "heatmap: weights / fraction pruned / per input pixel", .heatmapView, in: .explore),
+        bind([.char("L")], "L", "histogram counts linear / log", .logScale, in: .explore),
+        bind([.tab], "Tab", "focus the next pane", .focusNext, in: .explore),
+        bind([.backTab], "⇧Tab", ascii: "S-Tab", "focus the previous pane", .focusPrevious, in: .explore),
+        bind([.char("T")], "T", "next theme", .nextTheme, in: .everywhere),
+        bind([.char("?")], "?", hint: "help", "this help", .help, in: .everywhere),
+        bind([.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit, in: .everywhere),
+        // Overlays.
+        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
+             "scroll", .scrollHelp, in: .help),
+        bind([.escape, .char("?"), .char("q")], "Esc  ?  q", "close help", .closeHelp, in: .help),
+        bind([.up, .down, .char("j"), .char("k"), .tab], "↑ ↓  j k", ascii: "^ v  j k", "select a setting", .settingRow, in: .options),
+        bind([.left, .right, .char("h"), .char("l"), .char(" ")], "← →  Space", ascii: "< >  Space", "change it", .settingChange, in: .options),
+        bind([.escape, .char("o"), .char("q"), .enter], "Esc  o  Enter", "close options", .closeOptions, in: .options),
+    ]
+
+    /// What the mouse does (help and README; the handling is in the update).
+    public static let mouse: [(what: String, does: String)] = [
+        ("click a layer", "select it"),
+        ("click or drag on the slider", "set it there"),
+        ("wheel on the slider", "a tenth of a point per notch"),
+        ("wheel on a table", "move the selection"),
+        ("click a pane", "focus it"),
+    ]
+
+    /// The binding of `key` in `context` (a screen's own bindings before
+    /// those that apply everywhere).
+    public static func binding(for key: Key, in context: KeyContext) -> KeyBinding? {
+        table.first { $0.context == context && $0.keys.contains(key) }
+            ?? (context == .help || context == .options ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
+    }
+
+    /// The hint line of `context`: its hinted bindings, then the hinted ones that apply everywhere.
+    public static func hints(for context: KeyContext, unicode: Bool) -> [(key: String, action: String)] {
+        let own = table.filter { $0.context == context && $0.hint != nil }
+        let shared = table.filter { $0.context == .everywhere && $0.hint != nil }
+        let order: [String] = ["help", "quit"]
+        let all = (shared.filter { order.contains($0.hint ?? "") } + own + shared.filter { !order.contains($0.hint ?? "") })
+        return all.map { b in (keyText(b, unicode: unicode, short: true), b.hint ?? "") }
+    }
+
+    /// The keys of `b` as shown: in full for help, the first form for the hint line.
+    static func keyText(_ b: KeyBinding, unicode: Bool, short: Bool) -> String {
+        let text = unicode ? b.label : b.asciiLabel
+        guard short else { return text }
+        if b.action == .screen(.frontier) { return "1-4" }
+        return text.components(separatedBy: "  ").first ?? text
+    }
+
+    /// Help: one section per context, then the mouse.
+    public static func helpSections(unicode: Bool) -> [HelpOverlay.Section] {
+        let titles: [(KeyContext, String)] = [
+            (.explore, "Explore screen (1)"), (.everywhere, "Everywhere"), (.history, "History screen (2)"),
+            (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
+        ]
+        var sections = titles.map { context, title in
+            HelpOverlay.Section(title, table.filter { $0.context == context }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
+        }
+        sections.append(HelpOverlay.Section("Mouse", mouse.map { ($0.what, $0.does) }))
+        return sections
+    }
+
+    /// The README's key table (Markdown), checked against the README by a test.
+    public static func markdownTable() -> String {
+        var lines = ["| keys | where | what |", "| --- | --- | --- |"]
+        for b in table {
+            let keys = b.label.replacingOccurrences(of: "|", with: "\\|")
+            lines.append("| `\(keys)` | \(b.context.rawValue) | \(b.help) |")
+        }
+        for m in mouse { lines.append("| \(m.what) | explore, history | \(m.does) |") }
+        return lines.joined(separator: "\n")
+    }
+}

@@ -1,0 +1,59 @@
+import PruneTUI
+
+/// Where everything goes on a screen of `size`: the view draws into these
+/// areas and the mouse handling hits them, so neither depends on the other
+/// having run (drawing records nothing).
+public struct ExplorerLayout: Equatable {
+    public var header: Rect
+    public var body: Rect
+    public var bottomLine: Rect
+    /// Toasts stay inside the body, clear of the header and the hint line.
+    public var messages: Rect
+
+    // Main screen (blocks include their borders).
+    public var layersBlock: Rect
+    public var totalsBlock: Rect
+    public var histogramBlock: Rect
+    public var heatmapBlock: Rect
+    public var chartBlock: Rect
+    /// Inside the histogram block: the controls line, the plot, the caption and the slider.
+    public var controlsLine: Rect
+    public var histogram: Rect
+    public var caption: Rect
+    public var sliderRow: Rect
+
+    // History screen.
+    public var historyBlock: Rect
+
+    public init(size: Size, measuresInference: Bool) {
+        let full = Rect(x: 0, y: 0, width: size.width, height: size.height)
+        let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
+        header = rows[0]
+        body = rows[1]
+        bottomLine = rows[2]
+        messages = body.inset(by: 1)
+        let leftWidth = max(28, min(44, body.width * 30 / 100))
+        let cols = Layout.split(body, .horizontal, [.fixed(leftWidth), .fill(1)])
+        let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(measuresInference ? 9 : 8)])
+        let right = Layout.split(cols[1], .vertical, [.percentage(50), .fill(1)])
+        let bottom = Layout.split(right[1], .horizontal, [.fill(1), .fill(1)])
+        layersBlock = left[0]
+        totalsBlock = left[1]
+        histogramBlock = right[0]
+        heatmapBlock = bottom[0]
+        chartBlock = bottom[1]
+        let parts = Layout.split(Block.inner(histogramBlock), .vertical, [.fixed(1), .fill(1), .fixed(1), .fixed(1)])
+        controlsLine = parts[0]
+        histogram = parts[1]
+        caption = parts[2]
+        sliderRow = parts[3]
+        historyBlock = body
+    }
+
+    /// Rows of the layer table that show at once (its header and total row take two).
+    public var visibleLayerRows: Int { max(1, Block.inner(layersBlock).height - 2) }
+    /// Rows of the history table that show at once.
+    public var visibleHistoryRows: Int { max(1, Block.inner(historyBlock).height - 1) }
+    /// Panes Tab and a click focus, in order: layers, histogram, heatmap, chart.
+    public var focusPanes: [Rect] { [layersBlock, histogramBlock, heatmapBlock, chartBlock] }
+}

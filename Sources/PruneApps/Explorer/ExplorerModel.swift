@@ -1,0 +1,158 @@
+import PruneKit
+import PruneTUI
+
+/// Everything the explorer shows and remembers, as one value: the published
+/// session, the controls and previews, the screen, the modal on top, the
+/// running job and the values computed in the background.
+///
+/// `update` (ExplorerModel+Update.swift) is the only thing that changes it
+/// and returns effects; `ExplorerView` draws it and changes nothing.
+public struct ExplorerModel {
+    /// The screens `1`-`4` switch between.
+    public enum Screen: Int, CaseIterable, Sendable {
+        case main = 1, history, sensitivity, frontier
+        var title: String {
+            switch self {
+            case .main: "explore"
+            case .history: "history"
+            case .sensitivity: "sensitivity"
+            case .frontier: "frontier"
+            }
+        }
+    }
+
+    /// What the heatmap shows (`a` cycles).
+    public enum HeatmapMode: CaseIterable, Sendable, Equatable {
+        /// Weights while nothing is pruned, then the fraction pruned per pixel.
+        case auto
+        /// Weights on the diverging map, pruned dark; downsampled by max |w|.
+        case weights
+        /// Fraction pruned per pixel (sequential map).
+        case fractionPruned
+        /// For a layer reading the image input: per input pixel, the fraction of neurons that keep it.
+        case inputPixels
+    }
+
+    /// What sits on top of the screen and takes the keys; at most one.
+    public enum Modal: Equatable {
+        case help(scroll: Int)
+        case settings(row: Int)
+        case prompt(Prompt)
+        case confirm(Confirmation)
+    }
+
+    /// A typed-value box and what its answer is for.
+    public struct Prompt: Equatable {
+        public enum Purpose: Equatable { case value, exportPath, sessionPath }
+        public var purpose: Purpose
+        public var state: PromptState
+    }
+
+    /// A question and what each answer does.
+    public enum Confirmation: Equatable {
+        /// Export into a directory that has files.
+        case overwrite(path: String)
+        /// Quit with unsaved steps or a running job.
+        case quit
+        /// Apply a preview that empties layers.
+        case applyEmptying(layers: [String])
+        /// Export while a preview is not applied.
+        case exportWithPreview
+    }
+
+    // Fixed for the session.
+    public let info: ExplorerInfo
+    public var layers: [ExplorerLayer] { info.layers }
+    /// Time dense vs CSR inference after every change of step (off in snapshot tests).
+    public let measuresInference: Bool
+    public let themeCount: Int
+
+    // The session, as last published, and the preview over it.
+    public internal(set) var session: PublishedSession
+    public internal(set) var preview: PreviewState
+    public var controls: ExplorerControls { preview.controls }
+
+    // Screen state.
+    public internal(set) var size: Size
+    public internal(set) var screen: Screen = .main
+    public internal(set) var layerTable = TableState()
+    public internal(set) var historyTable = TableState()
+    public internal(set) var focus = FocusRing(count: 4, index: 1)
+    public internal(set) var logScale = false
+    public internal(set) var heatmapMode: HeatmapMode = .auto
+    public internal(set) var showsExplanation = false
+    public internal(set) var modal: Modal?
+    public internal(set) var toasts = Toasts()
+    public internal(set) var themeIndex = 0
+
+    // Jobs and values from the background.
+    public internal(set) var job: RunningJob?
+    /// History changes (steps, undo, redo, jumps) since the last save or export.
+    public internal(set) var unsavedChanges = 0
+    public internal(set) var exportDirectory: String
+    public internal(set) var sessionDirectory: String
+    /// Quit once the running save has finished (the quit question's `w`).
+    var quitAfterSave = false
+    /// Open the export prompt once the running apply has finished.
+    var exportAfterApply = false
+    public internal(set) var previewAccuracy = AsyncSlot<PreviewEvaluation>()
+    public internal(set) var inference = AsyncSlot<[SparseInferenceTiming]>()
+    /// Gradient scores of the criterion (Taylor, SNIP) over the published step.
+    public internal(set) var scores = AsyncSlot<Bool>()
+    /// Sparsity and FLOPs figures of the preview (computed at once).
+    public internal(set) var previewMetrics: ModelMetrics?
+    /// Per-batch losses of each recorded training step, and of the running one.
+    public internal(set) var stepLosses: [Int: [Float]] = [:]
+    public internal(set) var liveLosses: [Float] = []
+    public internal(set) var sensitivity: [SensitivityPoint] = []
+    public internal(set) var sensitivityBaseline: Double?
+    /// Histogram counts of the selected layer, until the step or the area changes.
+    let histogramMemo = Memo<(counts: [Double], range: ClosedRange<Double>)>()
+    /// Effects the update in progress asked for (returned by `update`).
+    var outbox: [ExplorerEffect] = []
+
+    /// Sparsities the sensitivity sweep measures each layer at.
+    public static let sensitivitySparsities: [Double] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98]
+
+    /// - Parameters:
+    ///   - session: the session as it is at the start (published once here).
+    ///   - measureInference: time dense vs CSR inference after every change
+    ///     of step (off in snapshot tests: timings differ run to run).
+    public init(info: ExplorerInfo, session: PublishedSession, controls: ExplorerControls? = nil, size: Size,
+                themeCount: Int = 1, exportDirectory: String? = nil, sessionDirectory: String? = nil,
+                measureInference: Bool = true) {
+        self.info = info
+        self.session = session
+        self.size = size
+        self.themeCount = max(1, themeCount)
+        measuresInference = measureInference && info.hasDense && (info.validation?.count ?? 0) > 0
+        let recipeLearningRate: Float = switch info.recipeOptimizer {
+        case .adam(let lr, _, _, _, _)?: lr
+        case .sgd(let lr, _, _)?: lr
+        case nil: 0.01
+        }
+        var initial = controls ?? ExplorerControls(learningRate: recipeLearningRate / 10)
+        if controls == nil { initial.fitGradual(stepsPerEpoch: info.stepsPerEpoch) }
+        let planner = PrunePlanner(model: session.model, train: info.train, seed: session.nextStepSeed)
+        preview = PreviewState(layers: info.layers, planner: planner, controls: initial, batchSize: info.batchSize,
+                               metrics: session.metrics)
+        self.exportDirectory = exportDirectory ?? "\(info.modelName)-pruned"
+        self.sessionDirectory = sessionDirectory ?? "\(info.modelName)-session"
+        inference.invalidate(wanted: measuresInference)
+        historyTable.selected = session.cursor
+    }
+
+    var selectedIndex: Int { min(max(0, layerTable.selected), max(0, layers.count - 1)) }
+    public var selected: ExplorerLayer? { layers.isEmpty ? nil : layers[selectedIndex] }
+    /// Whether a job holds the job slot.
+    public var isBusy: Bool { job != nil }
+    /// Screen areas for this size (the view draws into them, the mouse hits them).
+    var layout: ExplorerLayout { ExplorerLayout(size: size, measuresInference: measuresInference) }
+
+    /// Asks for `effect` (collected by `update`).
+    mutating func emit(_ effect: ExplorerEffect) { outbox.append(effect) }
+
+    mutating func toast(_ text: String, _ level: Toast.Level = .info, now: Double, duration: Double? = nil) {
+        toasts.post(text, level: level, now: now, duration: duration ?? (level == .info ? 3 : 6))
+    }
+}

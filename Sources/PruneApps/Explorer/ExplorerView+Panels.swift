@@ -1,0 +1,144 @@
+import PruneKit
+import PruneTUI
+
+/// The explanation panel, the options box and the questions.
+extension ExplorerModel {
+    /// Paragraphs explaining the active criterion, granularity, scope and
+    /// schedule with the numbers of the selected layer.
+    func explanation() -> [String] {
+        guard let l = selected else { return ["No prunable layers."] }
+        let c = controls
+        var out = [String]()
+        let s = preview.slider(for: l.tensor)
+        let values = session.values(l.tensor)
+        let sigma: Double = values.map { v in
+            let n = Double(max(1, v.count))
+            let mean = v.data.reduce(0.0) { $0 + Double($1) } / n
+            return (v.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+        } ?? 0
+        let sparsityNow = previewMetrics?.tensors.first { $0.name == l.tensor }?.sparsity
+            ?? session.metrics.tensors.first { $0.name == l.tensor }?.sparsity ?? 0
+        switch c.criterion {
+        case .magnitude:
+            var t = "Magnitude: a weight matters as much as |w|; the smallest go first (PyTorch l1_unstructured)."
+            if let th = preview.threshold(for: l.tensor) {
+                let q = sigma > 0 ? th / sigma : 0
+                t += " Now: prune |w| < \(Text.fixed(th, 5)) = \(Text.fixed(q, 2)) x sigma(\(l.name)) (sigma = \(Text.fixed(sigma, 5))),"
+                t += " \(Text.percent(sparsityNow)) of its \(Text.compact(Double(l.count))) weights; Han et al. call \(Text.fixed(q, 2)) the quality parameter."
+            }
+            out.append(t)
+        case .random:
+            out.append("Random: every weight gets a seeded uniform random score. The baseline: a criterion that cannot beat it at the same sparsity has learned nothing.")
+        case .taylor:
+            out.append("First-order Taylor (Molchanov et al.): importance |w x dL/dw| summed over \(c.taylorBatches) batches of \(info.batchSize): the loss change a first-order expansion predicts if w were set to 0.")
+        case .snip:
+            out.append("SNIP (Lee et al. 2019): s = |g x w| / sum |g x w| on one batch of \(info.batchSize); the top-k connections are kept.")
+        case .l1Norm, .l2Norm:
+            let n = c.criterion == .l1Norm ? "L1 norm (sum |w|, Li et al. 2017)" : "L2 norm (PyTorch ln_structured, n = 2)"
+            out.append("\(n) of each neuron or filter ranks whole units; with single-weight granularity it is |w| (L1) or w^2 (L2).")
+        }
+        switch c.granularity {
+        case .unstructured:
+            out.append("Unstructured: single weights. Masks leave the tensor dense: the speed-up is theoretical until a sparse kernel runs it (export measures CSR inference).")
+        case .twoOfFour:
+            out.append("2:4: in every 4 consecutive inputs of a neuron the 2 lowest-scoring go, 50 % exactly; the pattern sparse tensor cores accelerate.")
+        case .units:
+            out.append("Neuron/filter: whole rows of \(l.name) go, with the next layer's matching inputs, so the exported model is physically smaller. Slider = fraction of units.")
+        case .block:
+            out.append("Block 4x4: whole 4x4 tiles of the weight matrix go together, scored by their sum.")
+        }
+        if c.scope == .global {
+            let total = layers.reduce(0) { $0 + $1.count }
+            out.append("Global: one ranking over all \(Text.compact(Double(total))) prunable weights (PyTorch global_unstructured): the k = round(s x N) smallest go, so layers end at different sparsities.")
+        } else {
+            out.append("Per layer: \(l.name) is ranked on its own; other layers keep their own sliders (Enter applies every * layer).")
+        }
+        let target = c.effectiveSliderMode == .sparsity ? s.value : sparsityNow
+        switch c.schedule {
+        case .oneShot:
+            out.append("p, one-shot: prune once to the target, no retraining.")
+        case .iterative:
+            let steps = (1...c.rounds).map { Text.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(separator: ", ")
+            out.append("p, iterative (Han et al.): \(c.rounds) rounds of prune-then-retrain reaching \(steps); each prunes the same fraction of the remaining weights and retrains \(c.retrainEpochs) epoch(s) at lr \(Text.compact(Double(c.learningRate))).")
+        case .gradual:
+            let last = 1 + c.gradualFrequency * c.gradualUpdates
+            out.append("p, gradual (Zhu & Gupta): during training s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 with s_i 0, s_f \(Text.percent(target)), t0 1, dt \(c.gradualFrequency), n \(c.gradualUpdates): masks recomputed at steps 1, \(1 + c.gradualFrequency), ..., \(last), then frozen.")
+        case .lottery:
+            out.append("p, lottery ticket (Frankle & Carbin): prune 1-(1-s)^(1/\(c.rounds)) of the remaining weights per round, reset the survivors to their \(c.rewindIteration == 0 ? "initial" : "iteration-\(c.rewindIteration)") values, retrain; \(c.rounds) rounds.")
+        }
+        return out
+    }
+
+
+    func renderExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let inner = Block(title: "What this does", rightTitle: "x: close", focused: true).render(into: &buffer, area: area, context: context)
+        var y = inner.y
+        for paragraph in explanation() {
+            for line in ExplorerModel.wrap(paragraph, width: inner.width) where y < inner.maxY {
+                buffer.write(line, x: inner.x, y: y, style: context.base)
+                y += 1
+            }
+            y += 1
+        }
+    }
+
+    /// Greedy word wrap to `width` columns.
+    static func wrap(_ text: String, width: Int) -> [String] {
+        guard width > 0 else { return [] }
+        var lines = [String](), line = ""
+        for word in text.split(separator: " ") {
+            let candidate = line.isEmpty ? String(word) : line + " " + word
+            if CellBuffer.columns(of: candidate) <= width { line = candidate; continue }
+            if !line.isEmpty { lines.append(line) }
+            line = CellBuffer.columns(of: String(word)) <= width ? String(word) : Text.truncate(String(word), to: width)
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines
+    }
+
+    func renderSettings(row settingsRow: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let settings = ExplorerControls.Setting.allCases
+        let labelW = settings.map { CellBuffer.columns(of: $0.label) }.max() ?? 10
+        let w = min(area.width - 2, labelW + 36)
+        let box = area.centered(Size(width: w, height: min(area.height - 2, settings.count + 3)))
+        buffer.fill(box, " ", context.overlay)
+        let inner = Block(title: "Options", rightTitle: "↑↓ select  ←→ change  Esc close", focused: true)
+            .render(into: &buffer, area: box, context: context)
+        for (i, s) in settings.enumerated() where i < inner.height - 1 {
+            let selected = i == settingsRow
+            let marker = selected ? "\(context.glyphs.selectionMarker) " : "  "
+            let text = marker + s.label.padding(toLength: labelW, withPad: " ", startingAt: 0) + "  " + controls.value(of: s)
+            let style = selected ? context.selection : context.overlay
+            buffer.fill(Rect(x: inner.x, y: inner.y + i, width: inner.width, height: 1), " ", style)
+            buffer.write(Text.truncate(text, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i, style: style)
+        }
+        let note = "criterion, granularity and scope change the preview; the rest apply to r and p"
+        if inner.height > settings.count {
+            buffer.write(Text.truncate(note, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.maxY - 1, style: context.overlay.adding(.dim))
+        }
+    }
+
+    func renderConfirmation(_ c: Confirmation, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let title: String, lines: [String]
+        switch c {
+        case .overwrite(let path):
+            title = "Overwrite?"
+            lines = ["\(path) already exists and is not empty.", "y: overwrite its files   n / Esc: keep it"]
+        case .quit:
+            title = "Quit?"
+            var first = "\(unsavedChanges) change\(unsavedChanges == 1 ? "" : "s") to the history not saved or exported."
+            if let j = job { first = "\(j.title) is running; quitting cancels it." }
+            lines = [first, "y: quit   w: save session to \(sessionDirectory) first   n / Esc: stay"]
+        case .applyEmptying(let names):
+            title = "Empty \(names.count == 1 ? "a layer" : "\(names.count) layers")?"
+            lines = ["The preview prunes every weight of \(names.joined(separator: ", ")):",
+                     "nothing flows through \(names.count == 1 ? "it" : "them") and the model's output no longer depends on its input.",
+                     "y: apply anyway   n / Esc: keep the preview"]
+        case .exportWithPreview:
+            title = "Apply the preview first?"
+            lines = ["The preview (* in the layer list) is not applied: an export writes the current step.",
+                     "a: apply it, then export   e: export the current step   Esc: neither"]
+        }
+        ConfirmDialog(title: title, lines: lines).render(into: &buffer, area: area, context: context)
+    }
+}

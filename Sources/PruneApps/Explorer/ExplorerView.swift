@@ -1,0 +1,152 @@
+import PruneKit
+import PruneTUI
+
+/// The explorer's screen, drawn from the model alone: nothing here changes
+/// state or starts work (memos only remember what a frame computed).
+extension ExplorerModel {
+    public func render(into buffer: inout CellBuffer, context: DrawContext) {
+        let areas = layout
+        renderHeader(into: &buffer, area: areas.header, context: context)
+        switch screen {
+        case .main: renderMain(into: &buffer, areas: areas, context: context)
+        case .history: renderHistory(into: &buffer, area: areas.historyBlock, context: context)
+        case .sensitivity: renderSensitivity(into: &buffer, area: areas.body, context: context)
+        case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
+        }
+        renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
+        toasts.render(into: &buffer, area: areas.messages, context: context)
+        switch modal {
+        case .settings(let row)?: renderSettings(row: row, into: &buffer, area: buffer.bounds, context: context)
+        case .help(let scroll)?:
+            HelpOverlay(title: "PruneScope help", sections: ExplorerKeys.helpSections(unicode: context.glyphs.isUnicode), scroll: scroll)
+                .render(into: &buffer, area: buffer.bounds, context: context)
+        case .prompt(let p)?: PruneTUI.Prompt(state: p.state).render(into: &buffer, area: buffer.bounds, context: context)
+        case .confirm(let c)?: renderConfirmation(c, into: &buffer, area: buffer.bounds, context: context)
+        case nil: break
+        }
+    }
+
+    /// Text of an accuracy, or "n/a".
+    static func acc(_ a: Double?) -> String { a.map { Text.fixed($0 * 100, 2) + "%" } ?? "n/a" }
+
+    static func ratio(_ x: Double) -> String { x.isFinite ? Text.fixed(x, 1) + "x" : "inf" }
+
+    func renderHeader(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        buffer.fill(area, " ", context.base)
+        let now = session.metrics
+        let dense = session.history.first?.metrics.accuracy
+        var left = " PruneScope · \(info.modelName) (\(info.datasetName)) · step \(session.cursor)/\(session.history.count - 1)"
+        var right = "val acc \(ExplorerModel.acc(now.accuracy)) (start \(ExplorerModel.acc(dense)))"
+        if previewMetrics != nil {
+            right += " · preview " + (previewAccuracy.value.map { ExplorerModel.acc($0.accuracy) } ?? "…")
+        }
+        let figures = " · \(Text.percent(now.prunableSparsity)) of prunable zero · \(ExplorerModel.ratio(now.compressionRatio)) compression"
+            + " · \(ExplorerModel.ratio(now.theoreticalSpeedup)) FLOPs speed-up"
+        if CellBuffer.columns(of: left + right + figures) + 2 <= area.width { right += figures }
+        let screenName = " · \(screen.rawValue):\(screen.title)"
+        if CellBuffer.columns(of: left + right + screenName) + 2 <= area.width { left += screenName }
+        right += " "
+        let rw = CellBuffer.columns(of: right)
+        let l = buffer.write(Text.truncate(left, to: max(0, area.width - rw - 1), ellipsis: context.glyphs.ellipsis),
+                             x: area.x, y: area.y, style: context.title)
+        if l + rw < area.width { buffer.write(right, x: area.maxX - rw, y: area.y, style: context.base.adding(.bold)) }
+    }
+
+    func renderBottomLine(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        if let j = job {
+            JobStatusBar(title: j.title, fraction: j.fraction, status: j.status).render(into: &buffer, area: area, context: context)
+            return
+        }
+        KeyHintBar(ExplorerKeys.hints(for: KeyContext.of(screen), unicode: context.glyphs.isUnicode))
+            .render(into: &buffer, area: area, context: context)
+    }
+
+    // MARK: Main screen
+
+    func renderMain(into buffer: inout CellBuffer, areas: ExplorerLayout, context: DrawContext) {
+        renderLayerTable(into: &buffer, area: areas.layersBlock, context: context)
+        renderTotals(into: &buffer, area: areas.totalsBlock, context: context)
+        renderHistogramPane(into: &buffer, areas: areas, context: context)
+        if showsExplanation {
+            renderExplanation(into: &buffer, area: areas.heatmapBlock, context: context)
+        } else {
+            renderHeatmap(into: &buffer, area: areas.heatmapBlock, context: context)
+        }
+        renderChart(into: &buffer, area: areas.chartBlock, context: context)
+    }
+
+    /// Per tensor: sparsity now, and with the preview if it changes.
+    func sparsities() -> [String: (now: Double, preview: Double?)] {
+        var out = [String: (Double, Double?)]()
+        for t in session.metrics.tensors { out[t.name] = (t.sparsity, nil) }
+        if let p = previewMetrics {
+            for t in p.tensors where out[t.name]?.0 != t.sparsity { out[t.name] = (out[t.name]?.0 ?? 0, t.sparsity) }
+        }
+        return out
+    }
+
+    func renderLayerTable(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let inner = Block(title: "Layers", rightTitle: controls.scope == .global ? "global" : "", focused: focus.isFocused(0))
+            .render(into: &buffer, area: area, context: context)
+        let s = sparsities()
+        let wide = inner.width >= 34, wider = inner.width >= 42
+        let rows: [[TableCell]] = layers.map { l in
+            let (now, preview) = s[l.tensor] ?? (0, nil)
+            let shown = preview ?? now
+            let pct = Text.percent(shown) + (preview != nil ? "*" : " ")
+            return [.text(l.name)] + (wide ? [.text(l.shapeText)] : []) + (wider ? [.text(Text.compact(Double(l.count)))] : [])
+                + [.gauge(shown), .text(pct)]
+        }
+        let nameW = min(10, max(5, layers.map { CellBuffer.columns(of: $0.name) }.max() ?? 5))
+        let shapeW = min(11, max(5, layers.map { CellBuffer.columns(of: $0.shapeText) }.max() ?? 5))
+        let columns = [TableColumn("layer", width: .fixed(nameW))] + (wide ? [TableColumn("shape", width: .fixed(shapeW))] : [])
+            + (wider ? [TableColumn("params", width: .fixed(6), alignRight: true)] : [])
+            + [TableColumn("sparsity", width: .fill(1)), TableColumn("", width: .fixed(7), alignRight: true)]
+        let metrics = previewMetrics ?? session.metrics
+        let total = metrics.prunableSparsity
+        let totalText = Text.percent(total) + (previewMetrics != nil ? "*" : " ")
+        let count = TableCell.text(Text.compact(Double(metrics.prunableTotal)))
+        let footer: [TableCell] = [.text("total")] + (wider ? [.text(""), count] : wide ? [count] : []) + [.gauge(total), .text(totalText)]
+        _ = Table(columns: columns, rows: rows, state: layerTable, footer: [footer]).render(into: &buffer, area: inner, context: context)
+    }
+
+    func renderTotals(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let inner = Block(title: previewMetrics != nil ? "Model (now → *preview)" : "Model").render(into: &buffer, area: area, context: context)
+        let now = session.metrics
+        let p = previewMetrics
+        let arrow = context.glyphs.isUnicode ? "→" : "->"
+        let ratio = ExplorerModel.ratio
+        var rows: [(label: String, now: String, preview: String?, unit: String)] = [
+            ("zeros of prunable", Text.percent(now.prunableSparsity), p.map { Text.percent($0.prunableSparsity) }, ""),
+            ("zeros of all params", Text.percent(now.parameterSparsity), p.map { Text.percent($0.parameterSparsity) }, ""),
+            ("nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
+             " of " + Text.compact(Double(now.parameterTotal))),
+            ("compression", ratio(now.compressionRatio), p.map { ratio($0.compressionRatio) }, " total/nonzero"),
+            ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
+            ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.value.map { Text.fixed($0.loss, 4) }, ""),
+        ]
+        if measuresInference {
+            // Measured, not theoretical: dense GEMM vs CSR forward passes of the current step.
+            if let t = inference.value {
+                rows.append(("CSR vs dense", t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", "), nil, " (measured)"))
+            } else {
+                rows.append(("CSR vs dense", job != nil ? "after the job" : "measuring…", nil, ""))
+            }
+        }
+        for (i, r) in rows.enumerated() where i < inner.height {
+            // The widest form that fits: now -> preview with the unit, without the unit, then the preview alone.
+            let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
+            let candidates = [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
+            let line = candidates.first { CellBuffer.columns(of: $0) <= inner.width } ?? candidates[candidates.count - 1]
+            buffer.write(Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i,
+                         style: i < 2 ? context.base : context.muted)
+        }
+    }
+
+    /// The values and mask of the selected layer as the preview would leave them.
+    func selectedTensorState() -> (values: Tensor, mask: Tensor?)? {
+        guard let l = selected, let v = session.values(l.tensor) else { return nil }
+        if let pm = preview.preview.masks[l.tensor] { return (v, pm) }
+        return (v, session.mask(l.tensor))
+    }
+}
