@@ -86,7 +86,7 @@ public enum ExplorerKeys {
         bind([.char("1")], "1", "explore", .screen(.main), in: .everywhere),
         bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
-        bind([.char("4")], "4", hint: "views 1-4", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("4")], "4", hint: "views", "frontier", .screen(.frontier), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
         bind([.char("x")], "x", hint: "explain", "explain the criterion and schedule", .explain, in: .explore),
