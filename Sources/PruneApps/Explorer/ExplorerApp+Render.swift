@@ -143,7 +143,7 @@ extension ExplorerApp {
             ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
             ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.map { Text.fixed($0.loss, 4) }, ""),
         ]
-        if measuresInference, workspace.session.model.layers.contains(where: { $0.kind == "dense" }) {
+        if measuresInference, workspace.session.model.layers.contains(where: { $0.kind == .dense }) {
             // Measured, not theoretical: dense GEMM vs CSR forward passes of the current step.
             if let t = inferenceTimings {
                 let text = t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", ")

@@ -427,7 +427,7 @@ public struct ExplorerApp: TerminalApp {
         inferenceDue = false
         let model = workspace.session.model
         guard let validation = workspace.session.validation, validation.count > 0,
-              model.layers.contains(where: { $0.kind == "dense" }) else { return }
+              model.layers.contains(where: { $0.kind == .dense }) else { return }
         let handle = ModelHandle(model: model.copy())
         let one = validation.batch(0..<1).inputs, many = validation.batch(0..<min(256, validation.count)).inputs
         let generation = inferenceGeneration, post = self.post

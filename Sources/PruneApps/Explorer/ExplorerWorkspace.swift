@@ -104,12 +104,12 @@ public final class ExplorerWorkspace {
         var sawOnlyReshapes = true
         var out = [ExplorerLayer]()
         for layer in model.layers {
-            guard let w = layer.weight, layer.kind == "dense" || layer.kind == "conv2d" else {
+            guard let w = layer.weight, layer.kind == .dense || layer.kind == .conv2d else {
                 if !layer.parameters.isEmpty { sawOnlyReshapes = false }
                 continue
             }
-            var entry = ExplorerLayer(name: layer.name, tensor: w.name, kind: layer.kind, shape: w.value.shape, count: w.value.count)
-            if sawOnlyReshapes, layer.kind == "dense", let (h, wd) = image, w.value.shape.count == 2, w.value.shape[1] == h * wd {
+            var entry = ExplorerLayer(name: layer.name, tensor: w.name, kind: layer.kind.rawValue, shape: w.value.shape, count: w.value.count)
+            if sawOnlyReshapes, layer.kind == .dense, let (h, wd) = image, w.value.shape.count == 2, w.value.shape[1] == h * wd {
                 entry.inputImage = (h, wd)
             }
             sawOnlyReshapes = false
