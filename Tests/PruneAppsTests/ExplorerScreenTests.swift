@@ -174,7 +174,7 @@ import ScreenSnapshots
         let p = try #require(ws.session.model.parameter(named: "0.weight"))
         let mask = try #require(p.mask)
         #expect(zip(p.value.data, mask.data).allSatisfy { $1 != 0 || $0 == 0 })
-        #expect(term.text.contains("retrain 1 epochs"))
+        #expect(term.text.contains("retrain 1 epoch,"))
     }
 
     @Test func scheduleRunsEveryRoundAsAStep() throws {
