@@ -29,11 +29,9 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
-        .target(
-            name: "PruneKit",
-            dependencies: ["CBLAS", "CZlib"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
-        ),
+        // PruneKit parses untrusted files (safetensors, npy, npz, specs): it
+        // keeps Swift's bounds and overflow checks in release (no -Ounchecked).
+        .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib"]),
         // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.
         .target(name: "PruneTUI", dependencies: ["CNcurses"]),
         // The explorer and the inspector: models, updates, effects, views, jobs.

@@ -28,8 +28,8 @@ import Testing
 
     /// One linear layer, one sample: dL/dW = (softmax(Wx + b) - onehot) x^T.
     @Test func taylorAndSnipMatchHandComputedGradients() throws {
-        let w = Parameter(name: "fc.weight", role: "weight", value: Tensor(shape: [2, 2], data: [1, -1, 0.5, 2]))
-        let b = Parameter(name: "fc.bias", role: "bias", value: Tensor(shape: [2], data: [0, 0]))
+        let w = Parameter(name: "fc.weight", role: .weight, value: Tensor(shape: [2, 2], data: [1, -1, 0.5, 2]))
+        let b = Parameter(name: "fc.bias", role: .bias, value: Tensor(shape: [2], data: [0, 0]))
         let model = Model(name: "lin", inputShape: [2], layers: [try Dense(name: "fc", weight: w, bias: b)])
         let data = Dataset(name: "one", inputs: Tensor(shape: [1, 2], data: [1, 2]), labels: [0], classCount: 2)
         // logits: [1*1 + -1*2, 0.5*1 + 2*2] = [-1, 4.5]; p = softmax.
@@ -56,8 +56,8 @@ import Testing
 
     @Test func l1AndL2NormsRankNeuronsDifferently() throws {
         // Row 0: [1, 1, 1] (L1 3, L2 1.73); row 1: [0, 0, 2.5] (L1 2.5, L2 2.5); row 2 large.
-        let w1 = Parameter(name: "a.weight", role: "weight", value: Tensor(shape: [3, 3], data: [1, 1, 1, 0, 0, 2.5, 5, 5, 5]))
-        let w2 = Parameter(name: "b.weight", role: "weight", value: Tensor(shape: [1, 3], data: [1, 2, 3]))
+        let w1 = Parameter(name: "a.weight", role: .weight, value: Tensor(shape: [3, 3], data: [1, 1, 1, 0, 0, 2.5, 5, 5, 5]))
+        let w2 = Parameter(name: "b.weight", role: .weight, value: Tensor(shape: [1, 3], data: [1, 2, 3]))
         let model = Model(name: "n", inputShape: [3], layers: [
             try Dense(name: "a", weight: w1, bias: nil), ReLU(name: "r"), try Dense(name: "b", weight: w2, bias: nil),
         ])

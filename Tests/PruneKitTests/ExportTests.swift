@@ -145,7 +145,7 @@ import Testing
         let report = PruningReport(session: session, command: "prunescope prune tiny --sparsity 0.5", settings: ["seed": "0"])
         try report.write(to: dir)
         let md = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
-        #expect(md.contains("Sparsity of prunable weights (zeros / total) | 0.00 % | 50.00 %"))
+        #expect(md.contains("Sparsity of prunable weights (zeros / total) | 0.00% | 50.00%"))
         #expect(md.contains("| 1 | prune |"))
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/report.json"))) as? [String: Any]
         #expect((json?["history"] as? [Any])?.count == 2)

@@ -153,7 +153,7 @@ import Testing
     @Test func l1Penalty() {
         var rng = SeededRandom(seed: 13)
         let layer = Dense(name: "fc", inFeatures: 4, outFeatures: 3, weightName: "w", biasName: "b", rng: &rng)
-        let weights = layer.parameters.filter { $0.role == "weight" }
+        let weights = layer.parameters.filter { $0.role == .weight }
         let lambda: Float = 0.3
         layer.weight?.value.data[0] = 0  // sign(0) = 0, as torch.sign
         for p in layer.parameters { p.zeroGrad() }

@@ -3,7 +3,7 @@ import Testing
 
 @Suite struct GranularityTests {
     @Test func twoOfFourKeepsTheTwoLargestOfEveryFour() throws {
-        let w = Parameter(name: "fc.weight", role: "weight",
+        let w = Parameter(name: "fc.weight", role: .weight,
                           value: Tensor(shape: [2, 6], data: [1, -3, 2, 0.5, 4, 0.1,
                                                               0.2, -5, 0.3, 0.4, 0.01, 0.02]))
         let model = Model(name: "m", inputShape: [6], layers: [try Dense(name: "fc", weight: w, bias: nil)])
@@ -35,7 +35,7 @@ import Testing
                              1, 1, 10, 10,
                              0.1, 0.1, 100, 100,
                              0.1, 0.1, 100, 100]
-        let w = Parameter(name: "fc.weight", role: "weight", value: Tensor(shape: [4, 4], data: data))
+        let w = Parameter(name: "fc.weight", role: .weight, value: Tensor(shape: [4, 4], data: data))
         let model = Model(name: "m", inputShape: [4], layers: [try Dense(name: "fc", weight: w, bias: nil)])
         let plan = try Pruner.plan(PruneRequest(tensors: ["fc.weight"], granularity: .block(rows: 2, cols: 2), amount: .sparsity(0.5)), model: model)
         #expect(plan.masks["fc.weight"]?.data == [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1])

@@ -269,7 +269,7 @@ enum TinyBert {
         let names = TinyBert.defaultPrunable
         let masks = try CheckpointPruning.globalMagnitudeMasks(source, names: names, amount: 0.5)
         let out = dir.file("bert-pruned.safetensors")
-        let record = CheckpointExport.Record(criterion: "magnitude", scope: "global", amount: 0.5)
+        let record = CheckpointExport.Record(criterion: "magnitude", scope: .global, amount: 0.5)
         try CheckpointExport.write(source, changes: masks.mapValues { .mask($0) }, record: record, to: out)
         let pruned = try SafetensorsFile(contentsOf: out)
         #expect(pruned.tensors.map(\.name) == source.tensors.map(\.name))
@@ -331,7 +331,7 @@ enum TinyBert {
         for i in 0..<5 { key.data[i] = 0 }
         let out = dir.file("out.safetensors")
         let metadata = try CheckpointExport.write(source, changes: ["pooler.dense.weight": .mask(mask), keyName: .values(key)],
-                                                  record: .init(criterion: "magnitude", scope: "layer"), to: out)
+                                                  record: .init(criterion: "magnitude", scope: .layer), to: out)
         #expect(newlyZeroed == 5)
         #expect(metadata["prunescope.pruned_tensors"] == "2")
         #expect(metadata["prunescope.pruned_elements"] == String(10 + newlyZeroed))
@@ -344,7 +344,7 @@ enum TinyBert {
         #expect(perTensor?[keyName]?["pruned"] == newlyZeroed)
         // Pruning the pruned file again with the same mask: the mask's zeros count again.
         let again = try CheckpointExport.write(file, changes: ["pooler.dense.weight": .mask(mask)],
-                                               record: .init(criterion: "magnitude", scope: "layer"), to: dir.file("again.safetensors"))
+                                               record: .init(criterion: "magnitude", scope: .layer), to: dir.file("again.safetensors"))
         #expect(again["prunescope.pruned_elements"] == "10" && again["prunescope.pruned_tensor_elements"] == "256")
     }
 
@@ -354,7 +354,7 @@ enum TinyBert {
         try TinyBert.write(to: path)
         let source = try SafetensorsFile(contentsOf: path)
         let out = dir.file("out.safetensors")
-        let record = CheckpointExport.Record(criterion: "magnitude", scope: "layer")
+        let record = CheckpointExport.Record(criterion: "magnitude", scope: .layer)
         #expect(throws: CheckpointExport.Failure.self) {
             try CheckpointExport.write(source, changes: ["pooler.dense.weight": .mask(Tensor(shape: [2], data: [1, 0]))], record: record, to: out)
         }
@@ -418,7 +418,7 @@ enum TinyBert {
         let archive = try openTensorArchive(path: dir.file("damaged.npz"))
         let out = dir.file("out.safetensors")
         #expect(throws: NpzError.self) {
-            try CheckpointExport.write(archive, changes: [:], record: .init(criterion: "magnitude", scope: "global"), to: out)
+            try CheckpointExport.write(archive, changes: [:], record: .init(criterion: "magnitude", scope: .global), to: out)
         }
         #expect(dir.contents == ["damaged.npz"])
     }

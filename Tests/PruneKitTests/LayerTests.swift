@@ -5,10 +5,10 @@ import Testing
     @Test func denseForwardHandWorked() throws {
         // W = [[1, 2, 3], [4, 5, 6]], b = [0.5, -1]; x = [[1, 0, -1], [2, 1, 0]]
         let layer = try Dense(name: "fc",
-                              weight: Parameter(name: "fc.weight", role: "weight",
+                              weight: Parameter(name: "fc.weight", role: .weight,
                                                 value: Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])),
-                              bias: Parameter(name: "fc.bias", role: "bias", value: Tensor(shape: [2], data: [0.5, -1])))
-        #expect(layer.inFeatures == 3 && layer.outFeatures == 2 && layer.kind == "dense")
+                              bias: Parameter(name: "fc.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])))
+        #expect(layer.inFeatures == 3 && layer.outFeatures == 2 && layer.kind == .dense)
         let y = layer.forward(Tensor(shape: [2, 3], data: [1, 0, -1, 2, 1, 0]), training: false)
         #expect(y.shape == [2, 2])
         let expected: [Float] = [-1.5, -3, 4.5, 12]  // [1-3+0.5, 4-6-1, 2+2+0.5, 8+5-1]
@@ -27,14 +27,14 @@ import Testing
         #expect(w.allSatisfy { abs($0) <= bound })
         #expect((w.max() ?? 0) > 0.09 && (w.min() ?? 0) < -0.09)
         #expect(a.bias?.value.data.allSatisfy { abs($0) <= bound } == true)
-        #expect(a.weight?.name == "w" && a.weight?.role == "weight" && a.bias?.role == "bias")
+        #expect(a.weight?.name == "w" && a.weight?.role == .weight && a.bias?.role == .bias)
     }
 
     @Test func convForwardMatchesPyTorch() throws {
         // torch.nn.Conv2d(1, 2, 3, stride=2, padding=1) on arange(1, 17).reshape(1, 1, 4, 4)
         let w = Tensor(shape: [2, 1, 3, 3], data: [1, 0, -1, 2, 0, -2, 1, 0, -1, 0, 1, 0, 1, -4, 1, 0, 1, 0])
-        let layer = try Conv2D(name: "conv", weight: Parameter(name: "conv.weight", role: "weight", value: w),
-                               bias: Parameter(name: "conv.bias", role: "bias", value: Tensor(shape: [2], data: [0.5, -1])),
+        let layer = try Conv2D(name: "conv", weight: Parameter(name: "conv.weight", role: .weight, value: w),
+                               bias: Parameter(name: "conv.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])),
                                stride: 2, padding: 1)
         let x = Tensor(shape: [1, 1, 4, 4], data: (1...16).map(Float.init))
         let y = layer.forward(x, training: false)
@@ -83,7 +83,9 @@ import Testing
             MaxPool2D(name: "c", kernelSize: 2, stride: 2), ReLU(name: "d"), Tanh(name: "e"),
             Flatten(name: "f"), Dropout(name: "g", probability: 0.5, seed: 1),
         ]
-        #expect(layers.map(\.kind) == ["dense", "conv2d", "maxpool2d", "relu", "tanh", "flatten", "dropout"])
+        #expect(layers.map(\.kind) == [.dense, .conv2d, .maxpool2d, .relu, .tanh, .flatten, .dropout])
+        // The raw values are the spec's words, so spec and report JSON read and write as before.
+        #expect(layers.map(\.kind.rawValue) == ["dense", "conv2d", "maxpool2d", "relu", "tanh", "flatten", "dropout"])
     }
 
     @Test func outputShapesAndTypedErrors() throws {
@@ -111,8 +113,8 @@ import Testing
         #expect(throws: LayerError.self) { try model.layers[2].outputShape(for: [6, 1, 1]) }
         #expect(throws: LayerError.self) { try model.layers[3].outputShape(for: []) }
         #expect(throws: LayerError.self) {
-            _ = try Dense(name: "x", weight: Parameter(name: "w", role: "weight", value: Tensor.zeros([2, 3])),
-                      bias: Parameter(name: "b", role: "bias", value: Tensor.zeros([3])))
+            _ = try Dense(name: "x", weight: Parameter(name: "w", role: .weight, value: Tensor.zeros([2, 3])),
+                      bias: Parameter(name: "b", role: .bias, value: Tensor.zeros([3])))
         }
     }
 

@@ -4,7 +4,7 @@ import Testing
 
 @Suite struct OptimizerTests {
     static func parameter(_ values: [Float]) -> Parameter {
-        Parameter(name: "p.weight", role: "weight", value: Tensor(shape: [values.count], data: values))
+        Parameter(name: "p.weight", role: .weight, value: Tensor(shape: [values.count], data: values))
     }
 
     static func close(_ a: [Float], _ b: [Float], _ tol: Float = 2e-6) -> Bool {

@@ -5,11 +5,11 @@ import Testing
 enum PruningFixtures {
     /// Dense 3->2 (fc1), ReLU, Dense 2->2 (fc2), with hand-picked weights.
     static func tinyMLP() throws -> Model {
-        let w1 = Parameter(name: "fc1.weight", role: "weight",
+        let w1 = Parameter(name: "fc1.weight", role: .weight,
                            value: Tensor(shape: [2, 3], data: [0.1, -0.5, 0.3, 0.05, -0.2, 0.4]))
-        let b1 = Parameter(name: "fc1.bias", role: "bias", value: Tensor(shape: [2], data: [0.01, -0.02]))
-        let w2 = Parameter(name: "fc2.weight", role: "weight", value: Tensor(shape: [2, 2], data: [1, -2, 3, 0.5]))
-        let b2 = Parameter(name: "fc2.bias", role: "bias", value: Tensor(shape: [2], data: [0, 0.1]))
+        let b1 = Parameter(name: "fc1.bias", role: .bias, value: Tensor(shape: [2], data: [0.01, -0.02]))
+        let w2 = Parameter(name: "fc2.weight", role: .weight, value: Tensor(shape: [2, 2], data: [1, -2, 3, 0.5]))
+        let b2 = Parameter(name: "fc2.bias", role: .bias, value: Tensor(shape: [2], data: [0, 0.1]))
         return Model(name: "tiny", inputShape: [3], layers: [
             try Dense(name: "fc1", weight: w1, bias: b1), ReLU(name: "relu1"),
             try Dense(name: "fc2", weight: w2, bias: b2),

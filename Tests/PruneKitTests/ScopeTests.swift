@@ -6,8 +6,8 @@ import Testing
     /// checked with torch 2.15: prune.global_unstructured(L1Unstructured,
     /// amount=0.3) then amount=0.25.
     private func model() throws -> Model {
-        let a = Parameter(name: "a.weight", role: "weight", value: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
-        let b = Parameter(name: "b.weight", role: "weight", value: Tensor(shape: [2, 3], data: [0.5, 5, 6, 0.1, 7, 8]))
+        let a = Parameter(name: "a.weight", role: .weight, value: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
+        let b = Parameter(name: "b.weight", role: .weight, value: Tensor(shape: [2, 3], data: [0.5, 5, 6, 0.1, 7, 8]))
         return Model(name: "g", inputShape: [3], layers: [
             try Dense(name: "b", weight: b, bias: nil), ReLU(name: "r"), try Dense(name: "a", weight: a, bias: nil),
         ])

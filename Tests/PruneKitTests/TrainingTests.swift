@@ -72,7 +72,7 @@ import Testing
         let model = Self.mlp(seed: 6)
         var rng = SeededRandom(seed: 9)
         var masks: [String: Tensor] = [:]
-        for p in model.parameters where p.role == "weight" {
+        for p in model.parameters where p.role == .weight {
             let mask = Tensor(shape: p.value.shape, data: (0..<p.value.count).map { _ in rng.nextUnitFloat() < 0.5 ? 0 : 1 })
             p.mask = mask
             p.applyMask()
@@ -84,7 +84,7 @@ import Testing
         var stepsSeen = 0
         trainer.afterStep = { step in
             stepsSeen = step
-            for p in model.parameters where p.role == "weight" {
+            for p in model.parameters where p.role == .weight {
                 guard let mask = masks[p.name] else { continue }
                 for i in 0..<p.value.count where mask.data[i] == 0 { #expect(p.value.data[i] == 0) }
             }

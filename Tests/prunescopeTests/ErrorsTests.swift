@@ -99,3 +99,47 @@ import Testing
         try expectOneLineError(["eval", dir.path], mentions: [spec.path, "does not fit"])
     }
 }
+
+/// Every command's errors go through the same wrapper: one line on stderr,
+/// `prunescope: <file>: <problem>`, status 1, nothing on stdout.
+@Suite struct OneErrorFormatTests {
+    private func expectOneLine(_ args: [String], prefix: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let r = try Binary.run(args)
+        #expect(r.status == 1, "\(args): status \(r.status)", sourceLocation: sourceLocation)
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.hasPrefix(prefix), "\(args): \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stdout.isEmpty, sourceLocation: sourceLocation)
+    }
+
+    @Test func everyCommandReportsAMissingFileTheSameWay() throws {
+        let missing = "/nonexistent/model"
+        for command in ["eval", "info", "bench", "train", "open"] {
+            try expectOneLine([command, missing], prefix: "prunescope: \(missing): no such file or directory")
+        }
+        for command in ["prune", "sensitivity"] {
+            try expectOneLine([command, missing, "--sparsity", "0.5", "--out", "/tmp/x", "--no-progress"]
+                                .filter { command == "prune" || ($0 != "--sparsity" && $0 != "0.5" && $0 != "--out" && $0 != "/tmp/x") },
+                              prefix: "prunescope: \(missing): no such file or directory")
+        }
+        try expectOneLine(["inspect", missing + ".safetensors"], prefix: "prunescope: \(missing).safetensors: cannot open")
+        try expectOneLine(["demo", "--theme", "no-such-theme"], prefix: "prunescope: ")
+    }
+
+    @Test func torchCheckpointsAreNamedEverywhere() throws {
+        let dir = try TinyModel.trained("torch")
+        let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E]
+        let alone = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-\(UUID().uuidString).pt")
+        defer { try? FileManager.default.removeItem(at: alone) }
+        try Data(pickle).write(to: alone)
+        // Beside a model.json, the weights file of eval, info, bench and prune.
+        let beside = dir.appendingPathComponent("weights.bin")
+        try Data(pickle).write(to: beside)
+        let what = "a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with python -c"
+        for args in [["eval", beside.path], ["info", beside.path], ["bench", beside.path], ["inspect", alone.path],
+                     ["open", alone.path], ["eval", alone.path], ["bench", "--checkpoint-file", alone.path],
+                     ["prune", beside.path, "--sparsity", "0.5", "--out", dir.appendingPathComponent("out").path, "--no-progress"]] {
+            let path = args.contains(alone.path) ? alone.path : beside.path
+            try expectOneLine(args, prefix: "prunescope: \(path): \(what)")
+        }
+    }
+}

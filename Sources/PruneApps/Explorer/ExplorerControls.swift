@@ -23,11 +23,11 @@ public struct ExplorerControls: Sendable, Equatable {
         case block = "block 4x4"
 
         /// The engine's granularity for a layer of `kind` ("dense", "conv2d").
-        func granularity(forLayerKind kind: String) -> Granularity {
+        func granularity(forLayerKind kind: LayerKind) -> Granularity {
             switch self {
             case .unstructured: .unstructured
             case .twoOfFour: .nOfM(n: 2, m: 4)
-            case .units: kind == "conv2d" ? .filter : .neuron
+            case .units: kind == .conv2d ? .filter : .neuron
             case .block: .block(rows: 4, cols: 4)
             }
         }
@@ -55,18 +55,18 @@ public struct ExplorerControls: Sendable, Equatable {
     public var sliderMode: SliderMode = .threshold
     public var schedule: ScheduleChoice = .iterative
     /// Rounds of iterative and lottery schedules.
-    public var rounds = 3
+    public var rounds = ScheduleDefaults.rounds
     /// Epochs per retraining (`r`, and each round of a schedule; gradual: the whole run).
-    public var retrainEpochs = 1
+    public var retrainEpochs = ScheduleDefaults.retrainEpochs
     /// Learning rate of retraining (default: a tenth of the recipe's, as Han et al. retrain LeNet).
     public var learningRate: Float
     /// L1 penalty during retraining; > 0 makes `r` a regularise step.
     public var l1Lambda: Float = 0
     /// Gradual schedule: steps between mask updates (dt) and number of updates (n).
     public var gradualFrequency = 20
-    public var gradualUpdates = 5
+    public var gradualUpdates = ScheduleDefaults.gradualUpdates
     /// Lottery schedule: rewind to the weights after k optimiser steps (0 = init).
-    public var rewindIteration = 0
+    public var rewindIteration = ScheduleDefaults.lotteryRewindIteration
     /// Mini-batches the Taylor criterion accumulates over.
     public var taylorBatches = 10
 
@@ -94,16 +94,15 @@ public struct ExplorerControls: Sendable, Equatable {
     }
 
     /// Epochs a gradual run trains: the retrain epochs, or more if its last
-    /// mask update (at step 1 + dt x n) would come after the end.
+    /// mask update would come after the end.
     func gradualEpochs(stepsPerEpoch: Int) -> Int {
-        max(retrainEpochs, (1 + gradualFrequency * gradualUpdates + stepsPerEpoch - 1) / max(1, stepsPerEpoch))
+        max(retrainEpochs, ScheduleDefaults.gradualEpochs(frequency: gradualFrequency, updates: gradualUpdates,
+                                                          stepsPerEpoch: stepsPerEpoch))
     }
 
-    /// Fits the gradual schedule's dt and n inside the retraining run.
+    /// Fits the gradual schedule's dt and n inside the retraining run, as the command line does.
     mutating func fitGradual(stepsPerEpoch: Int) {
-        let total = max(1, stepsPerEpoch * retrainEpochs)
-        gradualUpdates = min(gradualUpdates, max(1, total - 1))
-        gradualFrequency = max(1, min(gradualFrequency, (total - 1) / max(1, gradualUpdates)))
+        (gradualFrequency, gradualUpdates) = ScheduleDefaults.gradual(stepsPerEpoch: stepsPerEpoch, epochs: retrainEpochs)
     }
 
     /// The slider mode in effect.
@@ -168,8 +167,8 @@ public struct ExplorerControls: Sendable, Equatable {
             return all[(i + d + all.count) % all.count]
         }
         func step(_ options: [Int], _ v: Int) -> Int {
-            let i = options.firstIndex(of: v) ?? 0
-            return options[min(options.count - 1, max(0, i + d))]
+            // The next option up or down from v (which a fitted default may put between options).
+            d > 0 ? options.first { $0 > v } ?? v : options.last { $0 < v } ?? v
         }
         switch s {
         case .criterion: criterion = cycle(criterion)
@@ -184,8 +183,8 @@ public struct ExplorerControls: Sendable, Equatable {
             let options: [Float] = [0, 1e-6, 1e-5, 1e-4, 1e-3]
             let i = options.firstIndex(of: l1Lambda) ?? 0
             l1Lambda = options[min(options.count - 1, max(0, i + d))]
-        case .frequency: gradualFrequency = step([5, 10, 20, 50, 100], gradualFrequency)
-        case .updates: gradualUpdates = step([2, 3, 5, 10, 20], gradualUpdates)
+        case .frequency: gradualFrequency = step([1, 2, 5, 10, 20, 50, 100], gradualFrequency)
+        case .updates: gradualUpdates = step([1, 2, 3, 5, 10, 20], gradualUpdates)
         case .rewind: rewindIteration = step([0, 10, 50, 100, 500], rewindIteration)
         }
     }

@@ -95,7 +95,7 @@ enum ExplorerJobs {
                             granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post) {
         let baseline = evaluate(model, on: validation).accuracy
         let groups: [(Granularity, [String])] = granularity == .units
-            ? [(.neuron, layers.filter { $0.kind == "dense" }.map(\.tensor)), (.filter, layers.filter { $0.kind == "conv2d" }.map(\.tensor))]
+            ? [(.neuron, layers.filter { $0.kind == .dense }.map(\.tensor)), (.filter, layers.filter { $0.kind == .conv2d }.map(\.tensor))]
             : [(.unstructured, layers.map(\.tensor))]
         let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
         var done = 0, points = 0, cancelled = false

@@ -6,8 +6,8 @@ public struct ExplorerLayer: Sendable, Equatable {
     public var name: String
     /// Its weight tensor ("fc1.weight").
     public var tensor: String
-    /// "dense" or "conv2d".
-    public var kind: String
+    /// Dense or Conv2D.
+    public var kind: LayerKind
     public var shape: [Int]
     public var count: Int
     /// When the layer reads the model's image input directly (the first
@@ -23,7 +23,7 @@ public struct ExplorerLayer: Sendable, Equatable {
     /// "300x784" or "16x8x3x3".
     public var shapeText: String { shape.map(String.init).joined(separator: "x") }
     /// Neurons (Dense) or filters (Conv2D): the units structured pruning removes.
-    public var unitName: String { kind == "conv2d" ? "filters" : "neurons" }
+    public var unitName: String { kind == .conv2d ? "filters" : "neurons" }
 
     /// The prunable layers of `model`, in order.
     public static func prunableLayers(of model: Model) -> [ExplorerLayer] {
@@ -38,12 +38,12 @@ public struct ExplorerLayer: Sendable, Equatable {
         var sawOnlyReshapes = true
         var out = [ExplorerLayer]()
         for layer in model.layers {
-            guard let w = layer.weight, layer.kind == "dense" || layer.kind == "conv2d" else {
+            guard let w = layer.weight, layer.kind == .dense || layer.kind == .conv2d else {
                 if !layer.parameters.isEmpty { sawOnlyReshapes = false }
                 continue
             }
             var entry = ExplorerLayer(name: layer.name, tensor: w.name, kind: layer.kind, shape: w.value.shape, count: w.value.count)
-            if sawOnlyReshapes, layer.kind == "dense", let (h, wd) = image, w.value.shape.count == 2, w.value.shape[1] == h * wd {
+            if sawOnlyReshapes, layer.kind == .dense, let (h, wd) = image, w.value.shape.count == 2, w.value.shape[1] == h * wd {
                 entry.inputImage = (h, wd)
             }
             sawOnlyReshapes = false

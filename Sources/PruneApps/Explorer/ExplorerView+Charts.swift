@@ -26,7 +26,7 @@ extension ExplorerModel {
             prefix = "fraction of \(l.shape[0]) neurons keeping each pixel; "
         case .auto, .weights, .fractionPruned:
             let agg: Heatmap.Aggregation = mode == .weights ? .maxAbs : .fractionPruned
-            if l.kind == "conv2d", l.shape.count == 4 {
+            if l.kind == .conv2d, l.shape.count == 4 {
                 let tiled = ExplorerModel.tiles(values: values, mask: mask, shape: l.shape)
                 heat = Heatmap(values: tiled.values, rows: tiled.rows, columns: tiled.columns, mask: tiled.mask, aggregation: agg)
                 prefix = "filters across, input channels down; "

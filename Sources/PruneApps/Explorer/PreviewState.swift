@@ -131,7 +131,7 @@ public struct PreviewState {
 
     /// A request for `tensors` under the controls; 2:4 takes no amount.
     private func request(tensors: [String], amount: Amount) -> PruneRequest {
-        let kind = layers.first { $0.tensor == tensors.first }?.kind ?? "dense"
+        let kind = layers.first { $0.tensor == tensors.first }?.kind ?? .dense
         let granularity = controls.granularity.granularity(forLayerKind: kind)
         return PruneRequest(tensors: tensors, criterion: criterion, granularity: granularity,
                             scope: controls.scope, amount: granularity == .nOfM(n: 2, m: 4) ? .implied : amount)

@@ -303,7 +303,7 @@ public struct InspectorApp: TerminalApp {
         guard !names.isEmpty else { toasts.post("no tensor is prunable under the rules (i adds an include pattern)", level: .warning, now: context.now); return }
         exporting = path
         let handle = ArchiveHandle(archive: archive), post = self.post
-        let scope = self.scope.rawValue, nOfM: (n: Int, m: Int)? = twoOfFour ? (2, 4) : nil, amount = slider.value
+        let scope = self.scope, nOfM: (n: Int, m: Int)? = twoOfFour ? (2, 4) : nil, amount = slider.value
         worker.run {
             do {
                 let (masks, record) = try CheckpointPruning.magnitudeMasks(handle.archive, names: names, scope: scope, nOfM: nOfM, amount: amount)

@@ -24,7 +24,7 @@ public struct TensorMetrics: Codable, Sendable, Equatable {
 /// Per-layer figures for a Dense or Conv2D layer.
 public struct LayerMetrics: Codable, Sendable, Equatable {
     public var name: String
-    public var kind: String
+    public var kind: LayerKind
     /// Elements of the layer's weight tensor.
     public var weightTotal: Int
     /// Exactly-zero elements of the weight.

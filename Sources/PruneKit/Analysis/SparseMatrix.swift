@@ -195,7 +195,7 @@ public enum SparseInference {
         if batch <= 1 {
             // One sample: row dot products, no transposes.
             for layer in model.layers {
-                if layer.kind == "dense", let w = layer.weight, let m = matrices[w.name] {
+                if layer.kind == .dense, let w = layer.weight, let m = matrices[w.name] {
                     x = m.multiplyTransposed(x.reshaped([batch, x.count / max(batch, 1)]), bias: layer.bias?.value)
                 } else {
                     x = layer.forward(x, training: false)
@@ -204,13 +204,13 @@ public enum SparseInference {
             return x
         }
         for layer in model.layers {
-            if layer.kind == "dense", let w = layer.weight, let m = matrices[w.name] {
+            if layer.kind == .dense, let w = layer.weight, let m = matrices[w.name] {
                 if !featureMajor {
                     x = transposed2D(x.reshaped([batch, x.count / max(batch, 1)]))
                     featureMajor = true
                 }
                 x = m.multiplyFeatureMajor(x, bias: layer.bias?.value)
-            } else if featureMajor, ["relu", "tanh", "dropout"].contains(layer.kind) {
+            } else if featureMajor, [.relu, .tanh, .dropout].contains(layer.kind) {
                 x = layer.forward(x, training: false)
             } else {
                 if featureMajor { x = transposed2D(x); featureMajor = false }
@@ -224,7 +224,7 @@ public enum SparseInference {
     /// CSR matrices of every Dense weight.
     public static func compress(_ model: Model) -> [String: SparseMatrix] {
         var out = [String: SparseMatrix]()
-        for layer in model.layers where layer.kind == "dense" {
+        for layer in model.layers where layer.kind == .dense {
             if let w = layer.weight { out[w.name] = SparseMatrix(dense: w.value) }
         }
         return out

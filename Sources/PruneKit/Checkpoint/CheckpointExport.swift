@@ -23,14 +23,14 @@ public enum CheckpointExport {
     public struct Record: Sendable, Equatable {
         /// E.g. "magnitude".
         public var criterion: String
-        /// E.g. "global", "layer".
-        public var scope: String
+        /// One ranking over all pruned tensors, or one per tensor.
+        public var scope: Scope
         /// E.g. "unstructured", "2:4".
         public var granularity: String
         /// The requested amount as a fraction, if there was one.
         public var amount: Double?
 
-        public init(criterion: String, scope: String, granularity: String = "unstructured", amount: Double? = nil) {
+        public init(criterion: String, scope: Scope, granularity: String = "unstructured", amount: Double? = nil) {
             self.criterion = criterion
             self.scope = scope
             self.granularity = granularity
@@ -122,7 +122,7 @@ public enum CheckpointExport {
         let changedCount = changes.keys.reduce(0) { $0 + (archive.info(named: $1)?.elementCount ?? 0) }
         let changedZeros = zeroCounts.values.reduce(0, +)
         metadata[metadataPrefix + "criterion"] = record.criterion
-        metadata[metadataPrefix + "scope"] = record.scope
+        metadata[metadataPrefix + "scope"] = record.scope.rawValue
         metadata[metadataPrefix + "granularity"] = record.granularity
         if let amount = record.amount { metadata[metadataPrefix + "amount"] = String(amount) }
         metadata[metadataPrefix + "pruned_tensors"] = String(changes.count)

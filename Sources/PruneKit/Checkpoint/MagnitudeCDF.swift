@@ -57,16 +57,16 @@ public struct MagnitudeCDF: Sendable, Equatable {
 extension CheckpointPruning {
     /// Magnitude masks for `names` and the record that describes them:
     /// N:M when `nOfM` is given (its sparsity is implied), else one global
-    /// ranking (`scope == "global"`) or one per tensor, pruning `amount` of
+    /// ranking (`scope == .global`) or one per tensor, pruning `amount` of
     /// the elements. Used by `prunescope inspect --output` and the explorer's
     /// inspection mode, so both prune a checkpoint the same way.
-    public static func magnitudeMasks(_ archive: any TensorArchive, names: [String], scope: String, nOfM: (n: Int, m: Int)?,
+    public static func magnitudeMasks(_ archive: any TensorArchive, names: [String], scope: Scope, nOfM: (n: Int, m: Int)?,
                                       amount: Double) throws -> (masks: [String: Tensor], record: CheckpointExport.Record) {
         if let (n, m) = nOfM {
             return (try nOfMMasks(archive, names: names, n: n, m: m),
-                    CheckpointExport.Record(criterion: "magnitude", scope: "layer", granularity: "\(n):\(m)"))
+                    CheckpointExport.Record(criterion: "magnitude", scope: .layer, granularity: "\(n):\(m)"))
         }
-        let masks = scope == "global" ? try globalMagnitudeMasks(archive, names: names, amount: amount)
+        let masks = scope == .global ? try globalMagnitudeMasks(archive, names: names, amount: amount)
             : try layerMagnitudeMasks(archive, names: names, amount: amount)
         return (masks, CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount))
     }

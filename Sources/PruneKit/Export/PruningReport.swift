@@ -47,7 +47,7 @@ public struct PruningReport: Codable, Sendable {
 
     /// A Markdown page: summary, per-layer table, history, exports.
     public func markdown() -> String {
-        func pct(_ x: Double) -> String { String(format: "%.2f %%", 100 * x) }
+        func pct(_ x: Double) -> String { Format.percent(x, digits: 2) }
         func acc(_ m: ModelMetrics) -> String { m.accuracy.map(pct) ?? "n/a" }
         func loss(_ m: ModelMetrics) -> String { m.loss.map { String(format: "%.4f", $0) } ?? "n/a" }
         func ratio(_ x: Double) -> String { x.isFinite ? String(format: "%.2fx", x) : "inf" }

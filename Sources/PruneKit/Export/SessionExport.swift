@@ -58,7 +58,7 @@ public enum SessionExport {
             shrunk = s
         }
         var timings = [SparseInferenceTiming]()
-        if measureInference, bundle.validation.count > 0, net.layers.contains(where: { $0.kind == "dense" }) {
+        if measureInference, bundle.validation.count > 0, net.layers.contains(where: { $0.kind == .dense }) {
             for batch in Set([1, min(256, bundle.validation.count)]).sorted() {
                 timings.append(SparseInference.measure(net, input: bundle.validation.batch(0..<batch).inputs,
                                                        repeats: batch == 1 ? 50 : 5))

@@ -24,10 +24,10 @@ public enum SmallerModelExport {
             guard let w = layer.weight else { continue }
             let s = w.value.shape
             switch layer.kind {
-            case "dense":
+            case .dense:
                 spec.layers[i].outFeatures = s[0]
                 spec.layers[i].inFeatures = s[1]
-            case "conv2d":
+            case .conv2d:
                 spec.layers[i].outChannels = s[0]
                 spec.layers[i].inChannels = s[1]
             default:

@@ -49,7 +49,7 @@ public enum StructuralShrink {
 
         var layers = [any Layer]()
         for layer in model.layers {
-            guard let w = layer.weight, w.value.rank >= 2, layer.kind == "dense" || layer.kind == "conv2d" else {
+            guard let w = layer.weight, w.value.rank >= 2, layer.kind.hasPrunableWeight else {
                 layers.append(layer.copy())
                 continue
             }
@@ -68,14 +68,14 @@ public enum StructuralShrink {
                 for r in keepRows { for c in keepCols { out.append(t.data[r * cols + c]) } }
                 var shape = t.shape
                 shape[0] = keepRows.count
-                if layer.kind == "dense" { shape[1] = keepCols.count } else { shape[1] = newIn }
+                if layer.kind == .dense { shape[1] = keepCols.count } else { shape[1] = newIn }
                 return Tensor(shape: shape, data: out)
             }
-            let nw = Parameter(name: w.name, role: "weight", value: cut(w.value))
+            let nw = Parameter(name: w.name, role: .weight, value: cut(w.value))
             nw.mask = w.mask.map(cut)
             var nb: Parameter?
             if let b = layer.bias {
-                let p = Parameter(name: b.name, role: "bias",
+                let p = Parameter(name: b.name, role: .bias,
                                   value: Tensor(shape: [keepRows.count], data: keepRows.map { b.value.data[$0] }))
                 p.mask = b.mask.map { m in Tensor(shape: [keepRows.count], data: keepRows.map { m.data[$0] }) }
                 nb = p

@@ -49,6 +49,8 @@ public enum TensorArchiveError: Error, CustomStringConvertible, Sendable, Equata
     case unknownFormat(path: String)
     /// The path cannot be read at all (missing, a directory, no permission).
     case unreadable(path: String, problem: String)
+    /// A file `torch.save` wrote, which PruneScope does not read.
+    case pytorchCheckpoint(path: String, kind: PyTorchCheckpoint)
 
     public var description: String {
         switch self {
@@ -56,6 +58,8 @@ public enum TensorArchiveError: Error, CustomStringConvertible, Sendable, Equata
             return "\(path): not a .safetensors, .npy or .npz file"
         case let .unreadable(path, problem):
             return "\(path): \(problem)"
+        case let .pytorchCheckpoint(path, kind):
+            return "\(path): \(PyTorchCheckpoint.advice(path: path, kind: kind))"
         }
     }
 }
@@ -66,7 +70,8 @@ extension SafetensorsFile: TensorArchive {
 
 /// Opens `path` as a tensor archive, choosing the format by its first bytes
 /// (`\x93NUMPY` for .npy, `PK` for .npz) and otherwise by extension
-/// (`.safetensors`, `.st`, `.npy`, `.npz`).
+/// (`.safetensors`, `.st`, `.npy`, `.npz`). A `torch.save` file (a zip with
+/// a `data.pkl` member, or a pickle) is refused with advice on converting it.
 /// - Throws: the format's own error (`SafetensorsError`, `NpyError`,
 ///   `NpzError`) or `TensorArchiveError`.
 public func openTensorArchive(path: String) throws -> any TensorArchive {
@@ -85,6 +90,10 @@ public func openTensorArchive(path: String) throws -> any TensorArchive {
         fclose(handle)
     }
     let prefix = head.prefix(headCount)
+    let mightBeTorch = prefix.starts(with: [0x50, 0x4B]) || (prefix.first == 0x80 && headCount >= 2 && (2...5).contains(prefix[1]))
+    if mightBeTorch, let kind = PyTorchCheckpoint.detect(path: path) {
+        throw TensorArchiveError.pytorchCheckpoint(path: path, kind: kind)
+    }
     if prefix.starts(with: NpyHeader.magic) { return try NpyFile(contentsOf: path) }
     if prefix.starts(with: [0x50, 0x4B]) { return try NpzFile(contentsOf: path) }
     if lower.hasSuffix(".npy") { return try NpyFile(contentsOf: path) }

@@ -7,7 +7,7 @@ import Foundation
 /// Rectified linear unit, `max(0, x)` element-wise; any input shape.
 public final class ReLU: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "relu" }
+    public var kind: LayerKind { .relu }
     private var lastOutput: Tensor?
 
     /// A parameter-free activation layer.
@@ -34,7 +34,7 @@ public final class ReLU: Layer, @unchecked Sendable {
 /// Hyperbolic tangent element-wise; any input shape.
 public final class Tanh: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "tanh" }
+    public var kind: LayerKind { .tanh }
     private var lastOutput: Tensor?
 
     /// A parameter-free activation layer.

@@ -6,7 +6,7 @@
 /// chunk of samples; chunks keep the column buffer to about 16 MB.
 public final class Conv2D: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "conv2d" }
+    public var kind: LayerKind { .conv2d }
     /// Channels of the input (`C` of `[batch, C, H, W]`).
     public let inChannels: Int
     /// Channels of the output, one filter each.
@@ -48,12 +48,12 @@ public final class Conv2D: Layer, @unchecked Sendable {
         let bound = 1 / Float(fanIn).squareRoot()
         var w = [Float](repeating: 0, count: outChannels * fanIn)
         for i in w.indices { w[i] = rng.uniform(-bound, bound) }
-        weightParameter = Parameter(name: weightName, role: "weight",
+        weightParameter = Parameter(name: weightName, role: .weight,
                                     value: Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize], data: w))
         if let biasName {
             var b = [Float](repeating: 0, count: outChannels)
             for i in b.indices { b[i] = rng.uniform(-bound, bound) }
-            biasParameter = Parameter(name: biasName, role: "bias", value: Tensor(shape: [outChannels], data: b))
+            biasParameter = Parameter(name: biasName, role: .bias, value: Tensor(shape: [outChannels], data: b))
         } else {
             biasParameter = nil
         }

@@ -5,7 +5,7 @@
 /// backward run through `BLAS.gemm`.
 public final class Dense: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "dense" }
+    public var kind: LayerKind { .dense }
     /// Width of one input sample.
     public let inFeatures: Int
     /// Width of one output sample.
@@ -29,12 +29,12 @@ public final class Dense: Layer, @unchecked Sendable {
         let bound = 1 / Float(inFeatures).squareRoot()
         var w = [Float](repeating: 0, count: outFeatures * inFeatures)
         for i in w.indices { w[i] = rng.uniform(-bound, bound) }
-        weightParameter = Parameter(name: weightName, role: "weight",
+        weightParameter = Parameter(name: weightName, role: .weight,
                                     value: Tensor(shape: [outFeatures, inFeatures], data: w))
         if let biasName {
             var b = [Float](repeating: 0, count: outFeatures)
             for i in b.indices { b[i] = rng.uniform(-bound, bound) }
-            biasParameter = Parameter(name: biasName, role: "bias", value: Tensor(shape: [outFeatures], data: b))
+            biasParameter = Parameter(name: biasName, role: .bias, value: Tensor(shape: [outFeatures], data: b))
         } else {
             biasParameter = nil
         }

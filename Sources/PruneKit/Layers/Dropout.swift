@@ -7,7 +7,7 @@
 /// `Trainer` reseeds it at the start of every epoch from its own seed.
 public final class Dropout: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "dropout" }
+    public var kind: LayerKind { .dropout }
     /// Chance of dropping an element, in `[0, 1)`.
     public let probability: Float
     /// The seed the layer was built with.

@@ -2,7 +2,7 @@
 /// `[batch, d1 * d2 * ...]`, as PyTorch's `nn.Flatten()`. No data moves.
 public final class Flatten: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "flatten" }
+    public var kind: LayerKind { .flatten }
     private var lastInputShape: [Int]?
 
     /// A parameter-free reshaping layer.

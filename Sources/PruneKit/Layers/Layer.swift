@@ -7,8 +7,8 @@
 public protocol Layer: AnyObject, Sendable {
     /// Layer name as it appears in the spec and the UI (e.g. "fc1").
     var name: String { get }
-    /// Short kind label ("dense", "conv2d", "relu", ...), as in the spec.
-    var kind: String { get }
+    /// What the layer is (`.dense`, `.conv2d`, `.relu`, ...), as in the spec.
+    var kind: LayerKind { get }
     /// Trainable tensors, weights first. Empty for parameter-free layers.
     var parameters: [Parameter] { get }
 
@@ -33,8 +33,8 @@ extension Layer {
     public var parameters: [Parameter] { [] }
     public func denseMACs(for inputShape: [Int]) -> Int { 0 }
     public func backwardParametersOnly(_ gradOutput: Tensor) { _ = backward(gradOutput) }
-    /// The "weight" parameter, if the layer has one.
-    public var weight: Parameter? { parameters.first { $0.role == "weight" } }
-    /// The "bias" parameter, if the layer has one.
-    public var bias: Parameter? { parameters.first { $0.role == "bias" } }
+    /// The weight parameter, if the layer has one.
+    public var weight: Parameter? { parameters.first { $0.role == .weight } }
+    /// The bias parameter, if the layer has one.
+    public var bias: Parameter? { parameters.first { $0.role == .bias } }
 }

@@ -1,7 +1,7 @@
 /// Why a layer cannot process an input of a given shape, or was built wrongly.
 public enum LayerError: Error, CustomStringConvertible, Equatable, Sendable {
     /// The per-sample input shape is not what the layer accepts.
-    case inputShape(layer: String, kind: String, expected: String, got: [Int])
+    case inputShape(layer: String, kind: LayerKind, expected: String, got: [Int])
     /// The (padded) input is smaller than the kernel, so there is no output.
     case kernelTooLarge(layer: String, kernel: Int, height: Int, width: Int)
     /// A construction argument is out of range (e.g. a zero stride).

@@ -4,7 +4,7 @@
 /// The gradient flows to the first maximum of each window.
 public final class MaxPool2D: Layer, @unchecked Sendable {
     public let name: String
-    public var kind: String { "maxpool2d" }
+    public var kind: LayerKind { .maxpool2d }
     /// Side of the square pooling window.
     public let kernelSize: Int
     /// Step between neighbouring windows.

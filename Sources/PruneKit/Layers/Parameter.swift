@@ -8,8 +8,8 @@
 public final class Parameter: @unchecked Sendable {
     /// Tensor name in the weights file.
     public let name: String
-    /// What the parameter is to its layer: "weight" or "bias".
-    public let role: String
+    /// What the parameter is to its layer: `.weight` or `.bias`.
+    public let role: ParameterRole
     /// Current value. Where `mask` is 0 the value is exactly 0.
     public var value: Tensor
     /// Gradient of the loss with respect to `value`, accumulated by `backward`.
@@ -19,7 +19,7 @@ public final class Parameter: @unchecked Sendable {
     /// re-apply the mask after every step.
     public var mask: Tensor?
 
-    public init(name: String, role: String, value: Tensor) {
+    public init(name: String, role: ParameterRole, value: Tensor) {
         self.name = name
         self.role = role
         self.value = value

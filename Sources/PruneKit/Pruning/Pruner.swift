@@ -117,7 +117,7 @@ public enum Pruner {
                                          pruned: index.alreadyPruned, sortedScores: index.sortedScores)
                 let chosen = Array(index.order.prefix(k))
                 if g.isStructured, k > 0, index.alreadyPruned + k >= index.total {
-                    throw PruningError(p.name, "this would remove all \(index.total) \(g == .filter ? "filters" : "neurons") of the layer")
+                    throw PruningError(p.name, "this \(removesAllUnits(index.total, granularity: g)) of the layer")
                 }
                 var mask = base ?? Mask.ones(p.value.shape)
                 var count = 0
@@ -132,6 +132,53 @@ public enum Pruner {
             }
         }
         return PrunePlan(request: request, masks: masks, newlyPruned: newly)
+    }
+
+    /// Why pruning `tensor` alone to target `sparsity` at `granularity`
+    /// cannot apply, or nil when it can: "would remove all 8 filters" (a
+    /// neuron or filter prune may not empty a layer) or "0.1 of 4 neurons
+    /// rounds to none" (a positive target that removes no unit). N:M
+    /// granularity implies its own sparsity and always applies.
+    public static func inapplicability(ofSparsity sparsity: Double, to tensor: Parameter,
+                                       granularity: Granularity) -> String? {
+        guard sparsity > 0, sparsity.isFinite else { return nil }
+        let units: Int, alreadyPruned: Int
+        switch granularity {
+        case .nOfM:
+            return nil
+        case .unstructured:
+            units = tensor.value.count
+            alreadyPruned = tensor.mask.map { m in m.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } } ?? 0
+        case .neuron, .filter, .block:
+            let layout = UnitLayout(shape: tensor.value.shape, granularity: granularity)
+            units = layout.units.count
+            alreadyPruned = tensor.mask.map { m in
+                layout.units.reduce(0) { $0 + ($1.allSatisfy { m.data[$0] == 0 } ? 1 : 0) }
+            } ?? 0
+        }
+        let target = Int((sparsity * Double(units)).rounded(.toNearestOrEven))
+        if target == 0 {
+            return "\(Format.decimal(sparsity, digits: 3)) of \(Format.count(units, unitNoun(granularity))) rounds to none"
+        }
+        if granularity.isStructured, target > alreadyPruned, target >= units {
+            return removesAllUnits(units, granularity: granularity)
+        }
+        return nil
+    }
+
+    /// "would remove all 8 filters".
+    private static func removesAllUnits(_ units: Int, granularity: Granularity) -> String {
+        "would remove all \(Format.count(units, unitNoun(granularity)))"
+    }
+
+    /// The unit a granularity ranks: "weight", "neuron", "filter", "block".
+    private static func unitNoun(_ granularity: Granularity) -> String {
+        switch granularity {
+        case .unstructured, .nOfM: "weight"
+        case .neuron: "neuron"
+        case .filter: "filter"
+        case .block: "block"
+        }
     }
 
     /// Whether an amount is resolved as a count of lowest-ranked units.

@@ -165,8 +165,9 @@ public final class PruningSession: @unchecked Sendable {
     /// The optimiser state carries over from the previous retrain when the
     /// optimiser configuration is the same; the training seed is
     /// `nextStepSeed`, so the step is reproducible after save/resume.
-    /// A cancelled run is still recorded (its metrics say how far it got)
-    /// and can be undone.
+    /// A cancelled run is still recorded and can be undone; its summary and
+    /// parameters say how far it got ("retrain 0.4 of 2 epochs ...
+    /// (cancelled)", `epochs_completed`, `steps`, `cancelled`).
     @discardableResult
     public func retrain(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
                         onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
@@ -175,8 +176,10 @@ public final class PruningSession: @unchecked Sendable {
                                                l1Lambda: l1Lambda, onEvent: onEvent, isCancelled: isCancelled,
                                                afterStep: afterStep)
         let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
+        let ran = PruningSession.epochsText(requested: epochs, steps: result.steps,
+                                            stepsPerEpoch: stepsPerEpoch(batchSize: batchSize), cancelled: result.cancelled)
         let summary = (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
-            + "\(epochs) epochs, \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
+            + "\(ran), \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
         return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
     }
 
@@ -210,8 +213,25 @@ public final class PruningSession: @unchecked Sendable {
             "seed": String(config.seed), "steps": String(result.steps),
         ]
         if l1Lambda > 0 { params["l1_lambda"] = String(l1Lambda) }
-        if result.cancelled { params["cancelled"] = "true" }
+        if result.cancelled {
+            params["cancelled"] = "true"
+            let perEpoch = stepsPerEpoch(batchSize: batchSize)
+            params["epochs_completed"] = Format.decimal(Double(result.steps) / Double(max(perEpoch, 1)), digits: 2)
+        }
         return (result, params)
+    }
+
+    /// Optimiser steps in one epoch over the training data at `batchSize` (0 without data).
+    func stepsPerEpoch(batchSize: Int) -> Int {
+        ScheduleDefaults.stepsPerEpoch(samples: train?.count ?? 0, batchSize: batchSize)
+    }
+
+    /// How much of a training run happened, for a step's summary: "1 epoch",
+    /// "2 epochs", or when cancelled "0.4 of 2 epochs" (from the steps taken).
+    static func epochsText(requested epochs: Int, steps: Int, stepsPerEpoch: Int, cancelled: Bool) -> String {
+        guard cancelled else { return Format.count(epochs, "epoch") }
+        let done = Double(steps) / Double(max(stepsPerEpoch, 1))
+        return Format.partial(done, of: epochs, "epoch")
     }
 
     /// Stores the weights a lottery-ticket rewind can return to (e.g. "init"

@@ -21,9 +21,9 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .oneShot: "one-shot"
-        case .iterative(let r): "iterative (\(r) rounds)"
+        case .iterative(let r): "iterative (\(Format.count(r, "round")))"
         case .gradual(let si, let t0, let dt, let n): "gradual (s_i \(si), t0 \(t0), dt \(dt), n \(n))"
-        case .lottery(let r, let k): "lottery (\(r) rounds, rewind to \(k == 0 ? "init" : "iteration \(k)"))"
+        case .lottery(let r, let k): "lottery (\(Format.count(r, "round")), rewind to \(k == 0 ? "init" : "iteration \(k)"))"
         }
     }
 
@@ -156,9 +156,13 @@ extension PruningSession {
             guard n >= 1 else { throw PruningError("--updates", "\(n) must be at least 1") }
             let settings = try needRetrain()
             guard let train else { throw PruningError("--schedule", "gradual pruning trains; the session has no training data") }
-            let total = settings.epochs * ((train.count + settings.batchSize - 1) / max(settings.batchSize, 1))
+            let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: train.count, batchSize: settings.batchSize)
+            let total = settings.epochs * perEpoch
             guard t0 + n * dt <= total else {
-                throw PruningError("--updates", "the last mask update is at step \(t0 + n * dt) but training has only \(total) steps")
+                let needed = ScheduleDefaults.gradualEpochs(frequency: dt, updates: n, stepsPerEpoch: perEpoch, startStep: t0)
+                throw PruningError("--updates", "the last mask update is at step \(t0 + n * dt) but training has only "
+                                   + "\(total) steps (\(Format.count(settings.epochs, "epoch")) of \(perEpoch)); "
+                                   + "lower --frequency or --updates, or train \(Format.count(needed, "epoch"))")
             }
             _ = try preview(request)
             var failure: Error?
@@ -195,9 +199,11 @@ extension PruningSession {
             params["criterion"] = request.criterion.description
             params["granularity"] = request.granularity.description
             params["scope"] = request.scope.description
+            let ran = PruningSession.epochsText(requested: settings.epochs, steps: result.steps, stepsPerEpoch: perEpoch,
+                                                cancelled: result.cancelled)
             note(record(kind: .gradual,
-                        summary: "gradual to \(sf) (\(updates.count) mask updates), \(settings.epochs) epochs, \(settings.optimizer.summary)"
-                            + (result.cancelled ? " (cancelled)" : ""),
+                        summary: "gradual to \(sf) (\(Format.count(updates.count, "mask update"))), \(ran), "
+                            + settings.optimizer.summary + (result.cancelled ? " (cancelled)" : ""),
                         parameters: params, request: request, epochs: result.epochs))
             onEvent(.phase("done", fraction: 1))
 

@@ -36,7 +36,8 @@ public final class ModelBundle: @unchecked Sendable {
     /// `model.json`, a spec `.json` file, or a weights file (`.safetensors`,
     /// `.npz`) with a `model.json` beside it, which then replaces the spec's
     /// weights file.
-    /// - Throws: `ModelSpecError.notFound`.
+    /// - Throws: `ModelSpecError.notFound`, or `TensorArchiveError.pytorchCheckpoint`
+    ///   for a `torch.save` file (said before anything else is looked for).
     public static func locate(path: String) throws -> (spec: URL, weights: URL?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -52,6 +53,9 @@ public final class ModelBundle: @unchecked Sendable {
         }
         if url.pathExtension.lowercased() == "json" { return (url, nil) }
         let spec = url.deletingLastPathComponent().appendingPathComponent("model.json")
+        if let kind = PyTorchCheckpoint.detect(path: path) {
+            throw TensorArchiveError.pytorchCheckpoint(path: path, kind: kind)
+        }
         guard FileManager.default.fileExists(atPath: spec.path) else {
             throw ModelSpecError.notFound(path: path, problem: "a weights file needs a model.json beside it to describe the model")
         }

@@ -159,11 +159,6 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     }
 }
 
-/// The layer kinds a spec can name.
-public enum LayerKind: String, Codable, Sendable, CaseIterable {
-    case dense, conv2d, maxpool2d, relu, tanh, flatten, dropout
-}
-
 /// One layer of a `ModelSpec`.
 ///
 /// Only the fields of the layer's kind are used: dense needs `inFeatures`,

@@ -41,7 +41,7 @@ public final class Trainer: @unchecked Sendable {
                       isCancelled: () -> Bool = { false }) -> TrainingResult {
         precondition(config.batchSize > 0, "batch size must be positive")
         let parameters = model.parameters
-        let weights = parameters.filter { $0.role == "weight" }
+        let weights = parameters.filter { $0.role == .weight }
         let dropouts = model.layers.compactMap { $0 as? Dropout }
         var epochs: [EpochMetrics] = []
         var steps = 0

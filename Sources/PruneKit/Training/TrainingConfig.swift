@@ -9,7 +9,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     /// Seeds the per-epoch shuffling and dropout; same seed, same numbers.
     public var seed: UInt64
     /// Strength of the L1 penalty `l1Lambda * sum |w|` over every parameter
-    /// whose role is "weight" (biases excluded); 0 switches it off.
+    /// whose role is `.weight` (biases excluded); 0 switches it off.
     public var l1Lambda: Float = 0
 
     public init(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, seed: UInt64, l1Lambda: Float = 0) {

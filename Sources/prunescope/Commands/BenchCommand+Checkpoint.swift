@@ -89,8 +89,8 @@ extension BenchCommand {
         }
         let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
         print("checkpoint: \(generatedShape.map { "generated safetensors (\($0))" } ?? path), \(mb(fileBytes)) " +
-              "(\(CommandSupport.grouped(fileBytes)) bytes), \(report.tensors) tensors, " +
-              "\(CommandSupport.grouped(report.parameters)) parameters; \(threads) thread\(threads == 1 ? "" : "s"), \(Self.checkpointBins) histogram bins")
+              "(\(Format.grouped(fileBytes)) bytes), \(report.tensors) tensors, " +
+              "\(Format.grouped(report.parameters)) parameters; \(threads) thread\(threads == 1 ? "" : "s"), \(Self.checkpointBins) histogram bins")
         let rate = { (s: Double) in s > 0 ? String(format: "%.0f", Double(fileBytes) / 1e6 / s) : "-" }
         let rows = [
             ["open + statistics + histograms (s)", String(format: "%.3f", figure.median),

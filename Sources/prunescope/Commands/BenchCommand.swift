@@ -49,8 +49,8 @@ struct BenchCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json.", valueName: "model"))
-    var model: String = "SampleModels/lenet-300-100"
+    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    var model: String?
 
     @Option(help: "OpenBLAS threads (with --checkpoint: inspection threads).")
     var threads: Int = 2
@@ -117,7 +117,7 @@ struct BenchCommand: ParsableCommand {
         }
         try CommandSupport.reportingErrors {
             openblas_set_num_threads(Int32(threads))
-            let bundle = try ModelBundle.load(path: model)
+            let bundle = try ModelBundle.load(path: try ModelLocation.resolve(model))
             let trainTarget = Duration.seconds(3), evalTarget = Duration.seconds(1), cap = Duration.seconds(20)
 
             // Training: each timed run is one full epoch over the training set.
@@ -162,7 +162,7 @@ struct BenchCommand: ParsableCommand {
                 print(try CommandSupport.json(report))
                 return
             }
-            print("\(report.model): \(CommandSupport.grouped(report.parameters)) parameters, " +
+            print("\(report.model): \(Format.grouped(report.parameters)) parameters, " +
                   "OpenBLAS threads \(report.threads), core \(report.blasCore)")
             let t = report.trainSamplesPerSecond, e = report.evalMillisecondsPer1000
             let rows = [

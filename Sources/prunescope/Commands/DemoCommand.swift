@@ -40,6 +40,10 @@ struct DemoCommand: ParsableCommand {
     var listThemes = false
 
     func run() throws {
+        try CommandSupport.reportingErrors(runUnguarded)
+    }
+
+    private func runUnguarded() throws {
         if listThemes {
             print(Theme.available().joined(separator: "\n"))
             print("searched: " + Theme.searchDirectories().joined(separator: ", "))
@@ -59,7 +63,7 @@ struct DemoCommand: ParsableCommand {
         let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
         runner.run()
         if let log = terminal.stop() {
-            FileHandle.standardError.write(Data("prunescope: messages written while the screen was open are in \(log)\n".utf8))
+            CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
         }
         if runner.wasInterrupted { throw ExitCode(130) }
     }

@@ -24,8 +24,8 @@ struct EvalCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json.", valueName: "model"))
-    var model: String
+    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    var model: String?
 
     @Flag(help: "Print JSON: {model, weights, validation: {accuracy, loss, correct, count}, train: {...}}.")
     var json = false
@@ -40,7 +40,7 @@ struct EvalCommand: ParsableCommand {
 
     func run() throws {
         try CommandSupport.reportingErrors {
-            let bundle = try ModelBundle.load(path: model)
+            let bundle = try ModelBundle.load(path: try ModelLocation.resolve(model))
             let report = Report(model: bundle.spec.name, dataset: bundle.spec.dataset.name,
                                 weights: bundle.weightsURL.path,
                                 validation: evaluate(bundle.model, on: bundle.validation),
@@ -52,7 +52,7 @@ struct EvalCommand: ParsableCommand {
             print("\(report.model) on \(report.dataset)  (weights \(report.weights))")
             let rows = [("validation", report.validation), ("train", report.train)].map { name, e in
                 e.count == 0 ? [name, "n/a", "0/0", "n/a"]
-                    : [name, CommandSupport.percent(e.accuracy), "\(e.correct)/\(e.count)", String(format: "%.4f", e.loss)]
+                    : [name, Format.percent(e.accuracy, digits: 2), "\(e.correct)/\(e.count)", String(format: "%.4f", e.loss)]
             }
             print(CommandSupport.table(rows, header: ["set", "accuracy", "correct", "loss"]), terminator: "")
         }

@@ -24,18 +24,18 @@ struct InfoCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json.", valueName: "model"))
-    var model: String
+    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    var model: String?
 
     @Flag(help: "Print JSON: {name, inputShape, layers: [...], tensors: [...], parameters, macs, dataset}.")
     var json = false
 
     struct LayerReport: Encodable {
-        var name: String, kind: String, inputShape: [Int], outputShape: [Int], parameters: Int, macs: Int
+        var name: String, kind: LayerKind, inputShape: [Int], outputShape: [Int], parameters: Int, macs: Int
     }
 
     struct TensorReport: Encodable {
-        var name: String, layer: String, role: String, shape: [Int]
+        var name: String, layer: String, role: ParameterRole, shape: [Int]
         var min: Float, max: Float, mean: Double, std: Double, zeros: Int, count: Int
     }
 
@@ -51,7 +51,7 @@ struct InfoCommand: ParsableCommand {
 
     func run() throws {
         try CommandSupport.reportingErrors {
-            let bundle = try ModelBundle.load(path: model)
+            let bundle = try ModelBundle.load(path: try ModelLocation.resolve(model))
             let net = bundle.model
             let shapes = try net.activationShapes()
             if json {
@@ -87,11 +87,11 @@ struct InfoCommand: ParsableCommand {
                 let params = layer.parameters.reduce(0) { $0 + $1.value.count }
                 let macs = layer.denseMACs(for: shapes[i])
                 totalMACs += macs
-                rows.append([layer.name, layer.kind, CommandSupport.shape(shapes[i + 1]),
-                             params == 0 ? "-" : CommandSupport.grouped(params),
-                             macs == 0 ? "-" : CommandSupport.grouped(macs)])
+                rows.append([layer.name, layer.kind.rawValue, CommandSupport.shape(shapes[i + 1]),
+                             params == 0 ? "-" : Format.grouped(params),
+                             macs == 0 ? "-" : Format.grouped(macs)])
             }
-            rows.append(["total", "", "", CommandSupport.grouped(net.parameterCount), CommandSupport.grouped(totalMACs)])
+            rows.append(["total", "", "", Format.grouped(net.parameterCount), Format.grouped(totalMACs)])
             print(CommandSupport.table(rows, header: ["layer", "kind", "output", "parameters", "MACs/sample"]))
 
             let tensorRows = net.parameters.map { p -> [String] in
@@ -99,7 +99,7 @@ struct InfoCommand: ParsableCommand {
                 return [p.name, CommandSupport.shape(p.value.shape),
                         String(format: "%.4f", s.min), String(format: "%.4f", s.max),
                         String(format: "%.4f", s.mean), String(format: "%.4f", s.std),
-                        "\(s.zeroCount) (\(CommandSupport.percent(s.count == 0 ? 0 : Double(s.zeroCount) / Double(s.count))))"]
+                        "\(s.zeroCount) (\(Format.percent(s.count == 0 ? 0 : Double(s.zeroCount) / Double(s.count), digits: 2)))"]
             }
             print(CommandSupport.table(tensorRows, header: ["tensor", "shape", "min", "max", "mean", "std", "zeros"]))
 

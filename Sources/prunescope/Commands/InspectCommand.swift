@@ -1,9 +1,6 @@
 import ArgumentParser
 import Foundation
 import PruneKit
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `prunescope inspect FILE`: every tensor of a checkpoint with its
 /// statistics and whether it is prunable, without a model spec.
@@ -62,7 +59,7 @@ struct InspectCommand: ParsableCommand {
     var amount: Double = 0.5
 
     @Option(help: "With --output: 'global' (one ranking over all prunable tensors) or 'layer' (each tensor alone).")
-    var scope: String = "global"
+    var scope: Scope = .global
 
     @Option(help: ArgumentHelp("With --output: 'unstructured' (default) or N:M, e.g. 2:4 (keep N of every M weights along each row; --amount and --scope are then not used).", valueName: "G"))
     var granularity: String = "unstructured"
@@ -84,7 +81,6 @@ struct InspectCommand: ParsableCommand {
         guard bins >= 1 && bins <= 4096 else { throw ValidationError("--bins must be between 1 and 4096") }
         guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
         guard amount.isFinite, amount >= 0, amount <= 1 else { throw ValidationError("--amount must be in [0, 1]") }
-        guard scope == "global" || scope == "layer" else { throw ValidationError("--scope must be 'global' or 'layer'") }
         if granularity != "unstructured" {
             guard let (n, m) = nOfM, m >= 1, n >= 0, n <= m else {
                 throw ValidationError("--granularity must be 'unstructured' or N:M with 0 <= N <= M, e.g. 2:4")
@@ -93,22 +89,21 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
-            try inspect()
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardError.write(Data("prunescope: \(error)\n".utf8))
-            throw ExitCode.failure
-        }
+        try CommandSupport.reportingErrors(inspect)
     }
 
     private func inspect() throws {
         let archive = try openTensorArchive(path: file)
         let rules = PrunableRules(include: include, exclude: exclude, useDefaults: !noDefaults)
-        let meter = ProgressMeter(enabled: isatty(STDERR_FILENO) == 1 && archive.tensors.reduce(0) { $0 + $1.byteCount } >= 32 << 20)
-        let inspection = try CheckpointInspector.inspect(archive, rules: rules, bins: bins, progress: { meter.update($0) })
-        meter.finish()
+        // Small files take well under a second: no progress for them.
+        let progress = ProgressReporter(enabled: archive.tensors.reduce(0) { $0 + $1.byteCount } >= 32 << 20)
+        defer { progress.finish() }
+        progress.begin("reading tensors")
+        let inspection = try CheckpointInspector.inspect(archive, rules: rules, bins: bins, progress: { p in
+            progress.update(p.fraction, "\(p.tensorsDone)/\(p.tensorsTotal) tensors, "
+                            + "\(p.bytesDone / 1_000_000)/\(p.bytesTotal / 1_000_000) MB")
+        })
+        progress.finish()
         if json {
             print(try InspectReport(inspection).jsonText())
         } else if groups {
@@ -120,40 +115,12 @@ struct InspectCommand: ParsableCommand {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
             let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
-            let how = record.granularity == "unstructured" ? record.scope : record.granularity
+            let how = record.granularity == "unstructured" ? record.scope.rawValue : record.granularity
             let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), " +
                 "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, " +
                 "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
-            FileHandle.standardError.write(Data(message.utf8))
+            CommandSupport.writeStderr(message)
         }
-    }
-}
-
-/// A one-line progress indication on stderr, redrawn at most 10 times a second.
-private final class ProgressMeter: @unchecked Sendable {
-    private let enabled: Bool
-    private let lock = NSLock()
-    private var last = Date.distantPast
-    private var drawn = false
-
-    init(enabled: Bool) { self.enabled = enabled }
-
-    func update(_ p: InspectionProgress) {
-        guard enabled else { return }
-        lock.lock(); defer { lock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(last) >= 0.1 || p.tensorsDone == p.tensorsTotal else { return }
-        last = now
-        drawn = true
-        let mb = 1024.0 * 1024.0
-        let text = String(format: "\rreading tensors %d/%d  %.0f/%.0f MB  %3.0f%%",
-                          p.tensorsDone, p.tensorsTotal, Double(p.bytesDone) / mb, Double(p.bytesTotal) / mb, p.fraction * 100)
-        FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    func finish() {
-        lock.lock(); defer { lock.unlock() }
-        if drawn { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 }
 
@@ -170,7 +137,7 @@ enum InspectTable {
                 "[" + e.info.shape.map(String.init).joined(separator: ", ") + "]",
                 String(e.info.elementCount),
                 number(Double(s.min)), number(Double(s.max)), number(s.mean), number(s.std),
-                String(format: "%.1f%%", s.zeroFraction * 100) + (s.nonFiniteCount > 0 ? " (\(s.nonFiniteCount) NaN/inf)" : ""),
+                Format.percent(s.zeroFraction) + (s.nonFiniteCount > 0 ? " (\(s.nonFiniteCount) NaN/inf)" : ""),
                 (e.prunable.isPrunable ? "yes" : "no") + " (" + e.prunable.reason + ")",
             ])
         }
@@ -189,9 +156,9 @@ enum InspectTable {
         let prunable = inspection.entries.filter(\.prunable.isPrunable)
         let total = inspection.totalElements
         out += "\n\(inspection.entries.count) tensors, \(total) parameters (\(bytes(inspection.totalBytes))), "
-        out += String(format: "%.2f%% exact zeros; ", total == 0 ? 0 : Double(inspection.zeroElements) / Double(total) * 100)
+        out += "\(Format.percent(total == 0 ? 0 : Double(inspection.zeroElements) / Double(total), digits: 2)) exact zeros; "
         out += "\(prunable.count) prunable tensors with \(inspection.prunableElements) weights"
-        out += String(format: " (%.1f%% of all parameters)\n", total == 0 ? 0 : Double(inspection.prunableElements) / Double(total) * 100)
+        out += " (\(Format.percent(total == 0 ? 0 : Double(inspection.prunableElements) / Double(total))) of all parameters)\n"
         return out
     }
 
@@ -208,14 +175,14 @@ enum InspectTable {
             let zeros = entries.reduce(0) { $0 + $1.statistics.zeroCount }
             let label = String(repeating: "  ", count: level) + (group.prefix.isEmpty ? "(all)" : group.prefix)
             rows.append([label, String(entries.count), String(params), String(prunable),
-                         String(format: "%.1f%%", params == 0 ? 0 : Double(zeros) / Double(params) * 100)])
+                         Format.percent(params == 0 ? 0 : Double(zeros) / Double(params))])
             guard level + 1 < depth else { return }
             for g in group.groups { visit(g, level: level + 1) }
             for name in group.tensors where level + 1 < depth {
                 guard let e = byName[name] else { continue }
                 rows.append([String(repeating: "  ", count: level + 1) + name, "1", String(e.info.elementCount),
                              e.prunable.isPrunable ? String(e.info.elementCount) : "0",
-                             String(format: "%.1f%%", e.statistics.zeroFraction * 100)])
+                             Format.percent(e.statistics.zeroFraction)])
             }
         }
         visit(inspection.groups, level: 0)
@@ -308,3 +275,6 @@ struct InspectReport: Encodable {
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 }
+
+/// `--scope layer|global`, parsed by its raw value.
+extension Scope: ExpressibleByArgument {}

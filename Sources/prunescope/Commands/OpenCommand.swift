@@ -70,22 +70,13 @@ struct OpenCommand: ParsableCommand {
         try CommandSupport.reportingErrors(runUnguarded)
     }
 
-    /// Where the default sample model is: ./SampleModels, or beside the
-    /// executable's build directory (.build/<config>/prunescope -> ../../SampleModels).
-    static func defaultModelPath() throws -> String {
-        let name = "SampleModels/lenet-300-100"
-        var candidates = [name]
-        let exe = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../\(name)").standardizedFileURL.path)
-        candidates.append(exe.deletingLastPathComponent().appendingPathComponent("../../../\(name)").standardizedFileURL.path)
-        for c in candidates where FileManager.default.fileExists(atPath: c + "/model.json") { return c }
-        throw ModelSpecError.notFound(path: name, problem: "the default sample model is not here; give a model path (prunescope open MODEL)")
-    }
-
     /// Whether `path` is a tensor file with no model.json beside it (inspection mode).
+    /// A PyTorch `.pt` / `.bin` counts too, so that opening one says what
+    /// it is and how to convert it (see `openTensorArchive`).
     static func isBareCheckpoint(_ path: String) -> Bool {
         let url = URL(fileURLWithPath: path)
-        guard ["safetensors", "npz", "npy"].contains(url.pathExtension.lowercased()) else { return false }
+        guard ["safetensors", "npz", "npy"].contains(url.pathExtension.lowercased())
+                || PyTorchCheckpoint.detect(path: path) != nil else { return false }
         return !FileManager.default.fileExists(atPath: url.deletingLastPathComponent().appendingPathComponent("model.json").path)
     }
 
@@ -126,7 +117,7 @@ struct OpenCommand: ParsableCommand {
     }
 
     private func runUnguarded() throws {
-        let path = try model ?? OpenCommand.defaultModelPath()
+        let path = try ModelLocation.resolve(model)
         if OpenCommand.isBareCheckpoint(path) { return try inspect(path) }
         let bundle = try ModelBundle.load(path: path)
         let pruning: PruningSession

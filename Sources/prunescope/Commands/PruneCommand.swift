@@ -22,7 +22,7 @@ struct PruneCommand: ParsableCommand {
         """
     )
 
-    @Argument(help: "Model directory or model.json.")
+    @Argument(help: "Model directory or model.json (SampleModels/NAME works from any directory).")
     var model: String
 
     @Option(help: "magnitude | random | taylor | snip | l1-norm | l2-norm")
@@ -43,10 +43,11 @@ struct PruneCommand: ParsableCommand {
     var quality: Float?
     @Option(help: "one-shot | iterative | gradual | lottery")
     var schedule = "one-shot"
-    @Option(help: "Rounds for iterative and lottery schedules.")
-    var rounds = 5
-    @Option(name: .customLong("retrain-epochs"), help: "Epochs of each retraining (gradual: of the whole run).")
-    var retrainEpochs = 2
+    @Option(help: "Rounds for iterative and lottery schedules (default: \(ScheduleDefaults.rounds)).")
+    var rounds: Int?
+    @Option(name: .customLong("retrain-epochs"),
+            help: "Epochs of each retraining (gradual: of the whole run; default: \(ScheduleDefaults.retrainEpochs)).")
+    var retrainEpochs: Int?
     @Option(help: "Learning rate for retraining.")
     var lr: Float = 0.01
     @Option(help: "SGD momentum.")
@@ -57,16 +58,18 @@ struct PruneCommand: ParsableCommand {
     var batchSize = 64
     @Option(help: "L1 penalty lambda during retraining.")
     var l1: Float = 0
-    @Option(name: .customLong("initial-sparsity"), help: "Gradual: s_i.")
-    var initialSparsity = 0.0
-    @Option(name: .customLong("start-step"), help: "Gradual: t0 (optimiser step of the first mask update).")
-    var startStep = 1
-    @Option(help: "Gradual: dt, steps between mask updates.")
-    var frequency = 50
-    @Option(help: "Gradual: n, number of updates after t0 (last at t0 + n dt).")
-    var updates = 10
-    @Option(name: .customLong("rewind-iteration"), help: "Lottery: rewind to the weights after k steps (0 = init).")
-    var rewindIteration = 0
+    @Option(name: .customLong("initial-sparsity"), help: "Gradual: s_i (default: \(ScheduleDefaults.gradualInitialSparsity)).")
+    var initialSparsity: Double?
+    @Option(name: .customLong("start-step"),
+            help: "Gradual: t0, optimiser step of the first mask update (default: \(ScheduleDefaults.gradualStartStep)).")
+    var startStep: Int?
+    @Option(help: "Gradual: dt, steps between mask updates (default: fitted to the training run).")
+    var frequency: Int?
+    @Option(help: "Gradual: n, number of updates after t0, the last at t0 + n dt (default: up to \(ScheduleDefaults.gradualUpdates), fitted to the run).")
+    var updates: Int?
+    @Option(name: .customLong("rewind-iteration"),
+            help: "Lottery: rewind to the weights after k steps (0 = init; default: \(ScheduleDefaults.lotteryRewindIteration)).")
+    var rewindIteration: Int?
     @Option(name: .customLong("taylor-batches"), help: "Taylor: mini-batches to accumulate |w * g| over.")
     var taylorBatches = 10
     @Option(help: "Comma-separated layer or tensor names (default: every Dense/Conv2D weight).")
@@ -81,7 +84,7 @@ struct PruneCommand: ParsableCommand {
     var noProgress = false
 
     func run() throws {
-        try PruneCLI.guarded(runUnguarded)
+        try CommandSupport.reportingErrors(runUnguarded)
     }
 
     private func runUnguarded() throws {
@@ -97,10 +100,10 @@ struct PruneCommand: ParsableCommand {
             guard given == 0 else { throw PruningError("--granularity", "\(granularity) implies its sparsity; drop --sparsity/--threshold/--quality") }
             amount = .implied
         } else if let sparsity {
-            try PruneCLI.checkFraction(sparsity, "--sparsity")
+            try PruneOptions.checkFraction(sparsity, "--sparsity")
             amount = .sparsity(sparsity)
         } else if let fraction = self.amount {
-            try PruneCLI.checkFraction(fraction, "--amount")
+            try PruneOptions.checkFraction(fraction, "--amount")
             amount = .fractionOfRemaining(fraction)
         } else if layerSparsity != nil {
             amount = .perTensorSparsity([:])
@@ -111,13 +114,11 @@ struct PruneCommand: ParsableCommand {
         } else {
             throw PruningError("--sparsity", "give --sparsity, --amount, --layer-sparsity, --threshold or --quality")
         }
-        let schedule: Schedule
-        switch self.schedule.lowercased() {
-        case "one-shot", "oneshot": schedule = .oneShot
-        case "iterative": schedule = .iterative(rounds: rounds)
-        case "gradual": schedule = .gradual(initialSparsity: initialSparsity, startStep: startStep, frequency: frequency, updates: updates)
-        case "lottery": schedule = .lottery(rounds: rounds, rewindIteration: rewindIteration)
-        default: throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery)")
+        let rounds = self.rounds ?? ScheduleDefaults.rounds
+        let retrainEpochs = self.retrainEpochs ?? ScheduleDefaults.retrainEpochs
+        let scheduleName = self.schedule.lowercased()
+        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery"].contains(scheduleName) else {
+            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery)")
         }
         let opt: OptimizerConfig
         switch optimizer.lowercased() {
@@ -130,11 +131,20 @@ struct PruneCommand: ParsableCommand {
         guard retrainEpochs >= 1 else { throw PruningError("--retrain-epochs", "\(retrainEpochs) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard l1.isFinite, l1 >= 0 else { throw PruningError("--l1", "\(l1) must be finite and >= 0") }
-        let progress = ProgressBar(enabled: !noProgress)
-        progress.update(0, "loading \(model)", force: true)
-        let bundle = try ModelBundle.load(path: model)
+        let progress = ProgressReporter(enabled: !noProgress)
+        defer { progress.finish() }
+        let modelPath = try ModelLocation.resolve(model)
+        progress.begin("loading \(modelPath)")
+        let bundle = try ModelBundle.load(path: modelPath)
         let net = bundle.model
-        var tensors = try PruneCLI.tensors(layers, model: net, includeBiases: includeBiases)
+        let schedule: Schedule
+        switch scheduleName {
+        case "iterative": schedule = .iterative(rounds: rounds)
+        case "gradual": schedule = gradualSchedule(trainingSamples: bundle.train.count, retrainEpochs: retrainEpochs)
+        case "lottery": schedule = .lottery(rounds: rounds, rewindIteration: rewindIteration ?? ScheduleDefaults.lotteryRewindIteration)
+        default: schedule = .oneShot
+        }
+        var tensors = try PruneOptions.tensors(layers, model: net, includeBiases: includeBiases)
         var request = PruneRequest(tensors: [], criterion: criterion, granularity: granularity, scope: scope, amount: amount)
         if let layerSparsity {
             var targets = [String: Double]()
@@ -143,8 +153,8 @@ struct PruneCommand: ParsableCommand {
                 guard kv.count == 2, let v = Double(kv[1]) else {
                     throw PruningError("--layer-sparsity", "'\(item)' is not name=sparsity (e.g. fc1=0.9)")
                 }
-                try PruneCLI.checkFraction(v, "--layer-sparsity")
-                for name in try PruneCLI.tensors(kv[0], model: net, includeBiases: false) { targets[name] = v }
+                try PruneOptions.checkFraction(v, "--layer-sparsity")
+                for name in try PruneOptions.tensors(kv[0], model: net, includeBiases: false) { targets[name] = v }
             }
             request.amount = .perTensorSparsity(targets)
             if layers == nil { tensors = targets.keys.sorted() }
@@ -158,27 +168,26 @@ struct PruneCommand: ParsableCommand {
 
         // Fail on an unusable --out before the long work, not after it.
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-        progress.update(0, "\(schedule)", force: true)
+        progress.begin("\(schedule)")
         try session.run(schedule, request: request, retrain: retrain, onEvent: { e in
             switch e {
-            case .phase(let name, let f): progress.update(f, name, force: true)
+            case .phase(let name, let f): progress.begin(name, at: f)
             case .training(let t, let f):
                 if case .step(let epoch, let step, _, let loss) = t {
                     progress.update(f, "epoch \(epoch) step \(step) loss \(String(format: "%.4f", loss))")
                 }
             case .recorded(let step):
-                progress.update(0, "step \(step.id): \(step.kind.rawValue) acc \(percent(step.metrics.accuracy))", force: true)
+                progress.note("step \(step.id): \(step.summary), validation accuracy \(Format.percent(step.metrics.accuracy, digits: 2))")
             }
         })
-        progress.update(1, "writing exports", force: true)
-        progress.finish()
+        progress.begin("writing exports", at: 1)
 
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         let settings: [String: String] = [
             "criterion": criterion.description, "granularity": granularity.description, "scope": scope.description,
             "amount": request.amount.description, "schedule": schedule.description, "seed": String(seed),
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
-            "retraining": retrain.map { "\($0.epochs) epochs, batch \($0.batchSize), \($0.optimizer.summary)" + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") } ?? "none",
+            "retraining": retrain.map { "\(Format.count($0.epochs, "epoch")), batch \($0.batchSize), \($0.optimizer.summary)" + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") } ?? "none",
         ]
         let result = try SessionExport.write(session: session, bundle: bundle, to: out, command: command, settings: settings,
                                              writeSmaller: granularity.isStructured)
@@ -186,13 +195,13 @@ struct PruneCommand: ParsableCommand {
 
         let start = session.steps[0].metrics, end = session.current.metrics
         print("model \(net.name): \(schedule), \(criterion) \(granularity) \(scope) \(request.amount)")
-        print("validation accuracy      \(percent(start.accuracy)) -> \(percent(end.accuracy))")
-        print("prunable-weight sparsity \(percent(start.prunableSparsity)) -> \(percent(end.prunableSparsity))")
-        print("all-parameter sparsity   \(percent(start.parameterSparsity)) -> \(percent(end.parameterSparsity))")
+        print("validation accuracy      \(Format.percent(start.accuracy, digits: 2)) -> \(Format.percent(end.accuracy, digits: 2))")
+        print("prunable-weight sparsity \(Format.percent(start.prunableSparsity, digits: 2)) -> \(Format.percent(end.prunableSparsity, digits: 2))")
+        print("all-parameter sparsity   \(Format.percent(start.parameterSparsity, digits: 2)) -> \(Format.percent(end.parameterSparsity, digits: 2))")
         print("non-zero parameters      \(start.parameterNonzero) -> \(end.parameterNonzero) (compression \(String(format: "%.2fx", end.compressionRatio)))")
         print("FLOPs per sample         \(end.denseFLOPs) -> \(end.remainingFLOPs) (theoretical speed-up \(String(format: "%.2fx", end.theoreticalSpeedup)))")
         for l in end.layers {
-            print("  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(percent(l.weightSparsity)), units alive \(l.unitsAlive)/\(l.units)")
+            print("  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)")
         }
         for timing in timings {
             print("measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))")
@@ -201,5 +210,16 @@ struct PruneCommand: ParsableCommand {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
         }
         print("wrote \(exports.values.sorted().joined(separator: ", ")), report.json, report.md to \(out)")
+    }
+
+    /// The gradual schedule of the options: what the user gave, the rest
+    /// from `ScheduleDefaults`, with the update spacing fitted to the
+    /// training run (`retrainEpochs` epochs of this model's training set).
+    private func gradualSchedule(trainingSamples: Int, retrainEpochs: Int) -> Schedule {
+        let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: trainingSamples, batchSize: batchSize)
+        let fitted = ScheduleDefaults.gradual(stepsPerEpoch: perEpoch, epochs: retrainEpochs)
+        return .gradual(initialSparsity: initialSparsity ?? ScheduleDefaults.gradualInitialSparsity,
+                        startStep: startStep ?? ScheduleDefaults.gradualStartStep,
+                        frequency: frequency ?? fitted.frequency, updates: updates ?? fitted.updates)
     }
 }

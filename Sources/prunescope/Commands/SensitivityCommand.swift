@@ -11,7 +11,7 @@ struct SensitivityCommand: ParsableCommand {
         discussion: "Sparsity is the target fraction of the tensor's elements pruned. Accuracy and loss are on the validation set."
     )
 
-    @Argument(help: "Model directory or model.json.")
+    @Argument(help: "Model directory or model.json (SampleModels/NAME works from any directory).")
     var model: String
     @Option(help: "Comma-separated sparsities in [0, 1).")
     var sparsities = "0.1,0.3,0.5,0.7,0.8,0.9,0.95,0.99"
@@ -21,47 +21,73 @@ struct SensitivityCommand: ParsableCommand {
     var granularity = "unstructured"
     @Option(help: "Comma-separated layer or tensor names (default: every Dense/Conv2D weight).")
     var layers: String?
-    @Option(help: "CSV file to write (tensor,sparsity,accuracy,loss).")
+    @Option(help: "CSV file to write (tensor,sparsity,accuracy,loss; skipped cells have no accuracy and loss).")
     var out: String?
+    @Flag(help: "Print JSON: {baselineAccuracy, baselineLoss, points: [...], skipped: [{tensor, sparsity, reason}]}.")
+    var json = false
     @Option(help: "Seed for the random criterion.")
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
 
     func run() throws {
-        try PruneCLI.guarded(runUnguarded)
+        try CommandSupport.reportingErrors(runUnguarded)
     }
 
     private func runUnguarded() throws {
-        let list = try PruneCLI.fractions(sparsities, option: "--sparsities")
+        let list = try PruneOptions.fractions(sparsities, option: "--sparsities")
         let criterion = try Criterion.parse(self.criterion, seed: seed, batches: 1, batchSize: 1)
         let granularity = try Granularity.parse(self.granularity)
-        let progress = ProgressBar(enabled: !noProgress)
-        progress.update(0, "loading \(model)", force: true)
-        let bundle = try ModelBundle.load(path: model)
-        let tensors = try PruneCLI.tensors(layers, model: bundle.model, includeBiases: false)
+        let progress = ProgressReporter(enabled: !noProgress)
+        defer { progress.finish() }
+        let modelPath = try ModelLocation.resolve(model)
+        progress.begin("loading \(modelPath)")
+        let bundle = try ModelBundle.load(path: modelPath)
+        let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
+        progress.begin("sensitivity")
         let result = try SensitivityAnalysis.run(
             model: bundle.model, validation: bundle.validation, tensors: tensors, sparsities: list,
             criterion: criterion, granularity: granularity,
-            onProgress: { p in progress.update(Double(p.done) / Double(p.total), "\(p.point.tensor) at \(p.point.sparsity)") })
+            onProgress: { p in
+                progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
+            })
         progress.finish()
         if let out {
             try AtomicFile.write(Array(result.csv.utf8), to: out)
         }
-        print("validation accuracy (loss) with one tensor pruned alone; unpruned: \(percent(result.baselineAccuracy)) (\(String(format: "%.4f", result.baselineLoss)))")
-        let names = result.points.reduce(into: [String]()) { if !$0.contains($1.tensor) { $0.append($1.tensor) } }
+        if json {
+            print(try CommandSupport.json(result))
+            return
+        }
+        print("validation accuracy (loss) with one tensor pruned alone; unpruned: "
+              + "\(Format.percent(result.baselineAccuracy, digits: 2)) (\(String(format: "%.4f", result.baselineLoss)))")
+        let names = (result.points.map(\.tensor) + result.skipped.map(\.tensor))
+            .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let width = max(12, (names.map(\.count).max() ?? 0) + 2)
         var header = "tensor".padding(toLength: width, withPad: " ", startingAt: 0)
-        for s in list { header += String(format: "%9.1f%%", s * 100) }
+        for s in list { header += Self.cell(Format.percent(s, digits: 1)) }
         print(header)
+        var notes = [String]()
         for name in names {
             var line = name.padding(toLength: width, withPad: " ", startingAt: 0)
             for s in list {
-                let p = result.points.first { $0.tensor == name && $0.sparsity == s }
-                line += p.map { String(format: "%9.2f%%", $0.accuracy * 100) } ?? "         -"
+                if let p = result.points.first(where: { $0.tensor == name && $0.sparsity == s }) {
+                    line += Self.cell(Format.percent(p.accuracy, digits: 2))
+                } else if let skip = result.skip(tensor: name, sparsity: s) {
+                    line += Self.cell("skipped")
+                    notes.append("\(name) at \(Format.percent(s, digits: 1)): skipped: \(skip.reason)")
+                } else {
+                    line += Self.cell("-")
+                }
             }
             print(line)
         }
+        for note in notes { print(note) }
         if let out { print("wrote \(out)") }
+    }
+
+    /// A right-aligned table cell.
+    private static func cell(_ text: String) -> String {
+        String(repeating: " ", count: max(1, 10 - text.count)) + text
     }
 }

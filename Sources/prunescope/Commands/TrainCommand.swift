@@ -58,7 +58,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try CommandSupport.reportingErrors {
-            let (specURL, weightsOverride) = try ModelBundle.locate(path: spec)
+            let (specURL, weightsOverride) = try ModelBundle.locate(path: try ModelLocation.resolve(spec))
             let modelSpec = try ModelSpec.read(path: specURL.path)
             var config = modelSpec.training
             if let epochs { config.epochs = epochs }
@@ -72,17 +72,20 @@ struct TrainCommand: ParsableCommand {
             let stepsPerEpoch = (bundle.train.count + config.batchSize - 1) / config.batchSize
             if !quiet {
                 CommandSupport.writeStderr(
-                    "training \(modelSpec.name): \(CommandSupport.grouped(bundle.model.parameterCount)) parameters, " +
+                    "training \(modelSpec.name): \(Format.grouped(bundle.model.parameterCount)) parameters, " +
                     "\(bundle.train.count) training / \(bundle.validation.count) validation samples, " +
-                    "\(config.epochs) epochs, batch \(config.batchSize), \(config.optimizer.summary), seed \(config.seed)\n")
+                    "\(Format.count(config.epochs, "epoch")), batch \(config.batchSize), \(config.optimizer.summary), seed \(config.seed)\n")
             }
-            let progress = TrainingProgress(totalEpochs: config.epochs, stepsPerEpoch: stepsPerEpoch, enabled: !quiet)
+            let reporter = ProgressReporter(enabled: !quiet)
+            defer { reporter.finish() }
+            let progress = TrainingProgress(totalEpochs: config.epochs, stepsPerEpoch: stepsPerEpoch, reporter: reporter)
             let trainer = Trainer(model: bundle.model, config: config)
             let interrupt = InterruptFlag()
             let result = trainer.train(on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
                                        onEvent: progress.handle, isCancelled: { interrupt.isRaised })
+            reporter.finish()
             if result.cancelled {
-                CommandSupport.writeStderr((CommandSupport.stderrIsTerminal ? "\n" : "") + "prunescope: training interrupted after \(trainer.globalStep) steps; no weights written\n")
+                CommandSupport.writeStderr("prunescope: training interrupted after \(Format.count(trainer.globalStep, "step")); no weights written\n")
                 throw ExitCode(130)
             }
 
@@ -93,10 +96,10 @@ struct TrainCommand: ParsableCommand {
             try bundle.writeWeights(to: outPath)
 
             let last = result.epochs.last
-            let trainText = last.map { "train accuracy \(CommandSupport.percent($0.trainAccuracy)) in the last epoch" } ?? ""
+            let trainText = last.map { "train accuracy \(Format.percent($0.trainAccuracy, digits: 2)) in the last epoch" } ?? ""
             if bundle.validation.count > 0 {
                 let final = evaluate(bundle.model, on: bundle.validation)
-                print("\(modelSpec.name): validation accuracy \(CommandSupport.percent(final.accuracy)) " +
+                print("\(modelSpec.name): validation accuracy \(Format.percent(final.accuracy, digits: 2)) " +
                       "(\(final.correct)/\(final.count)), loss \(String(format: "%.4f", final.loss))" +
                       (trainText.isEmpty ? "" : ", " + trainText))
             } else {

@@ -5,51 +5,35 @@ import PruneKit
 import Glibc
 #endif
 
-/// Error reporting and terminal facts shared by train, eval, info and bench.
+/// Error reporting, terminal facts and plain-text output shared by every command.
 enum CommandSupport {
-    /// Runs `body`; an error becomes one line `prunescope: <file>: <problem>`
-    /// on stderr and exit status 1. Argument-parser exits pass through.
+    /// Runs a command's work: every command's `run()` is this around its
+    /// body, so every error reads the same. An error becomes one line
+    /// `prunescope: <file>: <problem>` on stderr (the engine's errors name
+    /// their file) and exit status 1; argument-parser exits (`ExitCode`,
+    /// e.g. 130 after Ctrl-C) pass through.
     static func reportingErrors(_ body: () throws -> Void) throws {
         do {
             try body()
         } catch let exit as ExitCode {
             throw exit
         } catch {
-            let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-            writeStderr("prunescope: \(text)\n")
+            writeStderr("prunescope: \(oneLine(error))\n")
             throw ExitCode.failure
         }
+    }
+
+    /// An error's text on one line (line breaks become spaces).
+    static func oneLine(_ error: any Error) -> String {
+        "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
     }
 
     /// True when stderr is a terminal (progress bars may redraw in place).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
-    /// True when the locale's character set is UTF-8 (else progress bars use ASCII).
-    static var localeIsUTF8: Bool {
-        let env = ProcessInfo.processInfo.environment
-        let locale = env["LC_ALL"].flatMap { $0.isEmpty ? nil : $0 }
-            ?? env["LC_CTYPE"].flatMap { $0.isEmpty ? nil : $0 } ?? env["LANG"] ?? ""
-        let l = locale.lowercased()
-        return l.contains("utf-8") || l.contains("utf8")
-    }
-
     /// Writes text to stderr unbuffered.
     static func writeStderr(_ text: String) {
         FileHandle.standardError.write(Data(text.utf8))
-    }
-
-    /// "94.90 %" for a fraction in [0, 1].
-    static func percent(_ fraction: Double) -> String { String(format: "%.2f %%", 100 * fraction) }
-
-    /// An integer with thousands separators: 266,610.
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, c) in digits.enumerated() {
-            if i > 0 && (digits.count - i) % 3 == 0 { out.append(",") }
-            out.append(c)
-        }
-        return n < 0 ? "-" + out : out
     }
 
     /// "[300, 784]".
@@ -76,49 +60,37 @@ enum CommandSupport {
     }
 }
 
-/// Training progress on stderr: on a terminal a bar redrawn in place (at
-/// most 10 times a second) with the step's loss, and one line per epoch;
-/// elsewhere only the epoch lines, with no control characters.
+/// Training progress through the command's `ProgressReporter`: the run's
+/// steps as progress (one phase: the whole run), and one line per epoch
+/// with its loss and accuracy that stays.
 final class TrainingProgress {
     private let totalEpochs: Int
     private let stepsPerEpoch: Int
-    private let enabled: Bool
-    private let terminal = CommandSupport.stderrIsTerminal
-    private let glyphs: (full: String, empty: String) = CommandSupport.localeIsUTF8 ? ("█", "░") : ("#", "-")
-    private var lastDraw = ContinuousClock.now - .seconds(1)
+    private let reporter: ProgressReporter
     private var epochStart = ContinuousClock.now
-    private var drewBar = false
 
-    init(totalEpochs: Int, stepsPerEpoch: Int, enabled: Bool) {
+    init(totalEpochs: Int, stepsPerEpoch: Int, reporter: ProgressReporter) {
         self.totalEpochs = totalEpochs
         self.stepsPerEpoch = stepsPerEpoch
-        self.enabled = enabled
+        self.reporter = reporter
+        reporter.begin("training")
     }
 
     func handle(_ event: TrainingEvent) {
-        guard enabled else { return }
         switch event {
         case let .step(epoch, step, _, loss):
             if step == 1 { epochStart = .now }
-            guard terminal else { return }
-            let now = ContinuousClock.now
-            guard now - lastDraw >= .milliseconds(100) || step == stepsPerEpoch else { return }
-            lastDraw = now
-            let width = 24
-            let filled = stepsPerEpoch > 0 ? width * step / stepsPerEpoch : width
-            let bar = String(repeating: glyphs.full, count: filled) + String(repeating: glyphs.empty, count: width - filled)
-            CommandSupport.writeStderr("\r\u{1B}[2Kepoch \(epoch)/\(totalEpochs) \(bar) step \(step)/\(stepsPerEpoch)  loss \(String(format: "%.4f", loss))")
-            drewBar = true
+            let done = Double((epoch - 1) * stepsPerEpoch + step) / Double(max(1, totalEpochs * stepsPerEpoch))
+            reporter.update(done, "epoch \(epoch)/\(totalEpochs) step \(step)/\(stepsPerEpoch)  loss \(String(format: "%.4f", loss))")
         case let .epochEnd(m):
-            let seconds = Double((ContinuousClock.now - epochStart).components.attoseconds) / 1e18
-                + Double((ContinuousClock.now - epochStart).components.seconds)
-            var line = "epoch \(m.epoch)/\(totalEpochs)  train loss \(String(format: "%.4f", m.trainLoss)) acc \(CommandSupport.percent(m.trainAccuracy))"
+            let elapsed = ContinuousClock.now - epochStart
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            var line = "epoch \(m.epoch)/\(totalEpochs)  train loss \(String(format: "%.4f", m.trainLoss)) "
+                + "acc \(Format.percent(m.trainAccuracy, digits: 2))"
             if let vl = m.validationLoss, let va = m.validationAccuracy {
-                line += "  validation loss \(String(format: "%.4f", vl)) acc \(CommandSupport.percent(va))"
+                line += "  validation loss \(String(format: "%.4f", vl)) acc \(Format.percent(va, digits: 2))"
             }
-            line += String(format: "  (%.2f s)", seconds)
-            CommandSupport.writeStderr((terminal && drewBar ? "\r\u{1B}[2K" : "") + line + "\n")
-            drewBar = false
+            reporter.note(line + String(format: "  (%.2f s)", seconds))
         }
     }
 }
