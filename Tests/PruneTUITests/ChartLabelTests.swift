@@ -27,7 +27,10 @@ import ScreenSnapshots
         #expect(!labelRow.contains("79%"), "the older of two colliding labels is dropped")
         // Every label shown is whole and has a blank column before the next marker line.
         for label in ["50%", "95%", "98%"] {
-            if let r = labelRow.range(of: label), r.upperBound < labelRow.endIndex { #expect(labelRow[r.upperBound] == " ", "\(label) is followed by a blank") }
+            guard let r = labelRow.range(of: label) else { continue }
+            #expect(r.lowerBound > labelRow.startIndex && labelRow[labelRow.index(before: r.lowerBound)] == "┊",
+                    "\(label) starts right after its marker line, not inside another label")
+            if r.upperBound < labelRow.endIndex { #expect(labelRow[r.upperBound] == " ", "\(label) is followed by a blank") }
         }
         assertSnapshot(buffer.text, named: "linechart-close-markers")
     }

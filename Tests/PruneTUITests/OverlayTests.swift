@@ -203,7 +203,9 @@ import ScreenSnapshots
     @Test func toastsStayInsideTheirArea() {
         let toasts = Self.toasts()
         var inner = Rect.zero
-        let bare = draw(Size(width: 40, height: 8)) { b, a, c in inner = Block(title: "loss / accuracy", rightTitle: "live").render(into: &b, area: a, context: c) }
+        let bare = draw(Size(width: 40, height: 8)) { b, a, c in
+            inner = Block(title: "loss / accuracy", rightTitle: "live").render(into: &b, area: a, context: c)
+        }
         let withToasts = draw(Size(width: 40, height: 8)) { b, a, c in
             let i = Block(title: "loss / accuracy", rightTitle: "live").render(into: &b, area: a, context: c)
             toasts.render(into: &b, inside: i, context: c)

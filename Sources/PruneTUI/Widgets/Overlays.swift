@@ -116,7 +116,8 @@ public struct HelpOverlay: Sendable {
         let style = context.focusedBorder
         let above = start, below = lines.count - start - visible
         if above > 0 {
-            buffer.write(Text.truncate(" \(Character(context.glyphs.arrowUp)) \(above) more ", to: box.width / 2 - 1), x: box.x + 2, y: box.maxY - 1, style: style)
+            let text = Text.truncate(" \(Character(context.glyphs.arrowUp)) \(above) more ", to: box.width / 2 - 1)
+            buffer.write(text, x: box.x + 2, y: box.maxY - 1, style: style)
         }
         if below > 0 {
             let text = Text.truncate(" \(Character(context.glyphs.arrowDown)) \(below) more ", to: box.width / 2 - 1)
