@@ -234,13 +234,4 @@ import ScreenSnapshots
         #expect(LineChart.ticks(0, 2.5, count: 4) == [0, 1, 2])
         #expect(LineChart.ticks(0, 100, count: 6) == [0, 20, 40, 60, 80, 100])
     }
-
-    @Test func textFormatting() {
-        #expect(Text.compact(267_000) == "267k")
-        #expect(Text.compact(0.0213) == "0.021")
-        #expect(Text.compact(1_500_000) == "1.5M")
-        #expect(Text.percent(0.9) == "90.0%")
-        #expect(Text.fixed(0.05, 4) == "0.0500")
-        #expect(Text.truncate("abcdef", to: 4) == "abc…")
-    }
 }

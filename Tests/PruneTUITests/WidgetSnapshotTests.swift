@@ -9,8 +9,8 @@ import ScreenSnapshots
     static let sizes = [Size(width: 1, height: 1), Size(width: 8, height: 3), Size(width: 30, height: 8), Size(width: 64, height: 16)]
 
     func sweep(_ name: String, sizes: [Size] = WidgetSnapshotTests.sizes, context: DrawContext = DrawContext(),
-               _ body: (inout CellBuffer, Rect, DrawContext) -> Void) -> String {
-        sizes.map { s in "== \(s)\n" + draw(s, context: context, body).text }.joined(separator: "\n")
+               as show: (CellBuffer) -> String = { $0.text }, _ body: (inout CellBuffer, Rect, DrawContext) -> Void) -> String {
+        sizes.map { s in "== \(s)\n" + show(draw(s, context: context, body)) }.joined(separator: "\n")
     }
 
     static let weights = testWeights(4000, seed: 7)
@@ -49,18 +49,43 @@ import ScreenSnapshots
         let w = testWeights(40 * 120, seed: 3)
         let mask = w.map { abs($0) < 0.08 ? Float(0) : 1 }
         let big = Heatmap(values: w, rows: 40, columns: 120, mask: mask)
-        assertSnapshot(sweep("heat") { b, a, c in big.render(into: &b, area: a, context: c) }, named: "heatmap-maxabs")
+        let theme = DrawContext().theme
+        // Colours, not just the ▀ text: a heatmap whose colours break must fail here.
+        assertSnapshot(sweep("heat", as: { colorSnapshot($0, theme: theme) }) { b, a, c in big.render(into: &b, area: a, context: c) },
+                       named: "heatmap-maxabs")
         let frac = Heatmap(values: w, rows: 40, columns: 120, mask: mask, aggregation: .fractionPruned)
         let styled = draw(Size(width: 12, height: 4)) { b, a, c in frac.render(into: &b, area: a, context: c) }
-        assertSnapshot(styled.styledText, named: "heatmap-fraction-styled")
+        assertSnapshot(colorSnapshot(styled, theme: theme), named: "heatmap-fraction-styled")
         let mono = draw(Size(width: 30, height: 8), context: monoContext) { b, a, c in big.render(into: &b, area: a, context: c) }
         assertSnapshot(mono.text, named: "heatmap-mono")
         // A small matrix is scaled up by whole pixels; exact zeros get the masked colour.
         let small = Heatmap(values: [0.5, -0.5, 0, 0.25], rows: 2, columns: 2)
         let s = draw(Size(width: 4, height: 2)) { b, a, c in small.render(into: &b, area: a, context: c) }
-        assertSnapshot(s.styledText, named: "heatmap-2x2-styled")
+        assertSnapshot(colorSnapshot(s, theme: theme), named: "heatmap-2x2-styled")
         #expect(big.caption(for: Size(width: 30, height: 8), context: DrawContext()) == "40x120 → 16x30 px, max |w| per pixel")
         #expect(small.caption(for: Size(width: 4, height: 2), context: DrawContext()) == "2x2, 1 entry per pixel")
+    }
+
+    /// The colour snapshot tells apart two heatmaps whose text is the same:
+    /// one drawn with another masked colour, one with swapped diverging ends.
+    @Test func heatmapColourSnapshotSeesColourChanges() {
+        let w = testWeights(16 * 24, seed: 5)
+        let heat = Heatmap(values: w, rows: 16, columns: 24, mask: w.map { abs($0) < 0.05 ? 0 : 1 })
+        func snapshot(_ theme: Theme) -> (text: String, colors: String) {
+            let buffer = draw(Size(width: 24, height: 8), context: DrawContext(theme: theme)) { b, a, c in heat.render(into: &b, area: a, context: c) }
+            return (buffer.text, colorSnapshot(buffer, theme: DrawContext(theme: theme).theme))
+        }
+        let base = snapshot(.builtinDefault)
+        var masked = Theme.builtinDefault
+        masked[.heatMasked] = Color(r: 255, g: 0, b: 255)
+        var swapped = Theme.builtinDefault
+        swapped[.heatNegative] = Theme.builtinDefault[.heatPositive]
+        swapped[.heatPositive] = Theme.builtinDefault[.heatNegative]
+        for other in [snapshot(masked), snapshot(swapped)] {
+            #expect(other.text == base.text, "the text alone cannot see the change")
+            #expect(other.colors != base.colors)
+        }
+        #expect(base.colors.contains("heat_masked"), "the legend names the masked colour")
     }
 
     static let chart: LineChart = {
@@ -110,6 +135,7 @@ import ScreenSnapshots
         let help = HelpOverlay(sections: [.init("Keys", [("q", "quit"), ("?", "help")]), .init("Slider", [("← →", "coarse step")])])
         assertSnapshot(sweep("help") { b, a, c in help.render(into: &b, area: a, context: c) }, named: "help")
         var p = PromptState(title: "Threshold", label: "|w| <", text: "0.05")
+        _ = p.handle(.end)
         _ = p.handle(.char("x"))
         p.error = "\"0.05x\" is not a number"
         assertSnapshot(sweep("prompt") { b, a, c in Prompt(state: p).render(into: &b, area: a, context: c) }, named: "prompt")

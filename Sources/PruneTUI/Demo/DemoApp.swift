@@ -72,6 +72,7 @@ public struct DemoApp: TerminalApp {
     public var shadeInside = true
     public var aggregation: Heatmap.Aggregation = .maxAbs
     public var showHelp = false
+    public var help = HelpState()
     public var prompt: PromptState?
     public var toasts = Toasts()
     public var themes: [Theme]
@@ -89,7 +90,7 @@ public struct DemoApp: TerminalApp {
     var areas = DemoAreas()
 
     struct DemoAreas {
-        var table = Rect.zero, histogram = Rect.zero, slider = Rect.zero, heatmap = Rect.zero, chart = Rect.zero
+        var screen = Rect.zero, table = Rect.zero, histogram = Rect.zero, slider = Rect.zero, heatmap = Rect.zero, chart = Rect.zero
     }
 
     public var minimumSize: Size { Size(width: 60, height: 20) }
@@ -128,6 +129,7 @@ public struct DemoApp: TerminalApp {
 
     public mutating func render(into buffer: inout CellBuffer, context: DrawContext) {
         let full = buffer.bounds
+        areas.screen = full
         let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
         renderHeader(into: &buffer, area: rows[0], context: context)
         let cols = Layout.split(rows[1], .horizontal, [.percentage(32), .fill(1)])
@@ -198,11 +200,12 @@ public struct DemoApp: TerminalApp {
         LineChart(series: [LineChart.Series(name: "loss", points: loss), LineChart.Series(name: "acc", points: accuracy)],
                   markers: events, yRange: 0...2.5).render(into: &buffer, area: chartInner, context: context)
 
+        // Messages share the bottom line with the key hints, on its right.
+        let hintRow = toasts.renderLine(into: &buffer, row: rows[2], context: context, maxWidth: rows[2].width * 3 / 5)
         KeyHintBar([("?", "help"), ("←→", "threshold"), ("↑↓", "layer"), ("Tab", "focus"), ("t", "type value"),
                     ("s", "log"), ("m", "heatmap"), ("r", "retrain"), ("c", "theme"), ("q", "quit")])
-            .render(into: &buffer, area: rows[2], context: context)
-        toasts.render(into: &buffer, area: Rect(x: full.x, y: full.y + 1, width: full.width, height: max(0, full.height - 2)), context: context)
-        if showHelp { DemoApp.help.render(into: &buffer, area: full, context: context) }
+            .render(into: &buffer, area: hintRow, context: context)
+        if showHelp { DemoApp.helpOverlay.render(into: &buffer, area: full, context: context, state: help) }
         if let p = prompt { Prompt(state: p).render(into: &buffer, area: full, context: context) }
     }
 
@@ -216,7 +219,7 @@ public struct DemoApp: TerminalApp {
         if l + w + 1 <= area.width { buffer.write(right, x: area.maxX - w, y: area.y, style: context.base.adding(.bold)) }
     }
 
-    static let help = HelpOverlay(title: "Help", sections: [
+    static let helpOverlay = HelpOverlay(title: "Help", sections: [
         HelpOverlay.Section("Threshold", [("← →  h l", "coarse step"), ("⇧← ⇧→  < >", "fine step"), ("Home End", "ends of the range"),
                                           ("t", "type a threshold"), ("mouse", "drag the slider")]),
         HelpOverlay.Section("View", [("↑ ↓  j k", "select layer"), ("Tab ⇧Tab", "move focus"), ("s", "linear / log counts"),
@@ -265,6 +268,7 @@ public struct DemoApp: TerminalApp {
         }
         if showHelp {
             if key == .escape || key == .char("?") || key == .char("q") { showHelp = false }
+            _ = help.handle(key, help: DemoApp.helpOverlay, area: areas.screen)
             return .continue
         }
         if focus.handle(key) { return .continue }
@@ -272,7 +276,7 @@ public struct DemoApp: TerminalApp {
         if table.handle(key, rowCount: layers.count, pageSize: 5) { return .continue }
         switch key {
         case .char("q"), .ctrl("c"): return .quit
-        case .char("?"): showHelp = true
+        case .char("?"): showHelp = true; help = HelpState()
         case .char("s"): logScale.toggle()
         case .char("o"): shadeInside.toggle()
         case .char("m"): aggregation = aggregation == .maxAbs ? .fractionPruned : .maxAbs
@@ -308,6 +312,7 @@ public struct DemoApp: TerminalApp {
     }
 
     private mutating func handleMouse(_ m: MouseEvent) {
+        if showHelp { _ = help.handle(m, help: DemoApp.helpOverlay, area: areas.screen); return }
         if sliders[selectedLayer].handle(m, track: areas.slider) { focus.focus(1); return }
         if m.kind == .press || m.kind == .click {
             focus.focus(at: m.position, panes: [areas.table, areas.histogram, areas.heatmap, areas.chart])

@@ -15,6 +15,16 @@ public struct Block: Sendable {
     /// The area inside the border.
     public static func inner(_ area: Rect) -> Rect { area.inset(by: 1) }
 
+    /// The narrowest outer width at which `render` shows the title and the
+    /// right title whole (with their marker, padding and the gap between).
+    public var fittingWidth: Int {
+        var width = 4
+        // The selection marker is one column in both glyph sets.
+        if !title.isEmpty { width += CellBuffer.columns(of: title) + (focused ? 3 : 2) }
+        if !rightTitle.isEmpty { width += 1 + CellBuffer.columns(of: rightTitle) + 2 }
+        return width
+    }
+
     /// Draws the border and titles; returns the inner area.
     @discardableResult
     public func render(into buffer: inout CellBuffer, area: Rect, context: DrawContext) -> Rect {
@@ -88,81 +98,5 @@ public struct FocusRing: Hashable, Sendable {
         case .backTab: previous(); return true
         default: return false
         }
-    }
-}
-
-/// Text helpers for fitting strings into columns.
-public enum Text {
-    /// Cuts `s` to at most `width` columns, ending in `ellipsis` if cut.
-    public static func truncate(_ s: String, to width: Int, ellipsis: Unicode.Scalar = "…") -> String {
-        guard width > 0 else { return "" }
-        if CellBuffer.columns(of: s) <= width { return s }
-        var out = String.UnicodeScalarView()
-        var used = 0
-        for sc in s.unicodeScalars {
-            let w = CellBuffer.columns(of: sc)
-            if used + w > width - 1 { break }
-            out.append(sc); used += w
-        }
-        out.append(ellipsis)
-        return String(out)
-    }
-
-    /// Pads or cuts to exactly `width` columns, aligned left or right.
-    public static func fit(_ s: String, _ width: Int, alignRight: Bool = false, ellipsis: Unicode.Scalar = "…") -> String {
-        let t = truncate(s, to: width, ellipsis: ellipsis)
-        let pad = String(repeating: " ", count: max(0, width - CellBuffer.columns(of: t)))
-        return alignRight ? pad + t : t + pad
-    }
-
-    /// A compact number: 3 significant digits, k/M suffixes for large values.
-    public static func compact(_ v: Double) -> String {
-        let a = abs(v)
-        if a == 0 { return "0" }
-        if a >= 1_000_000 { return trim(String(format3: v / 1_000_000)) + "M" }
-        if a >= 10_000 { return trim(String(format3: v / 1_000)) + "k" }
-        if a >= 100 { return String(Int(v.rounded())) }
-        if a >= 0.001 { return trim(String(format3: v)) }
-        return formatExp(v)
-    }
-
-    private static func trim(_ s: String) -> String {
-        guard s.contains(".") else { return s }
-        var t = s
-        while t.last == "0" { t.removeLast() }
-        if t.last == "." { t.removeLast() }
-        return t
-    }
-
-    private static func formatExp(_ v: Double) -> String {
-        let e = Int(floor(log10(abs(v))))
-        let m = v / pow(10, Double(e))
-        return trim(String(format3: m)) + "e" + String(e)
-    }
-
-    /// `v` with `digits` decimals.
-    public static func fixed(_ v: Double, _ digits: Int) -> String {
-        let p = pow(10.0, Double(digits))
-        let r = (v * p).rounded() / p
-        var s = String(r)
-        if s.contains("e") { return String(describing: r) }
-        if !s.contains(".") { s += "." }
-        let parts = s.split(separator: ".", omittingEmptySubsequences: false)
-        var frac = String(parts.count > 1 ? parts[1] : "")
-        if frac.count < digits { frac += String(repeating: "0", count: digits - frac.count) }
-        if frac.count > digits { frac = String(frac.prefix(digits)) }
-        return digits == 0 ? String(parts[0]) : String(parts[0]) + "." + frac
-    }
-
-    /// A fraction as a percentage with one decimal, e.g. "90.0%".
-    public static func percent(_ fraction: Double) -> String { fixed(fraction * 100, 1) + "%" }
-}
-
-extension String {
-    /// Three significant-ish decimals: up to 3 digits after the point for small values.
-    init(format3 v: Double) {
-        let a = abs(v)
-        let digits = a >= 100 ? 0 : a >= 10 ? 1 : a >= 1 ? 2 : 3
-        self = Text.fixed(v, digits)
     }
 }

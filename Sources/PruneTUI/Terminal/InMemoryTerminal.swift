@@ -1,13 +1,13 @@
 import Foundation
+import Synchronization
 
 /// A clock that only moves when told to; for tests.
-public final class ManualTime: TimeSource, @unchecked Sendable {
-    private let lock = NSLock()
-    private var seconds: Double
-    public init(_ start: Double = 0) { seconds = start }
-    public func now() -> Double { lock.lock(); defer { lock.unlock() }; return seconds }
+public final class ManualTime: TimeSource, Sendable {
+    private let seconds: Mutex<Double>
+    public init(_ start: Double = 0) { seconds = Mutex(start) }
+    public func now() -> Double { seconds.withLock { $0 } }
     /// Moves the clock forward.
-    public func advance(by s: Double) { lock.lock(); seconds += s; lock.unlock() }
+    public func advance(by s: Double) { seconds.withLock { $0 += s } }
 }
 
 /// A terminal that is a grid of cells in memory: what tests draw to and read

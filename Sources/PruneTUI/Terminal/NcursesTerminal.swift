@@ -19,9 +19,12 @@ public enum TerminalError: Error, CustomStringConvertible {
 
 /// The real terminal through ncursesw: wide characters, colours reduced to
 /// what the terminal reports, mouse with drag reporting, resize as events.
-/// Restores the terminal on `stop()`, at exit, on Ctrl-C/SIGTERM (as an
-/// `.interrupt` event) and on fatal signals. While active, stderr goes to a
-/// log file whose path `stop()` returns if anything was written.
+/// Restores the terminal on `stop()`, at exit, on SIGINT/SIGTERM/SIGHUP (as
+/// an `.interrupt` event; `interruptExitStatus` is then the status to exit
+/// with) and on crash signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT,
+/// SIGQUIT: restored from a handler, then the signal kills the process).
+/// While active, stderr goes to a log file whose path `stop()` returns if
+/// anything was written.
 public final class NcursesTerminal: TerminalDriver {
     public private(set) var size: Size
     public let capability: ColorCapability
@@ -37,6 +40,24 @@ public final class NcursesTerminal: TerminalDriver {
     private var colorNumbers: [UInt32: Int32] = [:]
     private let logPath: String
     private var stopped = false
+
+    /// The signal behind the last `.interrupt` event (SIGINT, SIGTERM or
+    /// SIGHUP); nil while none has arrived.
+    public private(set) var interruptSignal: Int32?
+
+    /// The status to exit with after an `.interrupt`: 128 plus the signal's
+    /// number, as a shell reports a program the signal killed (130 for
+    /// SIGINT, 143 for SIGTERM, 129 for SIGHUP); 130 if no signal was seen.
+    ///
+    ///     if runner.wasInterrupted { throw ExitCode(terminal.interruptExitStatus) }
+    public var interruptExitStatus: Int32 {
+        NcursesTerminal.exitStatus(afterInterrupt: interruptSignal)
+    }
+
+    /// `interruptExitStatus` for a given signal (nil: none seen, as for SIGINT).
+    public static func exitStatus(afterInterrupt signal: Int32?) -> Int32 {
+        TerminalSignals.exitStatus(forSignal: signal ?? SIGINT)
+    }
 
     /// Takes over the terminal.
     /// - Parameters:
@@ -204,16 +225,24 @@ public final class NcursesTerminal: TerminalDriver {
     // MARK: Input
 
     public func readEvent(timeout: Double, waker: Waker?) -> TerminalEvent? {
-        if TerminalSignals.takePending() != 0 { return .interrupt }
+        if takeInterrupt() { return .interrupt }
         wtimeout(window, 0)
         if let e = readOne() { return e }
         var fds = [pollfd(fd: 0, events: Int16(POLLIN), revents: 0)]
         if let waker { fds.append(pollfd(fd: waker.readFD, events: Int16(POLLIN), revents: 0)) }
         let ms = Int32(max(0, min(timeout, 10) * 1000).rounded(.up))
         _ = poll(&fds, nfds_t(fds.count), ms)
-        if TerminalSignals.takePending() != 0 { return .interrupt }
+        if takeInterrupt() { return .interrupt }
         if fds.count > 1, fds[1].revents != 0 { waker?.drain() }
         return readOne()
+    }
+
+    /// Whether an interrupt signal is pending; takes it and remembers which.
+    private func takeInterrupt() -> Bool {
+        let signal = TerminalSignals.takePending()
+        guard signal != 0 else { return false }
+        interruptSignal = signal
+        return true
     }
 
     private func readOne() -> TerminalEvent? {

@@ -81,6 +81,14 @@ public struct Histogram: Sendable {
         return out
     }
 
+    /// The count at the top of the count axis: the tallest column rounded up to
+    /// a whole number. Resampled columns hold fractional counts ("3.82");
+    /// the axis says how many weights, so it is labelled with an integer and
+    /// the bars are scaled to that.
+    static func axisTop(_ columns: [Double]) -> Double {
+        (columns.max() ?? 0).rounded(.up)
+    }
+
     public func render(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         guard area.width >= 1, area.height >= 1 else { return }
         let axes = showAxes && area.height >= 4 && area.width >= 12
@@ -93,8 +101,7 @@ public struct Histogram: Sendable {
         var plotW = area.width
         if axes {
             let provisional = columnCounts(max(1, area.width - 5))
-            let m = provisional.max() ?? 0
-            topLabel = Text.compact(m)
+            topLabel = Text.compact(Histogram.axisTop(provisional))
             bottomLabel = "0"
             labelWidth = max(CellBuffer.columns(of: topLabel), 1) + 1
             plotX = area.x + labelWidth
@@ -102,7 +109,7 @@ public struct Histogram: Sendable {
         }
         guard plotW > 0, plotRows > 0 else { return }
         let cols = columnCounts(plotW)
-        let maxCount = cols.max() ?? 0
+        let maxCount = Histogram.axisTop(cols)
         if axes { topLabel = Text.compact(maxCount) }
         let lo = range.lowerBound, hi = range.upperBound
         let dx = (hi - lo) / Double(plotW)

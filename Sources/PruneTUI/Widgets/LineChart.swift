@@ -130,11 +130,9 @@ public struct LineChart: Sendable {
                 buffer.set(plot.x + cx, plot.y + cy, ch, Style(fg: context.series(s), bg: context.color(.background)))
             }
         }
-        for m in markers where xr.contains(m.x) && !m.label.isEmpty {
-            let cx = plot.x + dot(m.x, yr.lowerBound).0 / dotsX
-            let room = plot.maxX - cx - 1
-            let labelY = showLegend && !series.isEmpty && plot.height > 1 ? plot.y + 1 : plot.y
-            if room >= 2 { buffer.write(Text.truncate(m.label, to: room, ellipsis: context.glyphs.ellipsis), x: cx + 1, y: labelY, style: markerStyle) }
+        let labelY = showLegend && !series.isEmpty && plot.height > 1 ? plot.y + 1 : plot.y
+        for label in markerLabels(plot: plot, xRange: xr, column: { plot.x + dot($0, yr.lowerBound).0 / dotsX }, context: context) {
+            buffer.write(label.text, x: label.x, y: labelY, style: markerStyle)
         }
         if showLegend && !series.isEmpty {
             drawLegend(into: &buffer, plot: plot, context: context)
@@ -162,6 +160,36 @@ public struct LineChart: Sendable {
             buffer.write(label, x: start, y: axisY + 1, style: context.muted)
             nextFree = start + w + 1
         }
+    }
+
+    /// Where marker labels go: right of their line, newest (rightmost) first.
+    /// A label that would run into the next one to its right (with less than
+    /// one blank column between) is dropped rather than overwritten, so two
+    /// close markers never read as one ("79%" and "95%" as "7995%"). Only
+    /// the rightmost label may be cut, with an ellipsis, at the plot's edge.
+    func markerLabels(plot: Rect, xRange: ClosedRange<Double>, column: (Double) -> Int,
+                      context: DrawContext) -> [(x: Int, text: String)] {
+        var placed: [(x: Int, text: String)] = []
+        var limit = plot.maxX
+        // Right to left; of markers at the same x, the later one in the list first.
+        let candidates = markers.enumerated().filter { !$0.element.label.isEmpty && xRange.contains($0.element.x) }
+        for (_, marker) in candidates.sorted(by: { ($0.element.x, $0.offset) > ($1.element.x, $1.offset) }) {
+            let start = column(marker.x) + 1
+            let room = limit - start
+            let width = CellBuffer.columns(of: marker.label)
+            let text: String
+            if width <= room {
+                text = marker.label
+            } else if placed.isEmpty && room >= 2 {
+                text = Text.truncate(marker.label, to: room, ellipsis: context.glyphs.ellipsis)
+            } else {
+                continue
+            }
+            placed.append((start, text))
+            // The next label to the left ends before this marker's line and a blank.
+            limit = start - 2
+        }
+        return placed
     }
 
     private func drawLegend(into buffer: inout CellBuffer, plot: Rect, context: DrawContext) {
