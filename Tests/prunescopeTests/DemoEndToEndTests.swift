@@ -82,7 +82,7 @@ import Testing
         let pid = try #require(Int32(text))
         #expect(kill(pid, SIGTERM) == 0)
         let after = try tmux.waitFor("PROGRAM-EXIT")
-        #expect(after.contains("PROGRAM-EXIT code=130 stty=same"))
+        #expect(after.contains("PROGRAM-EXIT code=143 stty=same"))
         #expect(!after.contains("Layers"))
     }
 

@@ -59,10 +59,6 @@ import Glibc
         let after = try Self.send(signal, name: "end\(signal)")
         #expect(after.contains("stty=same sane=yes"), "\(after)")
         #expect(!after.contains("Layers"))
-        // The toolkit reports the status (NcursesTerminal.interruptExitStatus);
-        // the demo command still exits 130 until it throws that status.
-        withKnownIssue("DemoCommand throws ExitCode(130) instead of terminal.interruptExitStatus") {
-            #expect(after.contains("PROGRAM-EXIT code=\(status) "), "\(after)")
-        }
+        #expect(after.contains("PROGRAM-EXIT code=\(status) "), "\(after)")
     }
 }

@@ -4,11 +4,10 @@ import PruneTUI
 /// areas and the mouse handling hits them, so neither depends on the other
 /// having run (drawing records nothing).
 public struct ExplorerLayout: Equatable {
+    public var full: Rect
     public var header: Rect
     public var body: Rect
     public var bottomLine: Rect
-    /// Toasts stay inside the body, clear of the header and the hint line.
-    public var messages: Rect
 
     // Main screen (blocks include their borders).
     public var layersBlock: Rect
@@ -28,10 +27,10 @@ public struct ExplorerLayout: Equatable {
     public init(size: Size, measuresInference: Bool) {
         let full = Rect(x: 0, y: 0, width: size.width, height: size.height)
         let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
+        self.full = full
         header = rows[0]
         body = rows[1]
         bottomLine = rows[2]
-        messages = body.inset(by: 1)
         let leftWidth = max(28, min(44, body.width * 30 / 100))
         let cols = Layout.split(body, .horizontal, [.fixed(leftWidth), .fill(1)])
         let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(measuresInference ? 9 : 8)])

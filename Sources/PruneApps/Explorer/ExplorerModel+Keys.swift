@@ -9,7 +9,10 @@ extension ExplorerModel {
         case .confirm(let c)?: return handleConfirmation(c, key: key, now: now)
         case .help(let scroll)?:
             switch ExplorerKeys.binding(for: key, in: .help)?.action {
-            case .scrollHelp?: modal = .help(scroll: helpScroll(scroll, key: key))
+            case .scrollHelp?:
+                var state = HelpState(scroll: scroll)
+                _ = state.handle(key, help: help(unicode: true), area: layout.full)
+                modal = .help(scroll: state.scroll)
             case .closeHelp?: modal = nil
             default: break
             }
@@ -175,21 +178,9 @@ extension ExplorerModel {
         }
     }
 
-    /// The help's scroll after `key`, kept within its lines.
-    func helpScroll(_ scroll: Int, key: Key) -> Int {
-        let help = HelpOverlay(title: "", sections: ExplorerKeys.helpSections(unicode: true))
-        let page = max(1, size.height - 6)
-        let last = max(0, help.lineCount - page)
-        let next: Int = switch key {
-        case .up, .char("k"): scroll - 1
-        case .down, .char("j"): scroll + 1
-        case .pageUp: scroll - page
-        case .pageDown: scroll + page
-        case .home: 0
-        case .end: last
-        default: scroll
-        }
-        return min(last, max(0, next))
+    /// The help overlay, made from the key table.
+    func help(unicode: Bool) -> HelpOverlay {
+        HelpOverlay(title: "PruneScope help", sections: ExplorerKeys.helpSections(unicode: unicode))
     }
 }
 

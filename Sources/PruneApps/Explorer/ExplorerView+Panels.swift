@@ -99,22 +99,19 @@ extension ExplorerModel {
     func renderSettings(row settingsRow: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let settings = ExplorerControls.Setting.allCases
         let labelW = settings.map { CellBuffer.columns(of: $0.label) }.max() ?? 10
-        let w = min(area.width - 2, labelW + 36)
-        let box = area.centered(Size(width: w, height: min(area.height - 2, settings.count + 3)))
-        buffer.fill(box, " ", context.overlay)
-        let inner = Block(title: "Options", rightTitle: "↑↓ select  ←→ change  Esc close", focused: true)
-            .render(into: &buffer, area: box, context: context)
-        for (i, s) in settings.enumerated() where i < inner.height - 1 {
+        let valueW = settings.map { CellBuffer.columns(of: controls.value(of: $0)) }.max() ?? 10
+        let arrows = context.glyphs.isUnicode ? "↑↓ select  ←→ change" : "^v select  <> change"
+        let dialog = Dialog(title: "Options", keys: arrows + "  Esc close",
+                            footer: "criterion, granularity and scope change the preview; the rest apply to r and p")
+        let inner = dialog.render(into: &buffer, content: Size(width: labelW + valueW + 4, height: settings.count), area: area,
+                                  context: context)
+        for (i, s) in settings.enumerated() where i < inner.height {
             let selected = i == settingsRow
             let marker = selected ? "\(context.glyphs.selectionMarker) " : "  "
             let text = marker + s.label.padding(toLength: labelW, withPad: " ", startingAt: 0) + "  " + controls.value(of: s)
             let style = selected ? context.selection : context.overlay
             buffer.fill(Rect(x: inner.x, y: inner.y + i, width: inner.width, height: 1), " ", style)
             buffer.write(Text.truncate(text, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i, style: style)
-        }
-        let note = "criterion, granularity and scope change the preview; the rest apply to r and p"
-        if inner.height > settings.count {
-            buffer.write(Text.truncate(note, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.maxY - 1, style: context.overlay.adding(.dim))
         }
     }
 

@@ -14,12 +14,10 @@ extension ExplorerModel {
         case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
         }
         renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
-        toasts.render(into: &buffer, area: areas.messages, context: context)
         switch modal {
         case .settings(let row)?: renderSettings(row: row, into: &buffer, area: buffer.bounds, context: context)
         case .help(let scroll)?:
-            HelpOverlay(title: "PruneScope help", sections: ExplorerKeys.helpSections(unicode: context.glyphs.isUnicode), scroll: scroll)
-                .render(into: &buffer, area: buffer.bounds, context: context)
+            help(unicode: context.glyphs.isUnicode).render(into: &buffer, area: areas.full, context: context, state: HelpState(scroll: scroll))
         case .prompt(let p)?: PruneTUI.Prompt(state: p.state).render(into: &buffer, area: buffer.bounds, context: context)
         case .confirm(let c)?: renderConfirmation(c, into: &buffer, area: buffer.bounds, context: context)
         case nil: break
@@ -52,7 +50,11 @@ extension ExplorerModel {
         if l + rw < area.width { buffer.write(right, x: area.maxX - rw, y: area.y, style: context.base.adding(.bold)) }
     }
 
-    func renderBottomLine(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+    /// The newest message, then the job's progress or the key hints in the rest of the line.
+    func renderBottomLine(into buffer: inout CellBuffer, area full: Rect, context: DrawContext) {
+        let area = toasts.items.isEmpty ? full
+            : toasts.renderLine(into: &buffer, row: full, context: context, maxWidth: max(20, full.width * 2 / 3))
+        guard area.width > 0 else { return }
         if let j = job {
             JobStatusBar(title: j.title, fraction: j.fraction, status: j.status).render(into: &buffer, area: area, context: context)
             return

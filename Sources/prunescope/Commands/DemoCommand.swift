@@ -65,7 +65,7 @@ struct DemoCommand: ParsableCommand {
         if let log = terminal.stop() {
             CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
         }
-        if runner.wasInterrupted { throw ExitCode(130) }
+        if runner.wasInterrupted { throw ExitCode(terminal.interruptExitStatus) }
     }
 }
 

@@ -97,7 +97,7 @@ struct OpenCommand: ParsableCommand {
         if let log = restoredLog {
             CommandSupport.writeStderr("prunescope: messages written while the screen was open are in \(log)\n")
         }
-        if runner.wasInterrupted { throw ExitCode(130) }
+        if runner.wasInterrupted { throw ExitCode(terminal.interruptExitStatus) }
     }
 
     private func inspect(_ path: String) throws {
