@@ -87,6 +87,8 @@ public enum ExplorerMessage: Sendable {
     case published(Transfer<PublishedSession>)
     /// A sensitivity sweep measured a point (`baseline` is the accuracy now).
     case sensitivityPoint(SensitivityPoint, baseline: Double, done: Int, total: Int)
+    /// A sensitivity sweep skipped a cell that cannot apply (e.g. it would remove every filter).
+    case sensitivitySkipped(SensitivitySkip)
     /// An export found files at `path` and wrote nothing: ask before replacing them.
     case exportTargetHasFiles(path: String)
     /// The job ended: a one-line message and whether it failed.

@@ -94,11 +94,14 @@ enum ExplorerJobs {
     static func sensitivity(_ model: Model, layers: [ExplorerLayer], validation: Dataset, criterion: Criterion,
                             granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post) {
         let baseline = evaluate(model, on: validation).accuracy
+        // Units only where removing them is defined (not the output layer).
+        let structurable = Set(Topology(model: model).defaultTensors(structured: true))
+        let units = layers.filter { structurable.contains($0.tensor) }
         let groups: [(Granularity, [String])] = granularity == .units
-            ? [(.neuron, layers.filter { $0.kind == .dense }.map(\.tensor)), (.filter, layers.filter { $0.kind == .conv2d }.map(\.tensor))]
+            ? [(.neuron, units.filter { $0.kind == .dense }.map(\.tensor)), (.filter, units.filter { $0.kind == .conv2d }.map(\.tensor))]
             : [(.unstructured, layers.map(\.tensor))]
         let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
-        var done = 0, points = 0, cancelled = false
+        var done = 0, points = 0, skipped = 0, cancelled = false
         do {
             for (g, tensors) in groups where !tensors.isEmpty && !cancelled {
                 let offset = done
@@ -106,11 +109,13 @@ enum ExplorerJobs {
                                                          criterion: criterion, granularity: g, onProgress: { p in
                     done = offset + p.done
                     post(.sensitivityPoint(p.point, baseline: baseline, done: done, total: total))
-                }, isCancelled: { cancel.isCancelled })
+                }, onSkip: { skip in post(.sensitivitySkipped(skip)) }, isCancelled: { cancel.isCancelled })
                 points += result.points.count
+                skipped += result.skipped.count
                 cancelled = result.cancelled
             }
-            post(.jobFinished(message: "sensitivity: \(points) points" + (cancelled ? " (cancelled)" : ""), failed: false))
+            let skips = skipped > 0 ? ", \(skipped) skipped (they cannot apply: see the table)" : ""
+            post(.jobFinished(message: "sensitivity: \(points) points\(skips)" + (cancelled ? " (cancelled)" : ""), failed: false))
         } catch {
             post(.jobFinished(message: "sensitivity failed: \(error)", failed: true))
         }

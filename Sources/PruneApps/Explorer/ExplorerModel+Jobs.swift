@@ -5,15 +5,17 @@ import PruneTUI
 extension ExplorerModel {
     /// Takes the job slot for `job` and asks the runner to start it; the one
     /// place that says no while another job runs.
-    mutating func startJob(_ request: ExplorerJob, now: Double) {
+    @discardableResult
+    mutating func startJob(_ request: ExplorerJob, now: Double) -> Bool {
         if let running = job {
             toast("busy: \(running.title) (Esc cancels)", .warning, now: now)
-            return
+            return false
         }
         job = RunningJob(job: request)
         if request.changesHistory { unsavedChanges += 1 }
         liveLosses = []
         emit(.startJob(request))
+        return true
     }
 
     mutating func applyPreview(now: Double, confirmed: Bool) {
@@ -34,10 +36,9 @@ extension ExplorerModel {
     mutating func startRetrain(now: Double) {
         guard info.train != nil else { toast("this model has no training data to retrain on", .warning, now: now); return }
         let c = controls
-        startJob(.retrain(RetrainSettings(epochs: c.retrainEpochs, batchSize: info.batchSize,
-                                          optimizer: info.retrainOptimizer(learningRate: c.learningRate),
-                                          l1Lambda: c.l1Lambda)), now: now)
-        if job != nil { toast("\(job?.title ?? "retrain") in the background (Esc cancels)", now: now) }
+        let settings = RetrainSettings(epochs: c.retrainEpochs, batchSize: info.batchSize,
+                                       optimizer: info.retrainOptimizer(learningRate: c.learningRate), l1Lambda: c.l1Lambda)
+        if startJob(.retrain(settings), now: now) { toast("\(ExplorerJob.retrain(settings).title) in the background (Esc cancels)", now: now) }
     }
 
     mutating func startSchedule(now: Double) {
@@ -69,11 +70,11 @@ extension ExplorerModel {
         // Data-free criteria only: the sweep runs on a copy, without gradients.
         let criterion: Criterion = controls.criterion.needsData ? .magnitude : preview.criterion
         let granularity: ExplorerControls.GranularityChoice = controls.granularity == .units ? .units : .unstructured
-        let before = job
-        startJob(.sensitivity(criterion: criterion, granularity: granularity, sparsities: ExplorerModel.sensitivitySparsities), now: now)
-        if before == nil, job != nil {
+        if startJob(.sensitivity(criterion: criterion, granularity: granularity, sparsities: ExplorerModel.sensitivitySparsities), now: now) {
             sensitivity = []
+            sensitivitySkips = []
             sensitivityBaseline = nil
+            sensitivityGranularity = granularity
         }
     }
 

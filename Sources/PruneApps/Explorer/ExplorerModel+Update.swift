@@ -72,6 +72,8 @@ extension ExplorerModel {
             sensitivityBaseline = baseline
             job?.fraction = total > 0 ? Double(done) / Double(total) : 1
             job?.status = "\(point.tensor) at \(Text.percent(point.sparsity))"
+        case .sensitivitySkipped(let skip):
+            sensitivitySkips.append(skip)
         case .exportTargetHasFiles(let path):
             job = nil
             modal = .confirm(.overwrite(path: path))

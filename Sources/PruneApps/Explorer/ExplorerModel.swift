@@ -106,6 +106,10 @@ public struct ExplorerModel {
     public internal(set) var liveLosses: [Float] = []
     public internal(set) var sensitivity: [SensitivityPoint] = []
     public internal(set) var sensitivityBaseline: Double?
+    /// Cells of the sweep that could not apply, with the reason.
+    public internal(set) var sensitivitySkips: [SensitivitySkip] = []
+    /// What the last sweep pruned: single weights or whole units.
+    public internal(set) var sensitivityGranularity: ExplorerControls.GranularityChoice = .unstructured
     /// Histogram counts of the selected layer, until the step or the area changes.
     let histogramMemo = Memo<(counts: [Double], range: ClosedRange<Double>)>()
     /// Effects the update in progress asked for (returned by `update`).

@@ -37,7 +37,8 @@ extension ExplorerModel {
     func renderSensitivity(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let cols = Layout.split(area, .horizontal, [.percentage(58), .fill(1)])
         let criterion = controls.criterion.needsData ? "magnitude" : controls.criterion.rawValue
-        let chartInner = Block(title: "Sensitivity: val acc with one layer pruned alone (\(criterion), unstructured)",
+        let unit = sensitivityGranularity == .units ? "neurons/filters" : "unstructured"
+        let chartInner = Block(title: "Sensitivity: val acc with one layer pruned alone (\(criterion), \(unit))",
                                rightTitle: isSweeping ? "running" : "", focused: true)
             .render(into: &buffer, area: cols[0], context: context)
         if sensitivity.isEmpty {
@@ -62,10 +63,18 @@ extension ExplorerModel {
         let rows: [[TableCell]] = ExplorerModel.sensitivitySparsities.map { s in
             [.text(Text.percent(s))] + layers.map { l in
                 let p = sensitivity.first { $0.tensor == l.tensor && $0.sparsity == s }
-                return .text(p.map { Text.fixed($0.accuracy * 100, 1) } ?? "")
+                let skipped = sensitivitySkips.contains { $0.tensor == l.tensor && $0.sparsity == s }
+                return .text(p.map { Text.fixed($0.accuracy * 100, 1) } ?? (skipped ? "skip" : ""))
             }
         }
-        _ = Table(columns: tableColumns, rows: rows, state: TableState(selected: -1)).render(into: &buffer, area: tableInner, context: context)
+        let notes = sensitivitySkips.prefix(3).map { "skip: \($0.tensor) at \(Text.percent($0.sparsity)): \($0.reason)" }
+            + (sensitivitySkips.count > 3 ? ["… and \(sensitivitySkips.count - 3) more skipped"] : [])
+        let parts = Layout.split(tableInner, .vertical, [.fill(1), .fixed(min(notes.count, max(0, tableInner.height - 3)))])
+        _ = Table(columns: tableColumns, rows: rows, state: TableState(selected: -1)).render(into: &buffer, area: parts[0], context: context)
+        for (i, note) in notes.enumerated() where i < parts[1].height {
+            buffer.write(Text.truncate(note, to: parts[1].width, ellipsis: context.glyphs.ellipsis), x: parts[1].x, y: parts[1].y + i,
+                         style: context.muted)
+        }
     }
 
     func renderFrontier(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
