@@ -107,12 +107,12 @@ public enum ExplorerKeys {
     ]
 
     /// What the mouse does (help and README; the handling is in the update).
-    public static let mouse: [(what: String, does: String)] = [
-        ("click a layer", "select it"),
-        ("click or drag on the slider", "set it there"),
-        ("wheel on the slider", "a tenth of a point per notch"),
-        ("wheel on a table", "move the selection"),
-        ("click a pane", "focus it"),
+    public static let mouse: [(what: String, does: String, where: String)] = [
+        ("click a layer", "select it", "explore"),
+        ("click or drag on the slider", "set it there", "explore"),
+        ("wheel on the slider", "a tenth of a point per notch", "explore"),
+        ("wheel on a table", "move the selection", "explore, history"),
+        ("click a pane", "focus it", "explore"),
     ]
 
     /// The binding of `key` in `context` (a screen's own bindings before
@@ -155,11 +155,9 @@ public enum ExplorerKeys {
     /// The README's key table (Markdown), checked against the README by a test.
     public static func markdownTable() -> String {
         var lines = ["| keys | where | what |", "| --- | --- | --- |"]
-        for b in table {
-            let keys = b.label.replacingOccurrences(of: "|", with: "\\|")
-            lines.append("| `\(keys)` | \(b.context.rawValue) | \(b.help) |")
-        }
-        for m in mouse { lines.append("| \(m.what) | explore, history | \(m.does) |") }
+        func cell(_ s: String) -> String { s.replacingOccurrences(of: "|", with: "\\|") }
+        for b in table { lines.append("| `\(cell(b.label))` | \(b.context.rawValue) | \(cell(b.help)) |") }
+        for m in mouse { lines.append("| \(m.what) | \(m.where) | \(m.does) |") }
         return lines.joined(separator: "\n")
     }
 }
