@@ -55,7 +55,7 @@ public struct ExplorerLayer: Sendable, Equatable {
 
 /// What stays the same for the whole explorer session: the model's name,
 /// its layers, its data and its training recipe.
-public struct ExplorerInfo: Sendable {
+public struct ExplorerInfo {
     public var modelName: String
     public var datasetName: String
     public var layers: [ExplorerLayer]

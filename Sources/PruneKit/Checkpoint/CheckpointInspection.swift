@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Everything PruneScope shows about a checkpoint opened without a model
 /// spec: every tensor with its statistics and prunability, and the groups.
@@ -154,56 +155,61 @@ public enum CheckpointInspector {
     }
 }
 
-/// Shared state of the inspection workers, guarded by a lock.
-private final class InspectionState: @unchecked Sendable {
-    private let lock = NSLock()
-    private var next = 0
+/// Shared state of the inspection workers, behind one mutex.
+private final class InspectionState: Sendable {
+    private struct Shared {
+        var next = 0
+        var partials: [[TensorStatisticsAccumulator?]]
+        var remaining: [Int]
+        var results: [TensorStatistics?]
+        var error: Error?
+        var progress: InspectionProgress
+    }
+
     private let itemCount: Int
-    private var partials: [[TensorStatisticsAccumulator?]]
-    private var remaining: [Int]
-    private var _results: [TensorStatistics?]
-    private var _error: Error?
-    private var _progress: InspectionProgress
+    private let shared: Mutex<Shared>
 
     init(partCounts: [Int], items: Int, totalBytes: Int) {
         itemCount = items
-        partials = partCounts.map { [TensorStatisticsAccumulator?](repeating: nil, count: $0) }
-        remaining = partCounts
-        _results = [TensorStatistics?](repeating: nil, count: partCounts.count)
-        _progress = InspectionProgress(bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0, tensorsTotal: partCounts.count)
+        shared = Mutex(Shared(partials: partCounts.map { [TensorStatisticsAccumulator?](repeating: nil, count: $0) },
+                              remaining: partCounts, results: [TensorStatistics?](repeating: nil, count: partCounts.count),
+                              progress: InspectionProgress(bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0,
+                                                           tensorsTotal: partCounts.count)))
     }
 
-    var results: [TensorStatistics?] { lock.lock(); defer { lock.unlock() }; return _results }
-    var error: Error? { lock.lock(); defer { lock.unlock() }; return _error }
-    var progress: InspectionProgress { lock.lock(); defer { lock.unlock() }; return _progress }
+    var results: [TensorStatistics?] { shared.withLock { $0.results } }
+    var error: Error? { shared.withLock { $0.error } }
+    var progress: InspectionProgress { shared.withLock { $0.progress } }
 
     func nextItem() -> Int? {
-        lock.lock(); defer { lock.unlock() }
-        guard _error == nil, next < itemCount else { return nil }
-        next += 1
-        return next - 1
+        shared.withLock { s in
+            guard s.error == nil, s.next < itemCount else { return nil }
+            s.next += 1
+            return s.next - 1
+        }
     }
 
     /// Stores a part; returns all the tensor's parts, in order, once the last arrives.
     func store(_ partial: TensorStatisticsAccumulator, item: CheckpointInspector.WorkItem, bytes: Int) -> [TensorStatisticsAccumulator]? {
-        lock.lock(); defer { lock.unlock() }
-        partials[item.tensor][item.part] = partial
-        remaining[item.tensor] -= 1
-        _progress.bytesDone += bytes
-        guard remaining[item.tensor] == 0 else { return nil }
-        let all = partials[item.tensor].compactMap { $0 }
-        partials[item.tensor] = []
-        return all
+        shared.withLock { s in
+            s.partials[item.tensor][item.part] = partial
+            s.remaining[item.tensor] -= 1
+            s.progress.bytesDone += bytes
+            guard s.remaining[item.tensor] == 0 else { return nil }
+            let all = s.partials[item.tensor].compactMap { $0 }
+            s.partials[item.tensor] = []
+            return all
+        }
     }
 
     func finish(_ stats: TensorStatistics, tensor: Int) {
-        lock.lock(); defer { lock.unlock() }
-        _results[tensor] = stats
-        _progress.tensorsDone += 1
+        shared.withLock { s in
+            s.results[tensor] = stats
+            s.progress.tensorsDone += 1
+        }
     }
 
     func fail(_ error: Error) {
-        lock.lock(); defer { lock.unlock() }
-        if _error == nil { _error = error }
+        shared.withLock { s in if s.error == nil { s.error = error } }
     }
 }

@@ -127,7 +127,7 @@ public struct ValueDistribution: Sendable, Equatable {
 ///
 /// Feed every element once with `add(_:)` (or `add(dtype:bytes:)` for stored
 /// bytes), then call `finish(bins:)`. Memory: one 65,536-entry count table.
-public struct TensorStatisticsAccumulator {
+public struct TensorStatisticsAccumulator: Sendable {
     @usableFromInline var fine: [UInt32]
     @usableFromInline var count = 0
     @usableFromInline var zeros = 0

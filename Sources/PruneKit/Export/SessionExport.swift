@@ -1,7 +1,7 @@
 import Foundation
 
 /// What `SessionExport.write` wrote.
-public struct SessionExportResult: Sendable {
+public struct SessionExportResult {
     /// What was written, by kind ("weights", "masks", "session", "smaller model"), as paths relative to the directory.
     public var files: [String: String]
     /// The physically smaller model, when whole neurons or filters were removed.

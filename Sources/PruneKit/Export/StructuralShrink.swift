@@ -1,5 +1,5 @@
 /// A physically smaller model with removed neurons/filters dropped.
-public struct ShrunkModel: Sendable {
+public struct ShrunkModel {
     /// The smaller model (new Dense/Conv2D layers; other layers copied).
     public var model: Model
     /// Removed unit indices per layer name (only layers that lost units).

@@ -5,7 +5,7 @@ import Foundation
 #endif
 
 /// Rectified linear unit, `max(0, x)` element-wise; any input shape.
-public final class ReLU: Layer, @unchecked Sendable {
+public final class ReLU: Layer {
     public let name: String
     public var kind: LayerKind { .relu }
     private var lastOutput: Tensor?
@@ -32,7 +32,7 @@ public final class ReLU: Layer, @unchecked Sendable {
 }
 
 /// Hyperbolic tangent element-wise; any input shape.
-public final class Tanh: Layer, @unchecked Sendable {
+public final class Tanh: Layer {
     public let name: String
     public var kind: LayerKind { .tanh }
     private var lastOutput: Tensor?

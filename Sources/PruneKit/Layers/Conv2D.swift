@@ -4,7 +4,7 @@
 /// `weight` is `[outChannels, inChannels, kernelSize, kernelSize]`, `bias`
 /// `[outChannels]`. Forward and backward use im2col and one `BLAS.gemm` per
 /// chunk of samples; chunks keep the column buffer to about 16 MB.
-public final class Conv2D: Layer, @unchecked Sendable {
+public final class Conv2D: Layer {
     public let name: String
     public var kind: LayerKind { .conv2d }
     /// Channels of the input (`C` of `[batch, C, H, W]`).

@@ -3,7 +3,7 @@
 /// `weight` has shape `[outFeatures, inFeatures]` and `bias` `[outFeatures]`.
 /// Input `[batch, inFeatures]`, output `[batch, outFeatures]`. Forward and
 /// backward run through `BLAS.gemm`.
-public final class Dense: Layer, @unchecked Sendable {
+public final class Dense: Layer {
     public let name: String
     public var kind: LayerKind { .dense }
     /// Width of one input sample.

@@ -5,7 +5,7 @@
 /// The drop pattern comes from a `SeededRandom` that advances with every
 /// training forward pass, so a fixed seed gives a fixed sequence of masks.
 /// `Trainer` reseeds it at the start of every epoch from its own seed.
-public final class Dropout: Layer, @unchecked Sendable {
+public final class Dropout: Layer {
     public let name: String
     public var kind: LayerKind { .dropout }
     /// Chance of dropping an element, in `[0, 1)`.

@@ -1,6 +1,6 @@
 /// Flattens each sample to one dimension: `[batch, d1, d2, ...]` to
 /// `[batch, d1 * d2 * ...]`, as PyTorch's `nn.Flatten()`. No data moves.
-public final class Flatten: Layer, @unchecked Sendable {
+public final class Flatten: Layer {
     public let name: String
     public var kind: LayerKind { .flatten }
     private var lastInputShape: [Int]?

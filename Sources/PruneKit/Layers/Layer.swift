@@ -4,7 +4,7 @@
 /// is the batch. `forward` caches what `backward` needs; `backward` takes
 /// dL/d(output), accumulates dL/d(parameter) into each parameter's `grad`
 /// and returns dL/d(input).
-public protocol Layer: AnyObject, Sendable {
+public protocol Layer: AnyObject {
     /// Layer name as it appears in the spec and the UI (e.g. "fc1").
     var name: String { get }
     /// What the layer is (`.dense`, `.conv2d`, `.relu`, ...), as in the spec.

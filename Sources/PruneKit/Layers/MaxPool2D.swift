@@ -2,7 +2,7 @@
 /// `nn.MaxPool2d(kernelSize, stride)` (no padding, floor mode).
 ///
 /// The gradient flows to the first maximum of each window.
-public final class MaxPool2D: Layer, @unchecked Sendable {
+public final class MaxPool2D: Layer {
     public let name: String
     public var kind: LayerKind { .maxpool2d }
     /// Side of the square pooling window.

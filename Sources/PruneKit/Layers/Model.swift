@@ -3,7 +3,7 @@
 /// A reference type: trainers, optimisers and the pruning engine update its
 /// parameters in place. One owner at a time; use `copy()` to hand a
 /// snapshot to background work (e.g. an accuracy preview).
-public final class Model: @unchecked Sendable {
+public final class Model {
     /// Display name, e.g. "lenet-300-100".
     public var name: String
     /// Shape of one input sample, batch excluded (e.g. [784] or [1, 28, 28]).

@@ -5,7 +5,7 @@
 /// and the pruning engine all update the same storage. One owner at a time:
 /// a model being trained on a background task is not touched elsewhere
 /// (copy it with `Model.copy()` for concurrent work).
-public final class Parameter: @unchecked Sendable {
+public final class Parameter {
     /// Tensor name in the weights file.
     public let name: String
     /// What the parameter is to its layer: `.weight` or `.bias`.

@@ -13,7 +13,7 @@
 ///
 /// A reference type used from one thread at a time; hand `model.copy()` to
 /// background work.
-public final class PruningSession: @unchecked Sendable {
+public final class PruningSession {
     /// The model, with masks applied (pruned values are exactly 0).
     public let model: Model
     /// Training data for retraining and gradient criteria (optional).

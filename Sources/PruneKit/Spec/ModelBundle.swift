@@ -6,7 +6,7 @@ import Foundation
 /// Load one with `load(path:)` (trained weights) or `initialise` (fresh
 /// weights for training). The model is a reference type updated in place by
 /// training and pruning; hand `model.copy()` to background work.
-public final class ModelBundle: @unchecked Sendable {
+public final class ModelBundle {
     /// The decoded spec.
     public let spec: ModelSpec
     /// The spec file.

@@ -11,7 +11,7 @@ import Foundation
 ///     m  = beta1 * m + (1 - beta1) * g
 ///     v  = beta2 * v + (1 - beta2) * g^2
 ///     w -= (lr / (1 - beta1^t)) * m / (sqrt(v) / sqrt(1 - beta2^t) + epsilon)
-public final class Adam: Optimizer, @unchecked Sendable {
+public final class Adam: Optimizer {
     public let config: OptimizerConfig
     public var learningRate: Float
     public var state: [String: Tensor] = [:]

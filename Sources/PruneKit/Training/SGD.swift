@@ -5,7 +5,7 @@
 ///     buf = g                       (first step)
 ///     buf = momentum * buf + g      (later steps)
 ///     w  -= learningRate * buf      (or * g without momentum)
-public final class SGD: Optimizer, @unchecked Sendable {
+public final class SGD: Optimizer {
     public let config: OptimizerConfig
     public var learningRate: Float
     public var state: [String: Tensor] = [:]

@@ -5,7 +5,7 @@
 /// same way), so two trainers with the same seed, model and data produce the
 /// same losses bit for bit. A reference type: it owns the optimiser state and
 /// the step counter across calls to `train`. Use it from one thread at a time.
-public final class Trainer: @unchecked Sendable {
+public final class Trainer {
     /// The model being trained (updated in place).
     public let model: Model
     /// Hyper-parameters.

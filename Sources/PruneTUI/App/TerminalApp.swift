@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// What an app wants after handling an event.
 public enum AppAction: Sendable {
@@ -32,9 +33,8 @@ extension TerminalApp {
 }
 
 /// A thread-safe queue of messages for the UI thread, which it wakes.
-public final class Mailbox<Message: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var queue: [Message] = []
+public final class Mailbox<Message: Sendable>: Sendable {
+    private let queue = Mutex<[Message]>([])
     /// Wakes the UI thread's wait for input.
     public let waker = Waker()
 
@@ -42,15 +42,17 @@ public final class Mailbox<Message: Sendable>: @unchecked Sendable {
 
     /// Queues a message and wakes the UI thread. Safe from any thread or task.
     public func post(_ message: Message) {
-        lock.lock(); queue.append(message); lock.unlock()
+        queue.withLock { $0.append(message) }
         waker.wake()
     }
 
     /// Takes every queued message, oldest first.
     public func drain() -> [Message] {
-        lock.lock(); defer { lock.unlock() }
-        let q = queue; queue.removeAll(keepingCapacity: true)
-        return q
+        queue.withLock { q in
+            let all = q
+            q.removeAll(keepingCapacity: true)
+            return all
+        }
     }
 }
 

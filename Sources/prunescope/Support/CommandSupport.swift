@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PruneApps
 import PruneKit
 #if canImport(Glibc)
 import Glibc
@@ -97,30 +98,19 @@ final class TrainingProgress {
 
 /// Turns Ctrl-C (SIGINT) into a flag that long work polls, so it can stop
 /// cleanly instead of dying mid-step.
-final class InterruptFlag: @unchecked Sendable {
-    private let lock = NSLock()
-    private var raised = false
-    private var source: (any DispatchSourceSignal)?
+final class InterruptFlag {
+    private let raised = CancelFlag()
+    private let source: any DispatchSourceSignal
 
     /// Starts catching SIGINT until the process ends.
     init() {
         signal(SIGINT, SIG_IGN)
-        let s = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-        s.setEventHandler { [weak self] in self?.raise() }
-        s.resume()
-        source = s
-    }
-
-    private func raise() {
-        lock.lock()
-        raised = true
-        lock.unlock()
+        let flag = raised
+        source = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        source.setEventHandler { flag.cancel() }
+        source.resume()
     }
 
     /// True once Ctrl-C was pressed.
-    var isRaised: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return raised
-    }
+    var isRaised: Bool { raised.isCancelled }
 }
