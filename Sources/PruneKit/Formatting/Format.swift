@@ -50,4 +50,15 @@ public enum Format {
         }
         return n < 0 ? "-" + out : out
     }
+
+    /// A size in mebibytes (1 MiB = 1024 x 1024 bytes), the one unit the
+    /// inspector and `prunescope inspect` give file and tensor sizes in:
+    /// 1_048_576 -> "1.0 MiB", 52_428_800 -> "50.0 MiB". One decimal; sizes
+    /// under 0.1 MiB get the decimals they need to not read as zero
+    /// (4096 -> "0.004 MiB"), up to three.
+    public static func mebibytes(_ bytes: Int) -> String {
+        let mib = Double(bytes) / 1_048_576
+        let digits = mib == 0 || mib >= 0.1 ? 1 : mib >= 0.01 ? 2 : 3
+        return String(format: "%.\(digits)f MiB", mib)
+    }
 }

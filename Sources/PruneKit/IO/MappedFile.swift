@@ -9,6 +9,9 @@ import Darwin
 /// Pages are loaded by the kernel as they are touched, so opening a large
 /// checkpoint costs nothing until its bytes are read, and memory use stays
 /// near the bytes actually visited. Unmapped in `deinit`.
+///
+/// Sendable because the pages are mapped `PROT_READ` and the pointer never
+/// changes until `deinit`: threads can only read the same bytes.
 final class MappedFile: @unchecked Sendable {
     /// The mapped bytes (empty for an empty file).
     let bytes: UnsafeRawBufferPointer

@@ -1,5 +1,8 @@
 /// A single .npy array opened for reading, memory-mapped; a one-tensor
 /// archive whose tensor is named after the file (without `.npy`).
+///
+/// Sendable because it is read only: every stored property is a `let`
+/// set in `init`, and the mapping is read-only for the object's lifetime.
 public final class NpyFile: TensorArchive, @unchecked Sendable {
     public let path: String
     public var format: TensorArchiveFormat { .npy }

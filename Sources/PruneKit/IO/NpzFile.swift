@@ -7,6 +7,10 @@
 /// against deflate's maximum ratio and against the shape in its .npy header,
 /// so a zip bomb fails at open with a clear error; expansion itself stops at
 /// the declared size, and the CRC-32 is verified.
+///
+/// Sendable because it is read only: every stored property is a `let`
+/// set in `init`, the mapping is read-only, and each read expands into a
+/// buffer of its own.
 public final class NpzFile: TensorArchive, @unchecked Sendable {
     public let path: String
     public var format: TensorArchiveFormat { .npz }

@@ -11,6 +11,9 @@
 /// offsets contiguous from 0 without gaps or overlap, byte counts equal to
 /// shape x dtype size, no overflow, data section filled exactly. The mapping
 /// lives as long as the object; reading a tensor touches only its pages.
+///
+/// Sendable because it is read only: every stored property is a `let`
+/// set in `init`, and the mapping is read-only for the object's lifetime.
 public final class SafetensorsFile: @unchecked Sendable {
     /// The largest header accepted, in bytes (as the reference implementation).
     public static let maxHeaderSize = 100_000_000

@@ -155,7 +155,7 @@ enum InspectTable {
         for r in rows { out += line(r) + "\n" }
         let prunable = inspection.entries.filter(\.prunable.isPrunable)
         let total = inspection.totalElements
-        out += "\n\(inspection.entries.count) tensors, \(total) parameters (\(bytes(inspection.totalBytes))), "
+        out += "\n\(inspection.entries.count) tensors, \(total) parameters (\(Format.mebibytes(inspection.totalBytes))), "
         out += "\(Format.percent(total == 0 ? 0 : Double(inspection.zeroElements) / Double(total), digits: 2)) exact zeros; "
         out += "\(prunable.count) prunable tensors with \(inspection.prunableElements) weights"
         out += " (\(Format.percent(total == 0 ? 0 : Double(inspection.prunableElements) / Double(total))) of all parameters)\n"

@@ -110,8 +110,8 @@ struct OpenCommand: ParsableCommand {
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<InspectorMessage>()
         let worker = ThreadWorker()
-        var app = InspectorApp(archive: archive, rules: PrunableRules(include: include, exclude: exclude), themes: themes,
-                               post: { mailbox.post($0) }, worker: worker, exportPath: exportDir)
+        var app = InspectorApp.make(archive: archive, rules: PrunableRules(include: include, exclude: exclude), size: terminal.size,
+                                    themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir)
         app.startLoading()
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }

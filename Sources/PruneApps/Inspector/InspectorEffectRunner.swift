@@ -1,0 +1,70 @@
+import Foundation
+import PruneKit
+import PruneTUI
+
+/// Runs the effects `InspectorModel.update` asks for: the only code in the
+/// inspector that starts background work or touches files. Called on the UI
+/// thread; the work shares only the archive (read only, `Sendable`) and the
+/// values the effect carries, and answers through `post`.
+public struct InspectorEffectRunner {
+    let archive: any TensorArchive
+    let worker: any BackgroundWorker
+    let post: @Sendable (InspectorMessage) -> Void
+    /// The statistics pass's cancel flag (there is one pass per inspector).
+    private let loadCancel = CancelFlag()
+
+    /// - Parameter post: where background work posts (`Mailbox.post` of the app runner).
+    public init(archive: any TensorArchive, worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void) {
+        self.archive = archive
+        self.worker = worker
+        self.post = post
+    }
+
+    public func run(_ effects: [InspectorEffect]) {
+        for effect in effects { run(effect) }
+    }
+
+    /// Cancels the statistics pass and waits for all background work, at most `timeout` seconds.
+    public func shutDown(timeout: Double) -> Bool {
+        loadCancel.cancel()
+        return worker.waitUntilIdle(timeout: timeout)
+    }
+
+    private func run(_ effect: InspectorEffect) {
+        let archive = self.archive, post = self.post
+        switch effect {
+        case .cancelLoading:
+            loadCancel.cancel()
+        case .loadStatistics(let rules):
+            let cancel = loadCancel
+            worker.run {
+                do {
+                    let result = try CheckpointInspector.inspect(archive, rules: rules, bins: 64, progress: { post(.progress($0)) },
+                                                                 isCancelled: { cancel.isCancelled })
+                    post(.loaded(result))
+                } catch {
+                    post(.loadFailed("\(error)"))
+                }
+            }
+        case .export(let request):
+            worker.run { InspectorEffectRunner.export(archive, request, post: post) }
+        }
+    }
+
+    /// Computes the masks and writes the pruned checkpoint (on a worker thread).
+    static func export(_ archive: any TensorArchive, _ request: InspectorExport, post: @Sendable (InspectorMessage) -> Void) {
+        if !request.replacing, FileManager.default.fileExists(atPath: request.path) {
+            post(.exportTargetExists(path: request.path))
+            return
+        }
+        do {
+            let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: request.tensors, scope: request.scope,
+                                                                       nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
+            let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: request.path)
+            let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map(Text.percent) ?? "?"
+            post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
+        } catch {
+            post(.exportFinished(message: "export failed: \(error)", failed: true))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+import PruneKit
+import PruneTUI
+
+extension InspectorModel {
+    /// Elements, exact zeros, prunable elements, tensors and previewed zeros under `prefix`.
+    func groupCounts(_ prefix: String) -> (elements: Int, zeros: Int, prunable: Int, tensors: Int, previewZeros: Double) {
+        let names = tree.group(withPrefix: prefix)?.allTensors ?? []
+        var elements = 0, zeros = 0, prunable = 0, previewZeros = 0.0
+        for name in names {
+            guard let info = archive.info(named: name) else { continue }
+            elements += info.elementCount
+            if let entry = entry(name) {
+                zeros += entry.statistics.zeroCount
+                if entry.prunable.isPrunable { prunable += info.elementCount }
+                previewZeros += (previewSparsity(of: name) ?? 0) * Double(info.elementCount)
+            }
+        }
+        return (elements, zeros, prunable, names.count, previewZeros)
+    }
+
+    func renderList(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let title = filter.isEmpty ? "Tensors" : "Tensors matching \"\(filter)\" (Esc clears)"
+        let inner = Block(title: title, rightTitle: "zeros now → after*", focused: true).render(into: &buffer, area: area, context: context)
+        let open = context.glyphs.isUnicode ? "▾" : "-", shut = context.glyphs.isUnicode ? "▸" : "+"
+        let wide = inner.width >= 70
+        // Room left for names: the fixed columns, their gaps and the selection marker.
+        let nameWidth = max(8, inner.width - (wide ? 5 + 12 : 0) - 6 - 6 - 7 - 1 - (wide ? 7 : 5) - 2)
+        /// Long names keep their end (the distinctive part): "…self.query.weight".
+        func tail(_ s: String, _ width: Int) -> String {
+            guard CellBuffer.columns(of: s) > width, width > 1 else { return s }
+            return String(context.glyphs.ellipsis) + String(s.suffix(width - 1))
+        }
+        // Global previews come from the value distributions (bfloat16 resolution): approximate.
+        let approx = scope == .global && !twoOfFour ? "≈" : ""
+        let cells: [[TableCell]] = rows.map { row in
+            switch row {
+            case .group(let prefix, let name, let depth):
+                let counts = groupCounts(prefix)
+                let label = String(repeating: "  ", count: depth) + (collapsed.contains(prefix) ? shut : open) + " " + name + " (\(counts.tensors))"
+                let zeros = inspection == nil ? "" : Text.percent(counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0)
+                let after = counts.prunable > 0 && counts.elements > 0
+                    ? approx + Text.percent(counts.previewZeros / Double(counts.elements)) + "*" : ""
+                return [.text(label)] + (wide ? [.text(""), .text("")] : [])
+                    + [.text(Text.compact(Double(counts.elements))), .text(zeros), .text(after), .text("")]
+            case .tensor(let name, let depth):
+                let info = archive.info(named: name)
+                let entry = entry(name)
+                let shape = info.map { $0.shape.map(String.init).joined(separator: "x") } ?? ""
+                let short = filter.isEmpty ? String(name.split(separator: ".").last ?? Substring(name)) : name
+                let zeros = entry.map { Text.percent($0.statistics.zeroFraction) } ?? "…"
+                let after = entry.flatMap { e in e.prunable.isPrunable ? previewSparsity(of: name).map { approx + Text.percent($0) + "*" } : nil } ?? ""
+                let prunable = entry?.prunable.isPrunable ?? info.map { rules.decide($0).isPrunable } ?? false
+                let indent = String(repeating: "  ", count: depth) + "  "
+                return [.text(indent + tail(short, nameWidth - indent.count))] + (wide ? [.text(info?.dtype.rawValue ?? ""), .text(shape)] : [])
+                    + [.text(Text.compact(Double(info?.elementCount ?? 0))), .text(zeros), .text(after), .text(prunable ? "P" : "-")]
+            }
+        }
+        let columns = [TableColumn("name", width: .fill(1))]
+            + (wide ? [TableColumn("dtype", width: .fixed(5)), TableColumn("shape", width: .fixed(12))] : [])
+            + [TableColumn("params", width: .fixed(6), alignRight: true), TableColumn("zeros", width: .fixed(6), alignRight: true),
+               TableColumn("after", width: .fixed(7), alignRight: true), TableColumn("p", width: .fixed(1))]
+        // The scroll offset is already right (the update keeps it): the state returned is the one passed in.
+        Table(columns: columns, rows: cells, state: table).render(into: &buffer, area: inner, context: context)
+    }
+}
