@@ -18,7 +18,7 @@ enum ExplorerJobs {
             case .apply(let request):
                 let step = try session.prune(request)
                 post(.published(publish()))
-                message = "step \(step.id): \(Text.percent(step.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy(step))"
+                message = "step \(step.id): \(Format.percent(step.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy(step))"
             case .undo:
                 let undone = session.current.summary
                 try session.undo()
@@ -56,7 +56,7 @@ enum ExplorerJobs {
                         post(.published(publish()))
                     }
                 }, isCancelled: { cancel.isCancelled })
-                let last = steps.last.map { "\(Text.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
+                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
                 message = "\(schedule): \(steps.count) step\(steps.count == 1 ? "" : "s"), \(last ?? "nothing recorded")"
                     + (cancel.isCancelled ? " (cancelled)" : "")
             case .save(let path):
@@ -121,7 +121,7 @@ enum ExplorerJobs {
         }
     }
 
-    private static func accuracy(_ step: HistoryStep) -> String { step.metrics.accuracy.map(Text.percent) ?? "n/a" }
+    private static func accuracy(_ step: HistoryStep) -> String { step.metrics.accuracy.map { Format.percent($0) } ?? "n/a" }
 
     private static func stepsPerEpoch(_ session: PruningSession, _ batchSize: Int) -> Int {
         let n = session.train?.count ?? 0

@@ -71,7 +71,7 @@ extension ExplorerModel {
             sensitivity.append(point)
             sensitivityBaseline = baseline
             job?.fraction = total > 0 ? Double(done) / Double(total) : 1
-            job?.status = "\(point.tensor) at \(Text.percent(point.sparsity))"
+            job?.status = "\(point.tensor) at \(Format.percent(point.sparsity))"
         case .sensitivitySkipped(let skip):
             sensitivitySkips.append(skip)
         case .exportTargetHasFiles(let path):
@@ -176,7 +176,7 @@ extension ExplorerModel {
     /// The slider's readout: the threshold it prunes below, or its target sparsity.
     func sliderReadout(for layer: ExplorerLayer) -> String {
         let s = preview.slider(for: layer.tensor)
-        guard controls.effectiveSliderMode == .threshold else { return Text.percent(s.value) }
+        guard controls.effectiveSliderMode == .threshold else { return Format.percent(s.value) }
         return preview.threshold(for: layer.tensor).map { Text.fixed($0, 5) } ?? "none new"
     }
 }

@@ -24,7 +24,7 @@ extension ExplorerModel {
             if let th = preview.threshold(for: l.tensor) {
                 let q = sigma > 0 ? th / sigma : 0
                 t += " Now: prune |w| < \(Text.fixed(th, 5)) = \(Text.fixed(q, 2)) x sigma(\(l.name)) (sigma = \(Text.fixed(sigma, 5))),"
-                t += " \(Text.percent(sparsityNow)) of its \(Text.compact(Double(l.count))) weights; Han et al. call \(Text.fixed(q, 2)) the quality parameter."
+                t += " \(Format.percent(sparsityNow)) of its \(Text.compact(Double(l.count))) weights; Han et al. call \(Text.fixed(q, 2)) the quality parameter."
             }
             out.append(t)
         case .random:
@@ -58,11 +58,11 @@ extension ExplorerModel {
         case .oneShot:
             out.append("p, one-shot: prune once to the target, no retraining.")
         case .iterative:
-            let steps = (1...c.rounds).map { Text.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(separator: ", ")
+            let steps = (1...c.rounds).map { Format.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(separator: ", ")
             out.append("p, iterative (Han et al.): \(c.rounds) rounds of prune-then-retrain reaching \(steps); each prunes the same fraction of the remaining weights and retrains \(c.retrainEpochs) epoch(s) at lr \(Text.compact(Double(c.learningRate))).")
         case .gradual:
             let last = 1 + c.gradualFrequency * c.gradualUpdates
-            out.append("p, gradual (Zhu & Gupta): during training s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 with s_i 0, s_f \(Text.percent(target)), t0 1, dt \(c.gradualFrequency), n \(c.gradualUpdates): masks recomputed at steps 1, \(1 + c.gradualFrequency), ..., \(last), then frozen.")
+            out.append("p, gradual (Zhu & Gupta): during training s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 with s_i 0, s_f \(Format.percent(target)), t0 1, dt \(c.gradualFrequency), n \(c.gradualUpdates): masks recomputed at steps 1, \(1 + c.gradualFrequency), ..., \(last), then frozen.")
         case .lottery:
             out.append("p, lottery ticket (Frankle & Carbin): prune 1-(1-s)^(1/\(c.rounds)) of the remaining weights per round, reset the survivors to their \(c.rewindIteration == 0 ? "initial" : "iteration-\(c.rewindIteration)") values, retrain; \(c.rounds) rounds.")
         }

@@ -79,15 +79,15 @@ extension ExplorerModel {
         let sparsity = l.count > 0 ? Double(pruned) / Double(l.count) : 0
         var caption: String
         if preview.sliderIsImplied {
-            caption = "2:4 keeps the 2 largest of every 4 weights: \(Text.percent(sparsity)) of \(l.name); Enter applies"
+            caption = "2:4 keeps the 2 largest of every 4 weights: \(Format.percent(sparsity)) of \(l.name); Enter applies"
                 + (c.scope == .global ? " to all layers" : "")
         } else if c.granularity == .units, let units = l.shape.first, units > 0, let m = mask ?? committed {
             let gone = ExplorerModel.emptyRows(m, rows: units)
-            caption = "prune \(gone) of \(units) \(l.unitName) of \(l.name) (\(Text.percent(sparsity)) of its weights)"
+            caption = "prune \(gone) of \(units) \(l.unitName) of \(l.name) (\(Format.percent(sparsity)) of its weights)"
         } else if let t = preview.threshold(for: l.tensor), c.criterion == .magnitude {
-            caption = "prune |w| < \(Text.fixed(t, 5)): \(Text.percent(sparsity)) of \(l.name)"
+            caption = "prune |w| < \(Text.fixed(t, 5)): \(Format.percent(sparsity)) of \(l.name)"
         } else {
-            caption = "prune to \(Text.percent(sparsity)) of \(l.name) by \(c.criterion.rawValue)"
+            caption = "prune to \(Format.percent(sparsity)) of \(l.name) by \(c.criterion.rawValue)"
         }
         caption += newly > 0 ? " (+\(Text.compact(Double(newly))) new)" : " (nothing new)"
         if alreadyPruned > 0 { caption += " · \(Text.compact(Double(alreadyPruned))) already 0" }

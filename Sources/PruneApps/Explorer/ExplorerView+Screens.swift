@@ -24,7 +24,7 @@ extension ExplorerModel {
         let rows: [[TableCell]] = v.history.map { s in
             let m = s.metrics
             var row: [TableCell] = [.text((s.id == v.cursor ? marker : " ") + String(s.id)), .text(s.kind.rawValue), .text(s.summary),
-                                    .text(Text.percent(m.prunableSparsity)), .text(ExplorerModel.acc(m.accuracy))]
+                                    .text(Format.percent(m.prunableSparsity)), .text(ExplorerModel.acc(m.accuracy))]
             if wide {
                 row += [.text(m.loss.map { Text.fixed($0, 4) } ?? "n/a"), .text(Text.compact(Double(m.parameterNonzero))),
                         .text(m.compressionRatio.isFinite ? Text.fixed(m.compressionRatio, 1) + "x" : "inf")]
@@ -61,13 +61,13 @@ extension ExplorerModel {
         let tableInner = Block(title: "val acc % by sparsity").render(into: &buffer, area: cols[1], context: context)
         let tableColumns = [TableColumn("sparsity", width: .fixed(8))] + layers.map { TableColumn($0.name, width: .fill(1), alignRight: true) }
         let rows: [[TableCell]] = ExplorerModel.sensitivitySparsities.map { s in
-            [.text(Text.percent(s))] + layers.map { l in
+            [.text(Format.percent(s))] + layers.map { l in
                 let p = sensitivity.first { $0.tensor == l.tensor && $0.sparsity == s }
                 let skipped = sensitivitySkips.contains { $0.tensor == l.tensor && $0.sparsity == s }
                 return .text(p.map { Text.fixed($0.accuracy * 100, 1) } ?? (skipped ? "skip" : ""))
             }
         }
-        let notes = sensitivitySkips.prefix(3).map { "skip: \($0.tensor) at \(Text.percent($0.sparsity)): \($0.reason)" }
+        let notes = sensitivitySkips.prefix(3).map { "skip: \($0.tensor) at \(Format.percent($0.sparsity)): \($0.reason)" }
             + (sensitivitySkips.count > 3 ? ["… and \(sensitivitySkips.count - 3) more skipped"] : [])
         let parts = Layout.split(tableInner, .vertical, [.fill(1), .fixed(min(notes.count, max(0, tableInner.height - 3)))])
         _ = Table(columns: tableColumns, rows: rows, state: TableState(selected: -1)).render(into: &buffer, area: parts[0], context: context)

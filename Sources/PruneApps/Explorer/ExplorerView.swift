@@ -38,7 +38,7 @@ extension ExplorerModel {
         if previewMetrics != nil {
             right += " · preview " + (previewAccuracy.value.map { ExplorerModel.acc($0.accuracy) } ?? "…")
         }
-        let figures = " · \(Text.percent(now.prunableSparsity)) of prunable zero · \(ExplorerModel.ratio(now.compressionRatio)) compression"
+        let figures = " · \(Format.percent(now.prunableSparsity)) of prunable zero · \(ExplorerModel.ratio(now.compressionRatio)) compression"
             + " · \(ExplorerModel.ratio(now.theoreticalSpeedup)) FLOPs speed-up"
         if CellBuffer.columns(of: left + right + figures) + 2 <= area.width { right += figures }
         let screenName = " · \(screen.rawValue):\(screen.title)"
@@ -95,7 +95,7 @@ extension ExplorerModel {
         let rows: [[TableCell]] = layers.map { l in
             let (now, preview) = s[l.tensor] ?? (0, nil)
             let shown = preview ?? now
-            let pct = Text.percent(shown) + (preview != nil ? "*" : " ")
+            let pct = Format.percent(shown) + (preview != nil ? "*" : " ")
             return [.text(l.name)] + (wide ? [.text(l.shapeText)] : []) + (wider ? [.text(Text.compact(Double(l.count)))] : [])
                 + [.gauge(shown), .text(pct)]
         }
@@ -106,7 +106,7 @@ extension ExplorerModel {
             + [TableColumn("sparsity", width: .fill(1)), TableColumn("", width: .fixed(7), alignRight: true)]
         let metrics = previewMetrics ?? session.metrics
         let total = metrics.prunableSparsity
-        let totalText = Text.percent(total) + (previewMetrics != nil ? "*" : " ")
+        let totalText = Format.percent(total) + (previewMetrics != nil ? "*" : " ")
         let count = TableCell.text(Text.compact(Double(metrics.prunableTotal)))
         let footer: [TableCell] = [.text("total")] + (wider ? [.text(""), count] : wide ? [count] : []) + [.gauge(total), .text(totalText)]
         _ = Table(columns: columns, rows: rows, state: layerTable, footer: [footer]).render(into: &buffer, area: inner, context: context)
@@ -119,8 +119,8 @@ extension ExplorerModel {
         let arrow = context.glyphs.isUnicode ? "→" : "->"
         let ratio = ExplorerModel.ratio
         var rows: [(label: String, now: String, preview: String?, unit: String)] = [
-            ("zeros of prunable", Text.percent(now.prunableSparsity), p.map { Text.percent($0.prunableSparsity) }, ""),
-            ("zeros of all params", Text.percent(now.parameterSparsity), p.map { Text.percent($0.parameterSparsity) }, ""),
+            ("zeros of prunable", Format.percent(now.prunableSparsity), p.map { Format.percent($0.prunableSparsity) }, ""),
+            ("zeros of all params", Format.percent(now.parameterSparsity), p.map { Format.percent($0.parameterSparsity) }, ""),
             ("nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
              " of " + Text.compact(Double(now.parameterTotal))),
             ("compression", ratio(now.compressionRatio), p.map { ratio($0.compressionRatio) }, " total/nonzero"),

@@ -61,7 +61,7 @@ public struct InspectorEffectRunner {
             let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: request.tensors, scope: request.scope,
                                                                        nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: request.path)
-            let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map(Text.percent) ?? "?"
+            let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map { Format.percent($0) } ?? "?"
             post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
         } catch {
             post(.exportFinished(message: "export failed: \(error)", failed: true))

@@ -189,7 +189,7 @@ public struct InspectorModel {
     }
 
     var sliderLabel: String { scope == .global ? "global sparsity" : "sparsity each" }
-    var sliderReadout: String { Text.percent(slider.value) }
+    var sliderReadout: String { Format.percent(slider.value) }
     /// The slider's track as the view lays it out.
     var sliderTrack: Rect { Slider.layout(area: layout.sliderRow, label: sliderLabel, readout: sliderReadout).track }
 }

@@ -16,7 +16,7 @@ extension InspectorModel {
             let zeros = counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0
             let lines = ["\(counts.tensors) tensors, \(Text.compact(Double(counts.elements))) elements",
                          "prunable under the rules: \(Text.compact(Double(counts.prunable))) elements",
-                         inspection == nil ? "statistics: reading…" : "exact zeros: \(Text.percent(zeros))",
+                         inspection == nil ? "statistics: reading…" : "exact zeros: \(Format.percent(zeros))",
                          "", "Enter folds or opens the group; / filters by name."]
             for (i, line) in lines.enumerated() where i < inner.height {
                 buffer.write(Text.truncate(line, to: inner.width, ellipsis: ellipsis), x: inner.x, y: inner.y + i, style: context.base)
@@ -29,7 +29,7 @@ extension InspectorModel {
             var lines = ["\(info.dtype.rawValue) \(info.shape) · \(Text.compact(Double(info.elementCount))) elements · \(Format.mebibytes(info.byteCount))"]
             if let s = entry?.statistics {
                 lines.append("min \(Text.compact(Double(s.min)))  max \(Text.compact(Double(s.max)))  mean \(Text.compact(s.mean))  "
-                             + "std \(Text.compact(s.std))  zeros \(Text.percent(s.zeroFraction))")
+                             + "std \(Text.compact(s.std))  zeros \(Format.percent(s.zeroFraction))")
             } else {
                 lines.append("statistics: reading…")
             }
@@ -60,7 +60,7 @@ extension InspectorModel {
             caption = "2:4: the 2 smallest |w| of every 4 along a row go (50 %)"
         } else if let t {
             let after = previewSparsity(of: name) ?? 0
-            caption = "prune |w| < \(Text.fixed(t, 5)): \(scope == .global ? "≈" : "")\(Text.percent(after)) of this tensor"
+            caption = "prune |w| < \(Text.fixed(t, 5)): \(scope == .global ? "≈" : "")\(Format.percent(after)) of this tensor"
             if scope == .global { caption += " (global threshold over \(prunableNames.count) tensors)" }
         } else {
             caption = ""

@@ -37,9 +37,9 @@ extension InspectorModel {
             case .group(let prefix, let name, let depth):
                 let counts = groupCounts(prefix)
                 let label = String(repeating: "  ", count: depth) + (collapsed.contains(prefix) ? shut : open) + " " + name + " (\(counts.tensors))"
-                let zeros = inspection == nil ? "" : Text.percent(counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0)
+                let zeros = inspection == nil ? "" : Format.percent(counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0)
                 let after = counts.prunable > 0 && counts.elements > 0
-                    ? approx + Text.percent(counts.previewZeros / Double(counts.elements)) + "*" : ""
+                    ? approx + Format.percent(counts.previewZeros / Double(counts.elements)) + "*" : ""
                 return [.text(label)] + (wide ? [.text(""), .text("")] : [])
                     + [.text(Text.compact(Double(counts.elements))), .text(zeros), .text(after), .text("")]
             case .tensor(let name, let depth):
@@ -47,8 +47,8 @@ extension InspectorModel {
                 let entry = entry(name)
                 let shape = info.map { $0.shape.map(String.init).joined(separator: "x") } ?? ""
                 let short = filter.isEmpty ? String(name.split(separator: ".").last ?? Substring(name)) : name
-                let zeros = entry.map { Text.percent($0.statistics.zeroFraction) } ?? "…"
-                let after = entry.flatMap { e in e.prunable.isPrunable ? previewSparsity(of: name).map { approx + Text.percent($0) + "*" } : nil } ?? ""
+                let zeros = entry.map { Format.percent($0.statistics.zeroFraction) } ?? "…"
+                let after = entry.flatMap { e in e.prunable.isPrunable ? previewSparsity(of: name).map { approx + Format.percent($0) + "*" } : nil } ?? ""
                 let prunable = entry?.prunable.isPrunable ?? info.map { rules.decide($0).isPrunable } ?? false
                 let indent = String(repeating: "  ", count: depth) + "  "
                 return [.text(indent + tail(short, nameWidth - indent.count))] + (wide ? [.text(info?.dtype.rawValue ?? ""), .text(shape)] : [])

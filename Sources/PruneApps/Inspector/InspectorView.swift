@@ -37,7 +37,7 @@ extension InspectorModel {
         buffer.fill(area, " ", context.base)
         let name = URL(fileURLWithPath: archive.path).lastPathComponent
         let left = " PruneScope · inspect \(name) (\(archive.format.rawValue), no model spec) · \(headerFigures)"
-        let how = twoOfFour ? "2:4" : "\(scope == .global ? "global" : "per tensor") \(Text.percent(slider.value))"
+        let how = twoOfFour ? "2:4" : "\(scope == .global ? "global" : "per tensor") \(Format.percent(slider.value))"
         let right = "magnitude · \(how) · \(prunableNames.count) prunable "
         let rightWidth = CellBuffer.columns(of: right)
         let written = buffer.write(Text.truncate(left, to: max(0, area.width - rightWidth - 1), ellipsis: context.glyphs.ellipsis),
