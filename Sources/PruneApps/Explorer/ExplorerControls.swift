@@ -147,7 +147,7 @@ public struct ExplorerControls: Sendable, Equatable {
         case .criterion: criterion.rawValue
         case .granularity: granularity.rawValue
         case .scope: scope.rawValue
-        case .slider: allowsThreshold ? sliderMode.rawValue : "sparsity (threshold: magnitude, unstructured only)"
+        case .slider: allowsThreshold ? sliderMode.rawValue : "sparsity (|w| needs magnitude, unstructured)"
         case .schedule: schedule.rawValue
         case .rounds: String(rounds)
         case .epochs: String(retrainEpochs)
