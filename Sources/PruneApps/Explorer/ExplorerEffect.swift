@@ -39,19 +39,11 @@ public enum ExplorerJob: Equatable, Sendable {
         case .jump(let step): "jump to step \(step)"
         case .retrain(let r):
             (r.l1Lambda > 0 ? "regularise (L1 \(Text.compact(Double(r.l1Lambda))))" : "retrain")
-                + " \(r.epochs) epoch\(r.epochs == 1 ? "" : "s")"
+                + " " + Format.count(r.epochs, "epoch")
         case .schedule(let s, _, _): "\(s)"
         case .sensitivity(let c, let g, _): "sensitivity sweep (\(c.name), \(g.rawValue))"
         case .export(let path, _, _): "export to \(path)"
         case .save(let path): "save session to \(path)"
-        }
-    }
-
-    /// Whether the history changes (then the explorer counts unsaved changes).
-    var changesHistory: Bool {
-        switch self {
-        case .apply, .undo, .redo, .jump, .retrain, .schedule: true
-        case .sensitivity, .export, .save: false
         }
     }
 }

@@ -57,7 +57,7 @@ enum ExplorerJobs {
                     }
                 }, isCancelled: { cancel.isCancelled })
                 let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
-                message = "\(schedule): \(steps.count) step\(steps.count == 1 ? "" : "s"), \(last ?? "nothing recorded")"
+                message = "\(schedule): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
                     + (cancel.isCancelled ? " (cancelled)" : "")
             case .save(let path):
                 try session.save(to: path)
@@ -68,7 +68,7 @@ enum ExplorerJobs {
             post(.jobFinished(message: message, failed: false))
         } catch {
             // A failed schedule may have recorded steps before it failed.
-            post(.published(publish()))
+            if case .schedule = job { post(.published(publish())) }
             post(.jobFinished(message: "\(job.title) failed: \(error)", failed: true))
         }
     }

@@ -12,7 +12,6 @@ extension ExplorerModel {
             return false
         }
         job = RunningJob(job: request)
-        if request.changesHistory { unsavedChanges += 1 }
         liveLosses = []
         emit(.startJob(request))
         return true

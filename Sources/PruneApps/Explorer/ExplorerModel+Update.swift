@@ -108,6 +108,7 @@ extension ExplorerModel {
             if !liveLosses.isEmpty { stepLosses[published.cursor] = liveLosses }
         }
         liveLosses = []
+        if published.version != session.version { unsavedChanges += 1 }
         session = published
         let planner = PrunePlanner(model: published.model, train: info.train, seed: published.nextStepSeed)
         preview.reset(planner: planner, metrics: published.metrics)

@@ -87,7 +87,7 @@ public struct ExplorerModel {
 
     // Jobs and values from the background.
     public internal(set) var job: RunningJob?
-    /// History changes (steps, undo, redo, jumps) since the last save or export.
+    /// History changes (each step recorded, undone, redone or jumped to) since the last save or export.
     public internal(set) var unsavedChanges = 0
     public internal(set) var exportDirectory: String
     public internal(set) var sessionDirectory: String
