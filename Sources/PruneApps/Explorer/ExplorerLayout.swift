@@ -25,12 +25,11 @@ public struct ExplorerLayout: Equatable {
     public var historyBlock: Rect
 
     public init(size: Size, measuresInference: Bool) {
-        let full = Rect(x: 0, y: 0, width: size.width, height: size.height)
-        let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
-        self.full = full
-        header = rows[0]
-        body = rows[1]
-        bottomLine = rows[2]
+        let rows = ScreenRows(size: size)
+        full = rows.full
+        header = rows.header
+        body = rows.body
+        bottomLine = rows.bottomLine
         let leftWidth = max(28, min(44, body.width * 30 / 100))
         let cols = Layout.split(body, .horizontal, [.fixed(leftWidth), .fill(1)])
         let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(measuresInference ? 9 : 8)])

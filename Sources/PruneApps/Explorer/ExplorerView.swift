@@ -30,7 +30,6 @@ extension ExplorerModel {
     static func ratio(_ x: Double) -> String { x.isFinite ? Text.fixed(x, 1) + "x" : "inf" }
 
     func renderHeader(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        buffer.fill(area, " ", context.base)
         let now = session.metrics
         let dense = session.history.first?.metrics.accuracy
         var left = " PruneScope · \(info.modelName) (\(info.datasetName)) · step \(session.cursor)/\(session.history.count - 1)"
@@ -43,17 +42,12 @@ extension ExplorerModel {
         if CellBuffer.columns(of: left + right + figures) + 2 <= area.width { right += figures }
         let screenName = " · \(screen.rawValue):\(screen.title)"
         if CellBuffer.columns(of: left + right + screenName) + 2 <= area.width { left += screenName }
-        right += " "
-        let rw = CellBuffer.columns(of: right)
-        let l = buffer.write(Text.truncate(left, to: max(0, area.width - rw - 1), ellipsis: context.glyphs.ellipsis),
-                             x: area.x, y: area.y, style: context.title)
-        if l + rw < area.width { buffer.write(right, x: area.maxX - rw, y: area.y, style: context.base.adding(.bold)) }
+        TitleBar(left: left, right: right + " ").render(into: &buffer, area: area, context: context)
     }
 
     /// The newest message, then the job's progress or the key hints in the rest of the line.
     func renderBottomLine(into buffer: inout CellBuffer, area full: Rect, context: DrawContext) {
-        let area = toasts.items.isEmpty ? full
-            : toasts.renderLine(into: &buffer, row: full, context: context, maxWidth: max(20, full.width * 2 / 3))
+        let area = toasts.renderBeside(into: &buffer, row: full, context: context)
         guard area.width > 0 else { return }
         if let j = job {
             JobStatusBar(title: j.title, fraction: j.fraction, status: j.status).render(into: &buffer, area: area, context: context)

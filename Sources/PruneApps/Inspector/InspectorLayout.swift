@@ -24,12 +24,11 @@ public struct InspectorLayout: Equatable {
     public var heatmapBlock: Rect
 
     public init(size: Size) {
-        let full = Rect(x: 0, y: 0, width: size.width, height: size.height)
-        let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
-        self.full = full
-        header = rows[0]
-        body = rows[1]
-        bottomLine = rows[2]
+        let rows = ScreenRows(size: size)
+        full = rows.full
+        header = rows.header
+        body = rows.body
+        bottomLine = rows.bottomLine
         let cols = Layout.split(body, .horizontal, [.percentage(size.width < 120 ? 58 : 50), .fill(1)])
         listBlock = cols[0]
         table = Block.inner(listBlock)

@@ -34,21 +34,16 @@ extension InspectorModel {
     }
 
     func renderHeader(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        buffer.fill(area, " ", context.base)
         let name = URL(fileURLWithPath: archive.path).lastPathComponent
         let left = " PruneScope · inspect \(name) (\(archive.format.rawValue), no model spec) · \(headerFigures)"
         let how = twoOfFour ? "2:4" : "\(scope == .global ? "global" : "per tensor") \(Format.percent(slider.value))"
         let right = "magnitude · \(how) · \(prunableNames.count) prunable "
-        let rightWidth = CellBuffer.columns(of: right)
-        let written = buffer.write(Text.truncate(left, to: max(0, area.width - rightWidth - 1), ellipsis: context.glyphs.ellipsis),
-                                   x: area.x, y: area.y, style: context.title)
-        if written + rightWidth < area.width { buffer.write(right, x: area.maxX - rightWidth, y: area.y, style: context.base.adding(.bold)) }
+        TitleBar(left: left, right: right).render(into: &buffer, area: area, context: context)
     }
 
     /// The newest message, then the work in progress or the key hints in the rest of the line.
     func renderBottomLine(into buffer: inout CellBuffer, area full: Rect, context: DrawContext) {
-        let area = toasts.items.isEmpty ? full
-            : toasts.renderLine(into: &buffer, row: full, context: context, maxWidth: max(20, full.width * 2 / 3))
+        let area = toasts.renderBeside(into: &buffer, row: full, context: context)
         guard area.width > 0 else { return }
         if let progress = loading {
             let status = "\(progress.tensorsDone)/\(progress.tensorsTotal) tensors, "

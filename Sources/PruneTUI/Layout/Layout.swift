@@ -73,3 +73,19 @@ public enum Layout {
         return out
     }
 }
+
+/// The usual app screen: a title row, the body, a bottom row for hints and messages.
+public struct ScreenRows: Equatable, Sendable {
+    public var full: Rect
+    public var header: Rect
+    public var body: Rect
+    public var bottomLine: Rect
+
+    public init(size: Size) {
+        full = Rect(x: 0, y: 0, width: size.width, height: size.height)
+        let rows = Layout.split(full, .vertical, [.fixed(1), .fill(1), .fixed(1)])
+        header = rows[0]
+        body = rows[1]
+        bottomLine = rows[2]
+    }
+}

@@ -95,3 +95,12 @@ public struct Toasts: Hashable, Sendable {
         return Style(fg: context.color(key), bg: context.color(.overlayBackground), attributes: context.usesColor ? [.bold] : [.reverse, .bold])
     }
 }
+
+extension Toasts {
+    /// Draws the newest message at the right of a bottom line, taking at
+    /// most two thirds of it, and returns what is left for the hints or a
+    /// progress bar (the whole row when there is no message).
+    public func renderBeside(into buffer: inout CellBuffer, row: Rect, context: DrawContext) -> Rect {
+        items.isEmpty ? row : renderLine(into: &buffer, row: row, context: context, maxWidth: max(20, row.width * 2 / 3))
+    }
+}
