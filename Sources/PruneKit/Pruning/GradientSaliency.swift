@@ -5,8 +5,10 @@ public enum GradientSaliency {
     /// the current (masked) value. Batches are drawn from `data` in a seeded
     /// shuffled order, wrapping around if there are too few samples.
     /// Leaves the parameters' values untouched; gradients are zeroed after.
-    public static func accumulate(model: Model, parameters: [Parameter], data: Dataset,
-                                  batches: Int, batchSize: Int, seed: UInt64) throws -> [String: [Float]] {
+    public static func accumulate(
+        model: Model, parameters: [Parameter], data: Dataset,
+        batches: Int, batchSize: Int, seed: UInt64
+    ) throws -> [String: [Float]] {
         guard batches >= 1 else { throw PruningError("--batches", "\(batches) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard data.count > 0 else { throw PruningError(data.name, "has no samples to take gradients from") }

@@ -95,7 +95,7 @@ struct UnitLayout {
             // Single elements: callers rank elements directly (no per-element arrays).
             units = []
         case .neuron, .filter:
-            units = (0..<rows).map { r in Array(r * cols ..< (r + 1) * cols) }
+            units = (0..<rows).map { r in Array(r * cols..<(r + 1) * cols) }
         case .block(let br, let bc):
             var out = [[Int]]()
             var r0 = 0
@@ -103,8 +103,8 @@ struct UnitLayout {
                 var c0 = 0
                 while c0 < cols {
                     var unit = [Int]()
-                    for r in r0 ..< min(r0 + br, rows) {
-                        for c in c0 ..< min(c0 + bc, cols) { unit.append(r * cols + c) }
+                    for r in r0..<min(r0 + br, rows) {
+                        for c in c0..<min(c0 + bc, cols) { unit.append(r * cols + c) }
                     }
                     out.append(unit)
                     c0 += bc

@@ -30,8 +30,10 @@ public struct HistoryStep: Codable, Sendable, Equatable, Identifiable {
     /// Per-epoch training metrics, for retrain/regularise/gradual steps.
     public var epochs: [EpochMetrics]
 
-    public init(id: Int, kind: Kind, summary: String, parameters: [String: String], metrics: ModelMetrics,
-                request: PruneRequest? = nil, epochs: [EpochMetrics] = []) {
+    public init(
+        id: Int, kind: Kind, summary: String, parameters: [String: String], metrics: ModelMetrics,
+        request: PruneRequest? = nil, epochs: [EpochMetrics] = []
+    ) {
         self.id = id
         self.kind = kind
         self.summary = summary

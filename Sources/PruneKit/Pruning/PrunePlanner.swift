@@ -76,10 +76,12 @@ public final class PrunePlanner {
     /// so a slider preview costs one pass per tensor after the first call.
     public func preview(_ request: PruneRequest) throws -> PrunePlan {
         if request.criterion == .magnitude, request.granularity == .unstructured, request.scope == .layer,
-           !request.tensors.isEmpty, let plan = try cachedPreview(request) {
+            !request.tensors.isEmpty, let plan = try cachedPreview(request)
+        {
             return plan
         }
-        let names = request.tensors.isEmpty
+        let names =
+            request.tensors.isEmpty
             ? Topology(model: model).defaultTensors(structured: request.granularity.isStructured) : request.tensors
         let params = names.compactMap { model.parameter(named: $0) }
         let saliency = try gradientSaliency(for: params, criterion: request.criterion)
@@ -133,7 +135,8 @@ public final class PrunePlanner {
         default: return [:]
         }
         guard let train else { throw PruningError("--criterion", "\(criterion.name) needs training data for gradients") }
-        return try GradientSaliency.accumulate(model: model, parameters: params, data: train,
-                                               batches: batches, batchSize: batchSize, seed: seed)
+        return try GradientSaliency.accumulate(
+            model: model, parameters: params, data: train,
+            batches: batches, batchSize: batchSize, seed: seed)
     }
 }

@@ -7,8 +7,10 @@ public struct PruneRequest: Codable, Sendable, Equatable, CustomStringConvertibl
     public var scope: Scope
     public var amount: Amount
 
-    public init(tensors: [String] = [], criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
-                scope: Scope = .layer, amount: Amount) {
+    public init(
+        tensors: [String] = [], criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
+        scope: Scope = .layer, amount: Amount
+    ) {
         self.tensors = tensors
         self.criterion = criterion
         self.granularity = granularity
@@ -44,8 +46,10 @@ public enum Pruner {
     ///   combinations that make no sense (global structured, quality with a
     ///   non-magnitude criterion, N:M with an amount), and structured prunes
     ///   that would remove every unit of a layer.
-    public static func plan(_ request: PruneRequest, model: Model,
-                            gradientSaliency: [String: [Float]] = [:]) throws -> PrunePlan {
+    public static func plan(
+        _ request: PruneRequest, model: Model,
+        gradientSaliency: [String: [Float]] = [:]
+    ) throws -> PrunePlan {
         var request = request
         let g = request.granularity
         try g.validate()
@@ -85,8 +89,9 @@ public enum Pruner {
             } else {
                 for (p, s) in zip(params, scores) {
                     let index = ScoreIndex(scores: s, shape: p.value.shape, mask: p.mask)
-                    let k = try unitsToPrune(request.amount, tensor: p, total: index.total,
-                                             pruned: index.alreadyPruned, sortedScores: index.sortedScores)
+                    let k = try unitsToPrune(
+                        request.amount, tensor: p, total: index.total,
+                        pruned: index.alreadyPruned, sortedScores: index.sortedScores)
                     masks[p.name] = index.mask(pruningLowest: k)
                     newly[p.name] = k
                 }
@@ -111,10 +116,12 @@ public enum Pruner {
                     unitScores.append(sum)
                     unitAlive.append(alive ? 1 : 0)
                 }
-                let index = ScoreIndex(scores: unitScores, shape: [unitScores.count],
-                                       mask: Tensor(shape: [unitAlive.count], data: unitAlive))
-                let k = try unitsToPrune(request.amount, tensor: p, total: index.total,
-                                         pruned: index.alreadyPruned, sortedScores: index.sortedScores)
+                let index = ScoreIndex(
+                    scores: unitScores, shape: [unitScores.count],
+                    mask: Tensor(shape: [unitAlive.count], data: unitAlive))
+                let k = try unitsToPrune(
+                    request.amount, tensor: p, total: index.total,
+                    pruned: index.alreadyPruned, sortedScores: index.sortedScores)
                 let chosen = Array(index.order.prefix(k))
                 if g.isStructured, k > 0, index.alreadyPruned + k >= index.total {
                     throw PruningError(p.name, "this \(removesAllUnits(index.total, granularity: g)) of the layer")
@@ -139,8 +146,10 @@ public enum Pruner {
     /// neuron or filter prune may not empty a layer) or "0.1 of 4 neurons
     /// rounds to none" (a positive target that removes no unit). N:M
     /// granularity implies its own sparsity and always applies.
-    public static func inapplicability(ofSparsity sparsity: Double, to tensor: Parameter,
-                                       granularity: Granularity) -> String? {
+    public static func inapplicability(
+        ofSparsity sparsity: Double, to tensor: Parameter,
+        granularity: Granularity
+    ) -> String? {
         guard sparsity > 0, sparsity.isFinite else { return nil }
         let units: Int, alreadyPruned: Int
         switch granularity {
@@ -152,9 +161,10 @@ public enum Pruner {
         case .neuron, .filter, .block:
             let layout = UnitLayout(shape: tensor.value.shape, granularity: granularity)
             units = layout.units.count
-            alreadyPruned = tensor.mask.map { m in
-                layout.units.reduce(0) { $0 + ($1.allSatisfy { m.data[$0] == 0 } ? 1 : 0) }
-            } ?? 0
+            alreadyPruned =
+                tensor.mask.map { m in
+                    layout.units.reduce(0) { $0 + ($1.allSatisfy { m.data[$0] == 0 } ? 1 : 0) }
+                } ?? 0
         }
         let target = Int((sparsity * Double(units)).rounded(.toNearestOrEven))
         if target == 0 {
@@ -212,7 +222,8 @@ public enum Pruner {
             throw PruningError("--granularity", "\(n):\(m) implies \(1 - Double(n) / Double(m)) sparsity; give no --sparsity/--threshold")
         }
         if r.scope == .global, r.granularity != .unstructured {
-            throw PruningError("--scope", "global ranking is for unstructured pruning only (as PyTorch's global_unstructured); use --scope layer")
+            throw PruningError(
+                "--scope", "global ranking is for unstructured pruning only (as PyTorch's global_unstructured); use --scope layer")
         }
         if r.scope == .global, case .perTensorSparsity = r.amount {
             throw PruningError("--scope", "per-tensor targets are per layer; use --scope layer")
@@ -221,7 +232,8 @@ public enum Pruner {
             throw PruningError("--scope", "quality x std is a per-layer threshold; use --scope layer")
         }
         if r.criterion == .l1Norm || r.criterion == .l2Norm, !(r.granularity.isStructured || isBlock(r.granularity)) {
-            throw PruningError("--criterion", "\(r.criterion.name) ranks neurons, filters or blocks; use --granularity neuron|filter|block:RxC")
+            throw PruningError(
+                "--criterion", "\(r.criterion.name) ranks neurons, filters or blocks; use --granularity neuron|filter|block:RxC")
         }
         for p in params {
             if r.granularity.isStructured || isBlock(r.granularity) {
@@ -234,7 +246,8 @@ public enum Pruner {
                     throw PruningError(p.name, "is not the weight of a Dense or Conv2D layer")
                 }
                 guard c.consumerWeight != nil else {
-                    throw PruningError(p.name, "is the output layer (or feeds no weight layer); removing its units would change the outputs")
+                    throw PruningError(
+                        p.name, "is the output layer (or feeds no weight layer); removing its units would change the outputs")
                 }
             }
         }
@@ -246,8 +259,10 @@ public enum Pruner {
     }
 
     /// Units to prune now for a count-like amount, or by threshold.
-    private static func unitsToPrune(_ amount: Amount, tensor: Parameter, total: Int, pruned: Int,
-                                     sortedScores: [Float]) throws -> Int {
+    private static func unitsToPrune(
+        _ amount: Amount, tensor: Parameter, total: Int, pruned: Int,
+        sortedScores: [Float]
+    ) throws -> Int {
         let remaining = total - pruned
         switch amount {
         case .fractionOfRemaining(let f):
@@ -287,104 +302,5 @@ public enum Pruner {
         for v in x { sum += Double(v); sq += Double(v) * Double(v) }
         let mean = sum / Double(x.count)
         return Float(max(0, sq / Double(x.count) - mean * mean).squareRoot())
-    }
-
-    /// PyTorch `global_unstructured`: one ranking over all tensors' unpruned entries.
-    private static func planGlobal(_ r: PruneRequest, params: [Parameter], scores: [[Float]],
-                                   masks: inout [String: Tensor], newly: inout [String: Int]) throws {
-        let total = params.reduce(0) { $0 + $1.value.count }
-        guard total < Int(UInt32.max) else {
-            throw PruningError("--scope", "global ranking supports up to 2^32 elements, got \(total)")
-        }
-        var keys = [UInt64]()
-        keys.reserveCapacity(total)
-        var offsets = [Int]()
-        var offset = 0
-        for (p, s) in zip(params, scores) {
-            offsets.append(offset)
-            let m = p.mask?.data
-            for i in 0..<s.count {
-                if let m, m[i] == 0 { continue }
-                let v = s[i] > 0 ? s[i] : 0
-                keys.append(UInt64(v.bitPattern) << 32 | UInt64(offset + i))
-            }
-            offset += s.count
-        }
-        let pruned = total - keys.count
-        let k: Int
-        switch r.amount {
-        case .fractionOfRemaining(let f): k = Int((f * Double(keys.count)).rounded(.toNearestOrEven))
-        case .sparsity(let s): k = min(max(0, Int((s * Double(total)).rounded(.toNearestOrEven)) - pruned), keys.count)
-        case .count(let n):
-            guard n <= keys.count else {
-                throw PruningError("--count", "cannot prune \(n) more weights: only \(keys.count) are unpruned")
-            }
-            k = n
-        default: k = 0
-        }
-        keys.sort()
-        var newMasks = params.map { $0.mask ?? Mask.ones($0.value.shape) }
-        var counts = [Int](repeating: 0, count: params.count)
-        for key in keys.prefix(k) {
-            let flat = Int(key & 0xFFFF_FFFF)
-            var t = offsets.count - 1
-            while offsets[t] > flat { t -= 1 }
-            newMasks[t].data[flat - offsets[t]] = 0
-            counts[t] += 1
-        }
-        for (i, p) in params.enumerated() {
-            masks[p.name] = newMasks[i]
-            newly[p.name] = counts[i]
-        }
-    }
-
-    /// N:M: in each group of `m` consecutive elements of a row keep at most `n`.
-    private static func nOfMMask(_ p: Parameter, scores: [Float], n: Int, m: Int) -> (Tensor, Int) {
-        var mask = p.mask ?? Mask.ones(p.value.shape)
-        let rows = p.value.rank == 0 ? 1 : p.value.shape[0]
-        let cols = rows == 0 ? 0 : p.value.count / rows
-        var pruned = 0
-        for r in 0..<rows {
-            var c0 = 0
-            while c0 < cols {
-                let end = min(c0 + m, cols)
-                var alive = [(Float, Int)]()
-                for c in c0..<end where mask.data[r * cols + c] != 0 { alive.append((scores[r * cols + c], r * cols + c)) }
-                if alive.count > n {
-                    alive.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
-                    for (_, e) in alive.prefix(alive.count - n) { mask.data[e] = 0; pruned += 1 }
-                }
-                c0 = end
-            }
-        }
-        return (mask, pruned)
-    }
-
-    /// Masks the biases and next-layer input columns of removed units.
-    private static func coupleUnits(_ units: [Int], coupling c: UnitCoupling, model: Model,
-                                    masks: inout [String: Tensor], newly: inout [String: Int]) throws {
-        if let b = c.bias, let bp = model.parameter(named: b) {
-            var mask = masks[b] ?? bp.mask ?? Mask.ones(bp.value.shape)
-            var n = 0
-            for u in units where mask.data[u] != 0 { mask.data[u] = 0; n += 1 }
-            masks[b] = mask
-            newly[b, default: 0] += n
-        }
-        if let cw = c.consumerWeight, let cp = model.parameter(named: cw) {
-            var mask = masks[cw] ?? cp.mask ?? Mask.ones(cp.value.shape)
-            let rows = cp.value.shape[0]
-            let cols = cp.value.count / rows
-            var n = 0
-            for r in 0..<rows {
-                for u in units {
-                    for col in u * c.consumerWidth ..< (u + 1) * c.consumerWidth where mask.data[r * cols + col] != 0 {
-                        mask.data[r * cols + col] = 0
-                        n += 1
-                    }
-                }
-            }
-            masks[cw] = mask
-            newly[cw, default: 0] += n
-        }
     }
 }

@@ -67,14 +67,16 @@ extension PruningSession {
         }
         var shapes = [String: [Int]]()
         for p in model.parameters { shapes[p.name] = p.value.shape }
-        let file = SessionFile(format: "prunescope-session", version: 1, modelName: model.name, seed: seed,
-                               cursor: cursor, steps: steps, optimizerConfig: optimizerConfig,
-                               optimizerStepCounts: snapshots.map(\.optimizerStepCount),
-                               maskedTensors: maskedTensors, optimizerKeys: optimizerKeys,
-                               rewindPoints: points, parameterShapes: shapes)
+        let file = SessionFile(
+            format: "prunescope-session", version: 1, modelName: model.name, seed: seed,
+            cursor: cursor, steps: steps, optimizerConfig: optimizerConfig,
+            optimizerStepCounts: snapshots.map(\.optimizerStepCount),
+            maskedTensors: maskedTensors, optimizerKeys: optimizerKeys,
+            rewindPoints: points, parameterShapes: shapes)
         let dir = URL(fileURLWithPath: directory)
-        try SafetensorsWriter.write(entries, metadata: ["format": "prunescope-session"],
-                                    to: dir.appendingPathComponent("tensors.safetensors").path)
+        try SafetensorsWriter.write(
+            entries, metadata: ["format": "prunescope-session"],
+            to: dir.appendingPathComponent("tensors.safetensors").path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
@@ -86,8 +88,10 @@ extension PruningSession {
     /// architecture: tensor names and shapes must match), restoring the
     /// current step's weights, masks and optimiser state bit for bit, the
     /// history, the rewind points and the seed.
-    public static func load(from directory: String, model: Model, train: Dataset? = nil,
-                            validation: Dataset? = nil) throws -> PruningSession {
+    public static func load(
+        from directory: String, model: Model, train: Dataset? = nil,
+        validation: Dataset? = nil
+    ) throws -> PruningSession {
         let dir = URL(fileURLWithPath: directory)
         let jsonPath = dir.appendingPathComponent("session.json").path
         guard let data = FileManager.default.contents(atPath: jsonPath) else {
@@ -112,7 +116,8 @@ extension PruningSession {
         }
         let count = file.steps.count
         guard count >= 1, file.cursor >= 0, file.cursor < count, file.optimizerStepCounts.count == count,
-              file.maskedTensors.count == count, file.optimizerKeys.count == count else {
+            file.maskedTensors.count == count, file.optimizerKeys.count == count
+        else {
             throw PruningError(jsonPath, "inconsistent step counts")
         }
         let tensors = try SafetensorsFile(contentsOf: dir.appendingPathComponent("tensors.safetensors").path)
@@ -125,8 +130,10 @@ extension PruningSession {
             for name in file.maskedTensors[i] { masks[name] = try tensors.floatTensor(named: "step\(i)/mask/\(name)") }
             var state = [String: Tensor]()
             for key in file.optimizerKeys[i] { state[key] = try tensors.floatTensor(named: "step\(i)/optimizer/\(key)") }
-            snapshots.append(SessionSnapshot(values: values, masks: masks, optimizerState: state,
-                                             optimizerStepCount: file.optimizerStepCounts[i]))
+            snapshots.append(
+                SessionSnapshot(
+                    values: values, masks: masks, optimizerState: state,
+                    optimizerStepCount: file.optimizerStepCounts[i]))
         }
         var points = [String: [String: Tensor]]()
         for (point, tensorNames) in file.rewindPoints {
@@ -134,8 +141,9 @@ extension PruningSession {
             for name in tensorNames { w[name] = try tensors.floatTensor(named: "rewind/\(point)/\(name)") }
             points[point] = w
         }
-        return PruningSession(model: model, train: train, validation: validation, seed: file.seed, steps: file.steps,
-                              snapshots: snapshots, cursor: file.cursor, rewindPoints: points,
-                              optimizerConfig: file.optimizerConfig)
+        return PruningSession(
+            model: model, train: train, validation: validation, seed: file.seed, steps: file.steps,
+            snapshots: snapshots, cursor: file.cursor, rewindPoints: points,
+            optimizerConfig: file.optimizerConfig)
     }
 }

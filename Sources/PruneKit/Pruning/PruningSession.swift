@@ -54,14 +54,19 @@ public final class PruningSession {
         cursor = 0
         rewindPoints = ["start": snap.values]
         steps = []
-        steps = [HistoryStep(id: 0, kind: .start, summary: "start", parameters: ["seed": String(seed)],
-                             metrics: currentMetrics(evaluate: true))]
+        steps = [
+            HistoryStep(
+                id: 0, kind: .start, summary: "start", parameters: ["seed": String(seed)],
+                metrics: currentMetrics(evaluate: true))
+        ]
     }
 
     /// Restores a saved session (used by `load`).
-    init(model: Model, train: Dataset?, validation: Dataset?, seed: UInt64, steps: [HistoryStep],
-         snapshots: [SessionSnapshot], cursor: Int, rewindPoints: [String: [String: Tensor]],
-         optimizerConfig: OptimizerConfig?) {
+    init(
+        model: Model, train: Dataset?, validation: Dataset?, seed: UInt64, steps: [HistoryStep],
+        snapshots: [SessionSnapshot], cursor: Int, rewindPoints: [String: [String: Tensor]],
+        optimizerConfig: OptimizerConfig?
+    ) {
         self.model = model
         self.train = train
         self.validation = validation
@@ -169,31 +174,39 @@ public final class PruningSession {
     /// parameters say how far it got ("retrain 0.4 of 2 epochs ...
     /// (cancelled)", `epochs_completed`, `steps`, `cancelled`).
     @discardableResult
-    public func retrain(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
-                        onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
-                        afterStep: ((Int) -> Void)? = nil) throws -> HistoryStep {
-        let (result, params) = try runTraining(epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                                               l1Lambda: l1Lambda, onEvent: onEvent, isCancelled: isCancelled,
-                                               afterStep: afterStep)
+    public func retrain(
+        epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
+        onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
+        afterStep: ((Int) -> Void)? = nil
+    ) throws -> HistoryStep {
+        let (result, params) = try runTraining(
+            epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+            l1Lambda: l1Lambda, onEvent: onEvent, isCancelled: isCancelled,
+            afterStep: afterStep)
         let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
-        let ran = PruningSession.epochsText(requested: epochs, steps: result.steps,
-                                            stepsPerEpoch: stepsPerEpoch(batchSize: batchSize), cancelled: result.cancelled)
-        let summary = (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
+        let ran = PruningSession.epochsText(
+            requested: epochs, steps: result.steps,
+            stepsPerEpoch: stepsPerEpoch(batchSize: batchSize), cancelled: result.cancelled)
+        let summary =
+            (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
             + "\(ran), \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
         return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
     }
 
     /// Trains without recording; returns the result and the step parameters.
     /// `afterStep` receives the optimiser's step count since the session began.
-    func runTraining(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float,
-                     onEvent: (TrainingEvent) -> Void, isCancelled: () -> Bool,
-                     afterStep: ((Int) -> Void)?) throws -> (TrainingResult, [String: String]) {
+    func runTraining(
+        epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float,
+        onEvent: (TrainingEvent) -> Void, isCancelled: () -> Bool,
+        afterStep: ((Int) -> Void)?
+    ) throws -> (TrainingResult, [String: String]) {
         guard let train else { throw PruningError("retrain", "the session has no training data") }
         guard epochs >= 1 else { throw PruningError("--retrain-epochs", "\(epochs) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard l1Lambda.isFinite, l1Lambda >= 0 else { throw PruningError("--l1", "\(l1Lambda) must be finite and >= 0") }
-        let config = TrainingConfig(epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-                                    seed: nextStepSeed, l1Lambda: l1Lambda)
+        let config = TrainingConfig(
+            epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+            seed: nextStepSeed, l1Lambda: l1Lambda)
         let opt = makeOptimizer(optimizer)
         if optimizerConfig == optimizer {
             opt.state = optimizerState
@@ -250,7 +263,9 @@ public final class PruningSession {
         }
         for p in model.parameters {
             guard let w = weights[p.name] else { continue }
-            guard w.shape == p.value.shape else { throw PruningError(p.name, "rewind point '\(name)' has shape \(w.shape), model has \(p.value.shape)") }
+            guard w.shape == p.value.shape else {
+                throw PruningError(p.name, "rewind point '\(name)' has shape \(w.shape), model has \(p.value.shape)")
+            }
         }
         for p in model.parameters {
             guard let w = weights[p.name] else { continue }
@@ -263,14 +278,17 @@ public final class PruningSession {
 
     /// Records a step whose changes were made to the model directly (used by schedules).
     @discardableResult
-    func record(kind: HistoryStep.Kind, summary: String, parameters: [String: String],
-                request: PruneRequest? = nil, epochs: [EpochMetrics] = []) -> HistoryStep {
+    func record(
+        kind: HistoryStep.Kind, summary: String, parameters: [String: String],
+        request: PruneRequest? = nil, epochs: [EpochMetrics] = []
+    ) -> HistoryStep {
         if cursor < steps.count - 1 {
             steps.removeSubrange((cursor + 1)...)
             snapshots.removeSubrange((cursor + 1)...)
         }
-        let step = HistoryStep(id: steps.count, kind: kind, summary: summary, parameters: parameters,
-                               metrics: currentMetrics(evaluate: true), request: request, epochs: epochs)
+        let step = HistoryStep(
+            id: steps.count, kind: kind, summary: summary, parameters: parameters,
+            metrics: currentMetrics(evaluate: true), request: request, epochs: epochs)
         steps.append(step)
         snapshots.append(SessionSnapshot(model: model, optimizerState: optimizerState, optimizerStepCount: optimizerStepCount))
         cursor = steps.count - 1

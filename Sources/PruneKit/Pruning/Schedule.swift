@@ -1,3 +1,5 @@
+import Foundation
+
 /// When and how often masks are computed on the way to a target sparsity.
 public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// Prune once to the target, no retraining.
@@ -32,8 +34,10 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 in between. Masks change
     /// only at t0 + k dt (see `isGradualUpdate`), so the value in effect at
     /// any step is the one at the last update step.
-    public static func gradualSparsity(step t: Int, initial si: Double, final sf: Double,
-                                       start t0: Int, frequency dt: Int, updates n: Int) -> Double {
+    public static func gradualSparsity(
+        step t: Int, initial si: Double, final sf: Double,
+        start t0: Int, frequency dt: Int, updates n: Int
+    ) -> Double {
         if t < t0 { return si }
         let span = Double(n * dt)
         guard span > 0 else { return sf }
@@ -52,8 +56,6 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
         1 - Foundation.pow(1 - s, Double(r) / Double(rounds))
     }
 }
-
-import Foundation
 
 /// Training settings shared by the retraining phases of a schedule.
 public struct RetrainSettings: Codable, Sendable, Equatable {
@@ -92,9 +94,11 @@ extension PruningSession {
     /// Cancellation stops after the current training step; what was done
     /// stays recorded (and can be undone). Returns the steps recorded.
     @discardableResult
-    public func run(_ schedule: Schedule, request: PruneRequest, retrain: RetrainSettings?,
-                    onEvent: (ScheduleEvent) -> Void = { _ in },
-                    isCancelled: () -> Bool = { false }) throws -> [HistoryStep] {
+    public func run(
+        _ schedule: Schedule, request: PruneRequest, retrain: RetrainSettings?,
+        onEvent: (ScheduleEvent) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) throws -> [HistoryStep] {
         var recorded = [HistoryStep]()
         func note(_ s: HistoryStep) { recorded.append(s); onEvent(.recorded(s)) }
         func needRetrain() throws -> RetrainSettings {
@@ -160,9 +164,11 @@ extension PruningSession {
             let total = settings.epochs * perEpoch
             guard t0 + n * dt <= total else {
                 let needed = ScheduleDefaults.gradualEpochs(frequency: dt, updates: n, stepsPerEpoch: perEpoch, startStep: t0)
-                throw PruningError("--updates", "the last mask update is at step \(t0 + n * dt) but training has only "
-                                   + "\(total) steps (\(Format.count(settings.epochs, "epoch")) of \(perEpoch)); "
-                                   + "lower --frequency or --updates, or train \(Format.count(needed, "epoch"))")
+                throw PruningError(
+                    "--updates",
+                    "the last mask update is at step \(t0 + n * dt) but training has only "
+                        + "\(total) steps (\(Format.count(settings.epochs, "epoch")) of \(perEpoch)); "
+                        + "lower --frequency or --updates, or train \(Format.count(needed, "epoch"))")
             }
             _ = try preview(request)
             var failure: Error?
@@ -175,7 +181,9 @@ extension PruningSession {
                 onEvent: { e in
                     if case .step(_, _, let g, _) = e {
                         onEvent(.training(e, fraction: Double(g) / Double(max(total, 1))))
-                    } else { onEvent(.training(e, fraction: 1)) }
+                    } else {
+                        onEvent(.training(e, fraction: 1))
+                    }
                 },
                 isCancelled: { failure != nil || isCancelled() },
                 afterStep: { [self] g in
@@ -199,12 +207,15 @@ extension PruningSession {
             params["criterion"] = request.criterion.description
             params["granularity"] = request.granularity.description
             params["scope"] = request.scope.description
-            let ran = PruningSession.epochsText(requested: settings.epochs, steps: result.steps, stepsPerEpoch: perEpoch,
-                                                cancelled: result.cancelled)
-            note(record(kind: .gradual,
-                        summary: "gradual to \(sf) (\(Format.count(updates.count, "mask update"))), \(ran), "
-                            + settings.optimizer.summary + (result.cancelled ? " (cancelled)" : ""),
-                        parameters: params, request: request, epochs: result.epochs))
+            let ran = PruningSession.epochsText(
+                requested: settings.epochs, steps: result.steps, stepsPerEpoch: perEpoch,
+                cancelled: result.cancelled)
+            note(
+                record(
+                    kind: .gradual,
+                    summary: "gradual to \(sf) (\(Format.count(updates.count, "mask update"))), \(ran), "
+                        + settings.optimizer.summary + (result.cancelled ? " (cancelled)" : ""),
+                    parameters: params, request: request, epochs: result.epochs))
             onEvent(.phase("done", fraction: 1))
 
         case .lottery(let rounds, let k):
@@ -220,10 +231,18 @@ extension PruningSession {
                 setRewindPoint("init", weights: PruningSession.defaultInitialisation(model, seed: nextStepSeed))
                 note(try rewind(to: "init"))
                 let start = optimizerConfig == settings.optimizer ? optimizerStepCount : 0
-                note(try retrainPhase(settings, base: 0, share: share, onEvent: onEvent, isCancelled: isCancelled,
-                                      afterStep: k == 0 ? nil : { [self] g in
-                                          if g - start == k { setRewindPoint(pointName, weights: SessionSnapshot(model: model, optimizerState: [:], optimizerStepCount: 0).values) }
-                                      }))
+                note(
+                    try retrainPhase(
+                        settings, base: 0, share: share, onEvent: onEvent, isCancelled: isCancelled,
+                        afterStep: k == 0
+                            ? nil
+                            : { [self] g in
+                                if g - start == k {
+                                    setRewindPoint(
+                                        pointName, weights: SessionSnapshot(model: model, optimizerState: [:], optimizerStepCount: 0).values
+                                    )
+                                }
+                            }))
             }
             guard rewindPoints[pointName] != nil else {
                 throw PruningError("--rewind-iteration", "no weights were captured at iteration \(k) (training ran fewer steps)")
@@ -243,19 +262,22 @@ extension PruningSession {
         return recorded
     }
 
-    private func retrainPhase(_ settings: RetrainSettings, base: Double, share: Double,
-                              onEvent: (ScheduleEvent) -> Void, isCancelled: () -> Bool,
-                              afterStep: ((Int) -> Void)? = nil) throws -> HistoryStep {
+    private func retrainPhase(
+        _ settings: RetrainSettings, base: Double, share: Double,
+        onEvent: (ScheduleEvent) -> Void, isCancelled: () -> Bool,
+        afterStep: ((Int) -> Void)? = nil
+    ) throws -> HistoryStep {
         let perEpoch = train.map { ($0.count + settings.batchSize - 1) / max(settings.batchSize, 1) } ?? 1
         let total = Double(max(1, perEpoch * settings.epochs))
         var done = 0.0
-        return try retrain(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
-                           l1Lambda: settings.l1Lambda,
-                           onEvent: { e in
-                               if case .step = e { done += 1 }
-                               onEvent(.training(e, fraction: base + share * done / total))
-                           },
-                           isCancelled: isCancelled, afterStep: afterStep)
+        return try retrain(
+            epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+            l1Lambda: settings.l1Lambda,
+            onEvent: { e in
+                if case .step = e { done += 1 }
+                onEvent(.training(e, fraction: base + share * done / total))
+            },
+            isCancelled: isCancelled, afterStep: afterStep)
     }
 
     /// Weights drawn with PyTorch's default initialisation for Dense/Conv2D

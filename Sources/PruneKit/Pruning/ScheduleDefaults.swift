@@ -44,8 +44,10 @@ public enum ScheduleDefaults {
     /// The fewest whole epochs of `stepsPerEpoch` steps that hold every
     /// gradual mask update, the last at step `startStep + updates * frequency`.
     /// Returns at least 1.
-    public static func gradualEpochs(frequency: Int, updates: Int, stepsPerEpoch: Int,
-                                     startStep: Int = gradualStartStep) -> Int {
+    public static func gradualEpochs(
+        frequency: Int, updates: Int, stepsPerEpoch: Int,
+        startStep: Int = gradualStartStep
+    ) -> Int {
         let lastUpdate = startStep + max(0, updates) * max(0, frequency)
         let perEpoch = max(1, stepsPerEpoch)
         return max(1, (lastUpdate + perEpoch - 1) / perEpoch)

@@ -48,8 +48,10 @@ public struct Topology: Sendable {
                 let cols = c.value.count / max(c.value.shape[0], 1)
                 if units > 0, cols % units == 0 { width = cols / units } else { consumer = nil }
             }
-            out.append(UnitCoupling(layer: layer.name, weight: w.name, bias: layer.bias?.name,
-                                    units: units, consumerWeight: consumer?.name, consumerWidth: width))
+            out.append(
+                UnitCoupling(
+                    layer: layer.name, weight: w.name, bias: layer.bias?.name,
+                    units: units, consumerWeight: consumer?.name, consumerWidth: width))
         }
         couplings = out
     }
