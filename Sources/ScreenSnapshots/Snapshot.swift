@@ -1,12 +1,14 @@
 import Foundation
-import Testing
 import PruneTUI
+import Testing
 
 /// Compares `text` with the snapshot `__Snapshots__/<TestFile>/<name>.txt`
 /// next to the calling test file. `RECORD_SNAPSHOTS=1` writes it instead.
 /// A missing snapshot fails (so a forgotten recording cannot pass).
-public func assertSnapshot(_ text: String, named name: String, filePath: String = #filePath,
-                    sourceLocation: SourceLocation = #_sourceLocation) {
+public func assertSnapshot(
+    _ text: String, named name: String, filePath: String = #filePath,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     let testFile = URL(fileURLWithPath: filePath)
     let dir = testFile.deletingLastPathComponent()
         .appendingPathComponent("__Snapshots__")
@@ -32,7 +34,8 @@ public func assertSnapshot(_ text: String, named name: String, filePath: String 
         while line < min(e.count, a.count) && e[line] == a[line] { line += 1 }
         let exp = line < e.count ? String(e[line]) : "<end>"
         let act = line < a.count ? String(a[line]) : "<end>"
-        Issue.record("""
+        Issue.record(
+            """
             snapshot \(name) differs at line \(line + 1) (re-record with RECORD_SNAPSHOTS=1 if intended)
             expected: \(exp)
             actual:   \(act)

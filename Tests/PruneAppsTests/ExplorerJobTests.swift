@@ -1,6 +1,7 @@
 import Foundation
 import PruneKit
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
 
@@ -25,7 +26,8 @@ import Testing
 
     @Test func applyUndoRedoAndJump() throws {
         let h = try H()
-        let script: [TerminalEvent?] = H.keys(.right, 50) + [.key(.enter), .key(.down)] + H.keys(.right, 30)
+        let script: [TerminalEvent?] =
+            H.keys(.right, 50) + [.key(.enter), .key(.down)] + H.keys(.right, 30)
             + [.key(.enter), .key(.char("u"))]
         let (_, runner) = h.run(H.sizes[0], script + [.interrupt])
         #expect(h.session.steps.count == 3)
@@ -134,7 +136,8 @@ import Testing
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-explorer-session-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dir) }
         let h = try H("digits-mlp")
-        let script: [TerminalEvent?] = H.keys(.right, 40) + [.key(.enter), .key(.down)] + H.keys(.right, 30)
+        let script: [TerminalEvent?] =
+            H.keys(.right, 40) + [.key(.enter), .key(.down)] + H.keys(.right, 30)
             + [.key(.enter), .key(.char("u")), .key(.char("w")), .key(.enter), .key(.char("q"))]
         let (_, runner) = h.run(H.sizes[0], script, sessionDirectory: dir.path)
         #expect(runner.app.model.unsavedChanges == 0)

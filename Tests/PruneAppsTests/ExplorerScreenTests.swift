@@ -1,9 +1,10 @@
 import Foundation
 import PruneKit
+import ScreenSnapshots
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
-import ScreenSnapshots
 
 /// The explorer's screens on the real sample models, as text snapshots.
 @Suite struct ExplorerScreenTests {
@@ -38,7 +39,8 @@ import ScreenSnapshots
     @Test(arguments: H.sizes)
     func historyScreen(size: Size) throws {
         let h = try H()
-        let script: [TerminalEvent?] = H.keys(.right, 50) + [.key(.enter), .key(.char("g"))] + H.keys(.right, 30)
+        let script: [TerminalEvent?] =
+            H.keys(.right, 50) + [.key(.enter), .key(.char("g"))] + H.keys(.right, 30)
             + [.key(.enter), .key(.char("2")), .key(.up), .interrupt]
         let (term, runner) = h.run(size, script)
         #expect(runner.app.model.screen == .history)
@@ -57,7 +59,8 @@ import ScreenSnapshots
 
     @Test(arguments: H.sizes)
     func frontierScreen(size: Size) throws {
-        let script: [TerminalEvent?] = H.keys(.right, 50) + [.key(.enter)] + H.keys(.right, 20) + [.key(.enter), .key(.char("4")), .interrupt]
+        let script: [TerminalEvent?] =
+            H.keys(.right, 50) + [.key(.enter)] + H.keys(.right, 20) + [.key(.enter), .key(.char("4")), .interrupt]
         let (term, _) = try H().run(size, script)
         #expect(term.text.contains("Frontier"))
         assertSnapshot(term.text, named: "frontier-\(size.width)x\(size.height)")
@@ -80,8 +83,9 @@ import ScreenSnapshots
         let (quit, r2) = try H().run(H.sizes[0], H.keys(.right, 5) + [.key(.enter), .key(.char("q")), .interrupt])
         #expect(r2.app.model.modal == .confirm(.quit))
         assertSnapshot(quit.text, named: "quit-confirm-80x24")
-        let (_, r3) = try H().run(H.sizes[0],
-                                  H.keys(.right, 5) + [.key(.enter), .key(.char("q")), .key(.char("n")), .key(.char("q")), .key(.char("y")), .key(.char("z"))])
+        let (_, r3) = try H().run(
+            H.sizes[0],
+            H.keys(.right, 5) + [.key(.enter), .key(.char("q")), .key(.char("n")), .key(.char("q")), .key(.char("y")), .key(.char("z"))])
         #expect(!r3.wasInterrupted)
         #expect(r3.app.model.modal == .confirm(.quit))
     }

@@ -1,6 +1,7 @@
 import Foundation
 import PruneKit
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
 
@@ -51,9 +52,10 @@ import Testing
     static func drive(_ h: H, _ work: Work, worker: any BackgroundWorker, storm: Bool, dir: String) -> ExplorerApp {
         let (controls, keys) = start(work, exportDir: dir)
         let mailbox = Mailbox<ExplorerMessage>()
-        var app = ExplorerApp.make(session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: worker,
-                                   post: { mailbox.post($0) }, controls: controls, exportDirectory: dir + "/export",
-                                   sessionDirectory: dir + "/session", measureInference: work == .inferenceMeasurement)
+        var app = ExplorerApp.make(
+            session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: worker,
+            post: { mailbox.post($0) }, controls: controls, exportDirectory: dir + "/export",
+            sessionDirectory: dir + "/session", measureInference: work == .inferenceMeasurement)
         let context = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .truecolor)
         var buffer = CellBuffer(size: app.model.size)
         var now = 0.0
@@ -81,7 +83,8 @@ import Testing
         let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
             let m = app.model
-            let busy = m.job != nil || m.previewAccuracy.inFlight != nil || m.inference.inFlight != nil || m.scores.inFlight != nil
+            let busy =
+                m.job != nil || m.previewAccuracy.inFlight != nil || m.inference.inFlight != nil || m.scores.inFlight != nil
                 || m.previewAccuracy.isDue || m.inference.isDue
             if !busy { break }
             if storm, m.job != nil || work == .accuracyPreview || work == .inferenceMeasurement, i < 400 {
@@ -110,14 +113,18 @@ import Testing
             let app = Self.drive(h, work, worker: ThreadWorker(), storm: true, dir: base + "/\(repetition)")
             #expect(app.model.job == nil, "repetition \(repetition): the job never finished")
             let sameAsInline = h.session.steps == expected, shown = app.model.session.history == h.session.steps
-            #expect(sameAsInline, "repetition \(repetition): history \(h.session.steps.map(\.summary)) differs from the inline run's \(expected.map(\.summary))")
+            #expect(
+                sameAsInline,
+                "repetition \(repetition): history \(h.session.steps.map(\.summary)) differs from the inline run's \(expected.map(\.summary))"
+            )
             #expect(shown, "repetition \(repetition): the screen's history is not the session's")
             switch work {
             case .sensitivityUnstructured, .sensitivityUnits:
                 #expect(!app.model.sensitivity.isEmpty)
             case .export:
-                #expect(FileManager.default.fileExists(atPath: base + "/\(repetition)/export/report.json"),
-                        "\(app.model.toasts.items.map(\.text))")
+                #expect(
+                    FileManager.default.fileExists(atPath: base + "/\(repetition)/export/report.json"),
+                    "\(app.model.toasts.items.map(\.text))")
             case .save:
                 #expect(FileManager.default.fileExists(atPath: base + "/\(repetition)/session/session.json"))
             case .accuracyPreview:

@@ -1,6 +1,7 @@
 import Foundation
 import PruneKit
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
 
@@ -11,8 +12,10 @@ import Testing
 
     static func model(_ name: String = "lenet-300-100", size: Size = Size(width: 120, height: 40)) throws -> ExplorerModel {
         let h = try H(name)
-        return ExplorerApp.make(session: h.session, bundle: h.bundle, size: size, worker: InlineWorker(), post: { _ in },
-                                measureInference: false).model
+        return ExplorerApp.make(
+            session: h.session, bundle: h.bundle, size: size, worker: InlineWorker(), post: { _ in },
+            measureInference: false
+        ).model
     }
 
     @discardableResult
@@ -157,9 +160,11 @@ import Testing
         // fc3's weights made tiny: one global threshold at 50 % takes all of them.
         let fc3 = try #require(h.session.model.parameter(named: "fc3.weight"))
         fc3.value.data = fc3.value.data.map { $0 * 1e-6 }
-        var m = ExplorerApp.make(session: PruningSession(model: h.session.model, train: h.bundle.train, validation: h.bundle.validation),
-                                 bundle: h.bundle, size: Size(width: 120, height: 40), worker: InlineWorker(), post: { _ in },
-                                 measureInference: false).model
+        var m = ExplorerApp.make(
+            session: PruningSession(model: h.session.model, train: h.bundle.train, validation: h.bundle.validation),
+            bundle: h.bundle, size: Size(width: 120, height: 40), worker: InlineWorker(), post: { _ in },
+            measureInference: false
+        ).model
         Self.press(&m, .char("g"))
         for _ in 0..<50 { Self.press(&m, .right) }
         #expect(Self.press(&m, .enter).isEmpty)
@@ -177,7 +182,8 @@ import Testing
     }
 
     @Test func sensitivityByFiltersSkipsWhatCannotApply() throws {
-        let (term, runner) = try H("digits-cnn").run(H.sizes[1], [.key(.char("n")), .key(.char("n")), .key(.char("s"))] + H.idle + [.interrupt])
+        let (term, runner) = try H("digits-cnn").run(
+            H.sizes[1], [.key(.char("n")), .key(.char("n")), .key(.char("s"))] + H.idle + [.interrupt])
         let model = runner.app.model
         #expect(model.sensitivityGranularity == .units)
         #expect(!model.sensitivity.isEmpty, "\(model.toasts.items.map(\.text))")

@@ -1,9 +1,10 @@
 import Foundation
 import PruneKit
+import ScreenSnapshots
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
-import ScreenSnapshots
 
 /// Inspection mode on a generated BERT-style checkpoint (no model spec):
 /// the grouped list, folding, the filter, rules, the live magnitude preview
@@ -24,12 +25,15 @@ import ScreenSnapshots
         deinit { try? FileManager.default.removeItem(at: directory) }
     }
 
-    static func run(_ archive: any TensorArchive, _ size: Size, _ script: [TerminalEvent?], exportPath: String? = nil,
-                    rules: PrunableRules = .default) -> (InMemoryTerminal, AppRunner<InspectorApp>) {
+    static func run(
+        _ archive: any TensorArchive, _ size: Size, _ script: [TerminalEvent?], exportPath: String? = nil,
+        rules: PrunableRules = .default
+    ) -> (InMemoryTerminal, AppRunner<InspectorApp>) {
         let term = InMemoryTerminal(size: size, script: script)
         let mailbox = Mailbox<InspectorMessage>()
-        var app = InspectorApp.make(archive: archive, rules: rules, size: size, worker: InlineWorker(), post: { mailbox.post($0) },
-                                    exportPath: exportPath)
+        var app = InspectorApp.make(
+            archive: archive, rules: rules, size: size, worker: InlineWorker(), post: { mailbox.post($0) },
+            exportPath: exportPath)
         app.startLoading()
         let runner = AppRunner(app: app, driver: term, mailbox: mailbox)
         runner.run()
@@ -58,7 +62,8 @@ import ScreenSnapshots
         // Filter to the query weights, select the first: its details, histogram threshold and heatmap.
         let script: [TerminalEvent?] = [.key(.char("/"))] + Self.keys("query.weight") + [.key(.enter), .interrupt]
         let (term, r2) = Self.run(archive, Size(width: 160, height: 48), script)
-        #expect(r2.app.model.rows.allSatisfy { if case .tensor(let n, _) = $0 { return n.hasSuffix("query.weight") } else { return false } })
+        #expect(
+            r2.app.model.rows.allSatisfy { if case .tensor(let n, _) = $0 { return n.hasSuffix("query.weight") } else { return false } })
         #expect(!r2.app.model.rows.isEmpty)
         #expect(term.text.contains("prunable: "))
         #expect(term.text.contains("prune |w| < "))
@@ -115,8 +120,8 @@ import ScreenSnapshots
         let cdf = MagnitudeCDF([acc.finish().distribution])
         #expect(cdf.total == 8)
         #expect(cdf.threshold(forFraction: 0) == 0)
-        #expect(cdf.threshold(forFraction: 0.125) == 0)       // the one 0
-        #expect(cdf.threshold(forFraction: 0.375) == 0.25)    // 0, ±0.25
+        #expect(cdf.threshold(forFraction: 0.125) == 0)  // the one 0
+        #expect(cdf.threshold(forFraction: 0.375) == 0.25)  // 0, ±0.25
         #expect(cdf.fraction(below: 0.5) == 0.375)
         #expect(cdf.fraction(below: Float(0.5).nextUp) == 0.625)
         #expect(cdf.fraction(below: 100) == 1)
@@ -126,8 +131,10 @@ import ScreenSnapshots
     // MARK: Model, keys and help
 
     /// A model over `archive` with its statistics computed here, as the background pass would post them.
-    static func loadedModel(_ archive: any TensorArchive, size: Size = Size(width: 120, height: 40),
-                            exportPath: String) throws -> InspectorModel {
+    static func loadedModel(
+        _ archive: any TensorArchive, size: Size = Size(width: 120, height: 40),
+        exportPath: String
+    ) throws -> InspectorModel {
         var model = InspectorModel(archive: archive, size: size, exportPath: exportPath)
         #expect(model.startLoading() == [.loadStatistics(rules: .default)])
         #expect(model.startLoading().isEmpty, "a second start asks for nothing")
@@ -154,8 +161,9 @@ import ScreenSnapshots
         for key: Key in [.right, .right, .char("e")] { #expect(model.update(.key(key), now: 1).effects.isEmpty) }
         guard case .prompt(let prompt)? = model.modal, prompt.purpose == .export else { Issue.record("no export prompt"); return }
         #expect(prompt.state.text == out)
-        let asked = InspectorExport(path: out, replacing: false, tensors: model.prunableNames, scope: .global, twoOfFour: false,
-                                    amount: model.slider.value)
+        let asked = InspectorExport(
+            path: out, replacing: false, tensors: model.prunableNames, scope: .global, twoOfFour: false,
+            amount: model.slider.value)
         #expect(abs(asked.amount - 0.52) < 1e-9)
         #expect(model.update(.key(.enter), now: 1).effects == [.export(asked)])
         #expect(model.exporting == out && model.modal == nil)
@@ -247,8 +255,10 @@ import ScreenSnapshots
     /// The built `prunescope` beside this test bundle.
     static var binary: URL {
         let bundle = Bundle.main.bundleURL
-        let candidates = [bundle.deletingLastPathComponent().appendingPathComponent("prunescope"), bundle.appendingPathComponent("prunescope"),
-                          URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("prunescope")]
+        let candidates = [
+            bundle.deletingLastPathComponent().appendingPathComponent("prunescope"), bundle.appendingPathComponent("prunescope"),
+            URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("prunescope"),
+        ]
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
     }
 
@@ -258,19 +268,23 @@ import ScreenSnapshots
 
     /// Keys that leave the export's settings as they were after a whole
     /// cycle (filter, slider, scope, 2:4, help, resizes, the mouse).
-    static let storm: [AppEvent<InspectorMessage>] = [.key(.right), .key(.char("g")), .key(.down), .key(.char("/"))]
+    static let storm: [AppEvent<InspectorMessage>] =
+        [.key(.right), .key(.char("g")), .key(.down), .key(.char("/"))]
         + "query".map { .key(.char($0)) }
-        + [.key(.enter), .key(.down), .key(.char("L")), .key(.char("?")), .key(.pageDown), .key(.escape), .key(.escape),
-           .key(.left), .key(.char("g")), .key(.up), .key(.char("L")), .resize(Size(width: 120, height: 40)),
-           .mouse(MouseEvent(.wheelDown, button: 0, x: 5, y: 5)), .key(.char(">")), .key(.char("<")),
-           .resize(Size(width: 80, height: 24)), .key(.char("n")), .key(.char("n")), .key(.end), .key(.pageDown), .key(.home)]
+        + [
+            .key(.enter), .key(.down), .key(.char("L")), .key(.char("?")), .key(.pageDown), .key(.escape), .key(.escape),
+            .key(.left), .key(.char("g")), .key(.up), .key(.char("L")), .resize(Size(width: 120, height: 40)),
+            .mouse(MouseEvent(.wheelDown, button: 0, x: 5, y: 5)), .key(.char(">")), .key(.char("<")),
+            .resize(Size(width: 80, height: 24)), .key(.char("n")), .key(.char("n")), .key(.end), .key(.pageDown), .key(.home),
+        ]
 
     /// Loads and exports `archive` to `out` on `worker`; with `storm`, keys
     /// arrive all the while, each followed by the posted messages, a tick and a frame.
     static func loadAndExport(_ archive: any TensorArchive, to out: String, worker: any BackgroundWorker, storm: Bool) -> InspectorModel {
         let mailbox = Mailbox<InspectorMessage>()
-        var app = InspectorApp.make(archive: archive, size: Size(width: 80, height: 24), worker: worker, post: { mailbox.post($0) },
-                                    exportPath: out)
+        var app = InspectorApp.make(
+            archive: archive, size: Size(width: 80, height: 24), worker: worker, post: { mailbox.post($0) },
+            exportPath: out)
         app.startLoading()
         var context = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .truecolor)
         var buffer = CellBuffer(size: app.model.size)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneApps
 @testable import PruneTUI
 
@@ -14,7 +15,8 @@ import Testing
         let inReadme = String(text[start.upperBound..<end.lowerBound])
         let table = ExplorerKeys.markdownTable() + "\n"
         if ProcessInfo.processInfo.environment["RECORD_SNAPSHOTS"] == "1", inReadme != table {
-            try text.replacingCharacters(in: start.upperBound..<end.lowerBound, with: table).write(to: Self.readme, atomically: true, encoding: .utf8)
+            try text.replacingCharacters(in: start.upperBound..<end.lowerBound, with: table).write(
+                to: Self.readme, atomically: true, encoding: .utf8)
             return
         }
         #expect(inReadme == table, "README's key table differs from ExplorerKeys.table (RECORD_SNAPSHOTS=1 rewrites it)")

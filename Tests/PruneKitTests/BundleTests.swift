@@ -1,23 +1,26 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// Builds a tiny model directory (xor data, 2-3-2 dense net) for bundle tests.
 func makeTinyModel(in dir: URL, layers: String? = nil, dataset: String? = nil) throws {
-    let layerJSON = layers ?? """
-    [{"kind": "dense", "name": "fc1", "inFeatures": 2, "outFeatures": 3},
-     {"kind": "relu", "name": "relu1"},
-     {"kind": "dense", "name": "fc2", "inFeatures": 3, "outFeatures": 2, "weight": "head.w", "bias": "head.b"}]
-    """
-    let datasetJSON = dataset ?? """
-    {"name": "xor", "format": "synthetic", "generator": "xor", "count": 40, "noise": 0.05, "seed": 1,
-     "validationFraction": 0.25, "splitSeed": 2}
-    """
+    let layerJSON =
+        layers ?? """
+            [{"kind": "dense", "name": "fc1", "inFeatures": 2, "outFeatures": 3},
+             {"kind": "relu", "name": "relu1"},
+             {"kind": "dense", "name": "fc2", "inFeatures": 3, "outFeatures": 2, "weight": "head.w", "bias": "head.b"}]
+            """
+    let datasetJSON =
+        dataset ?? """
+            {"name": "xor", "format": "synthetic", "generator": "xor", "count": 40, "noise": 0.05, "seed": 1,
+             "validationFraction": 0.25, "splitSeed": 2}
+            """
     let json = """
-    {"name": "tiny", "inputShape": [2], "layers": \(layerJSON), "weights": "weights.safetensors",
-     "dataset": \(datasetJSON),
-     "training": {"epochs": 2, "batchSize": 8, "optimizer": {"sgd": {"learningRate": 0.1, "momentum": 0.9, "weightDecay": 0}}, "seed": 5}}
-    """
+        {"name": "tiny", "inputShape": [2], "layers": \(layerJSON), "weights": "weights.safetensors",
+         "dataset": \(datasetJSON),
+         "training": {"epochs": 2, "batchSize": 8, "optimizer": {"sgd": {"learningRate": 0.1, "momentum": 0.9, "weightDecay": 0}}, "seed": 5}}
+        """
     try json.write(to: dir.appendingPathComponent("model.json"), atomically: true, encoding: .utf8)
 }
 
@@ -80,9 +83,11 @@ func makeTinyModel(in dir: URL, layers: String? = nil, dataset: String? = nil) t
     @Test func datasetShapeMustFitInputShape() throws {
         let dir = try makeTemporaryDirectory("bundle")
         try "x0,x1,x2,label\n1,2,3,0\n4,5,6,1\n1,1,1,1\n".write(to: dir.appendingPathComponent("d.csv"), atomically: true, encoding: .utf8)
-        try makeTinyModel(in: dir, dataset: """
-        {"name": "three", "format": "csv", "file": "d.csv", "validationFraction": 0.3, "splitSeed": 0}
-        """)
+        try makeTinyModel(
+            in: dir,
+            dataset: """
+                {"name": "three", "format": "csv", "file": "d.csv", "validationFraction": 0.3, "splitSeed": 0}
+                """)
         let spec = dir.appendingPathComponent("model.json").standardizedFileURL.path
         #expect(throws: ModelSpecError.datasetShape(path: spec, dataset: "three", inputShape: [2], sampleShape: [3])) {
             try ModelBundle.initialise(path: dir.path, seed: 0)
@@ -93,9 +98,11 @@ func makeTinyModel(in dir: URL, layers: String? = nil, dataset: String? = nil) t
         let dir = try makeTemporaryDirectory("bundle")
         let csv = dir.appendingPathComponent("d.csv")
         try "x0,x1,label\n1,2,0\n4,5,1\n1,1,2\n".write(to: csv, atomically: true, encoding: .utf8)
-        try makeTinyModel(in: dir, dataset: """
-        {"name": "three", "format": "csv", "file": "d.csv", "validationFraction": 0.3, "splitSeed": 0}
-        """)
+        try makeTinyModel(
+            in: dir,
+            dataset: """
+                {"name": "three", "format": "csv", "file": "d.csv", "validationFraction": 0.3, "splitSeed": 0}
+                """)
         #expect(throws: DatasetError.csvLabelOutOfRange(path: csv.standardizedFileURL.path, line: 4, label: 2, classCount: 2)) {
             try ModelBundle.initialise(path: dir.path, seed: 0)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct CriterionTests {
@@ -58,11 +59,15 @@ import Testing
         // Row 0: [1, 1, 1] (L1 3, L2 1.73); row 1: [0, 0, 2.5] (L1 2.5, L2 2.5); row 2 large.
         let w1 = Parameter(name: "a.weight", role: .weight, value: Tensor(shape: [3, 3], data: [1, 1, 1, 0, 0, 2.5, 5, 5, 5]))
         let w2 = Parameter(name: "b.weight", role: .weight, value: Tensor(shape: [1, 3], data: [1, 2, 3]))
-        let model = Model(name: "n", inputShape: [3], layers: [
-            try Dense(name: "a", weight: w1, bias: nil), ReLU(name: "r"), try Dense(name: "b", weight: w2, bias: nil),
-        ])
-        let l1 = try Pruner.plan(PruneRequest(tensors: ["a.weight"], criterion: .l1Norm, granularity: .neuron, amount: .count(1)), model: model)
-        let l2 = try Pruner.plan(PruneRequest(tensors: ["a.weight"], criterion: .l2Norm, granularity: .neuron, amount: .count(1)), model: model)
+        let model = Model(
+            name: "n", inputShape: [3],
+            layers: [
+                try Dense(name: "a", weight: w1, bias: nil), ReLU(name: "r"), try Dense(name: "b", weight: w2, bias: nil),
+            ])
+        let l1 = try Pruner.plan(
+            PruneRequest(tensors: ["a.weight"], criterion: .l1Norm, granularity: .neuron, amount: .count(1)), model: model)
+        let l2 = try Pruner.plan(
+            PruneRequest(tensors: ["a.weight"], criterion: .l2Norm, granularity: .neuron, amount: .count(1)), model: model)
         #expect(l1.masks["a.weight"]?.data == [1, 1, 1, 0, 0, 0, 1, 1, 1])
         #expect(l1.masks["b.weight"]?.data == [1, 0, 1])
         #expect(l2.masks["a.weight"]?.data == [0, 0, 0, 1, 1, 1, 1, 1, 1])

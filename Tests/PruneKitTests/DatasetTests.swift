@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// A fresh temporary directory for one test.
@@ -71,8 +72,9 @@ func makeTemporaryDirectory(_ label: String = "data") throws -> URL {
         #expect(throws: DatasetError.labelOutOfRange(path: labels, index: 1, label: 7, classCount: 3)) {
             try IDX.readDataset(images: images, labels: labels, classCount: 3, name: "t")
         }
-        #expect(DatasetError.labelOutOfRange(path: labels, index: 1, label: 7, classCount: 3).description
-            == "\(labels): label 7 of sample 1 is out of range 0..<3")
+        #expect(
+            DatasetError.labelOutOfRange(path: labels, index: 1, label: 7, classCount: 3).description
+                == "\(labels): label 7 of sample 1 is out of range 0..<3")
     }
 
     @Test func countMismatchAndMissingFile() throws {
@@ -155,8 +157,9 @@ func makeTemporaryDirectory(_ label: String = "data") throws -> URL {
 
 @Suite struct SplitAndNormalisationTests {
     func ramp(_ n: Int) -> Dataset {
-        Dataset(name: "ramp", inputs: Tensor(shape: [n, 2], data: (0..<(2 * n)).map(Float.init)),
-                labels: (0..<n).map { $0 % 3 }, classCount: 3)
+        Dataset(
+            name: "ramp", inputs: Tensor(shape: [n, 2], data: (0..<(2 * n)).map(Float.init)),
+            labels: (0..<n).map { $0 % 3 }, classCount: 3)
     }
 
     @Test func splitIsSeededAndPartitions() throws {
@@ -187,7 +190,7 @@ func makeTemporaryDirectory(_ label: String = "data") throws -> URL {
         let validation = Dataset(name: "v", inputs: Tensor(shape: [1, 2], data: [100, 20]), labels: [0], classCount: 2)
         let fitted = Normalisation(divideBy: 2, standardise: true).fitted(on: train)
         #expect(fitted.mean == [1, 5])
-        #expect(fitted.std == [1, 1]) // second feature is constant: std 0 becomes 1
+        #expect(fitted.std == [1, 1])  // second feature is constant: std 0 becomes 1
         #expect(try fitted.apply(to: train).inputs.data == [-1, 0, 1, 0])
         // The validation set is transformed with the training statistics.
         #expect(try fitted.apply(to: validation).inputs.data == [49, 5])

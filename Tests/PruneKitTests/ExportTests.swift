@@ -1,10 +1,12 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct ExportTests {
     private func tempDir() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-export-\(UInt32.random(in: 0...UInt32.max))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-export-\(UInt32.random(in: 0...UInt32.max))")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return dir
     }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// Seeded mutation fuzzing of the readers: every mutated input must end in
@@ -13,8 +14,10 @@ import Testing
         }
 
         static let interesting: [UInt8] = Array("{}[],:\"-0123456789eE.\\ ".utf8) + [0, 0x7F, 0x80, 0xC0, 0xFF]
-        static let numbers = ["0", "-1", "1", "4294967296", "9223372036854775807", "9223372036854775808",
-                              "18446744073709551616", "99999999999999999999999999", "1e3", "1.5", "-0", "07"]
+        static let numbers = [
+            "0", "-1", "1", "4294967296", "9223372036854775807", "9223372036854775808",
+            "18446744073709551616", "99999999999999999999999999", "1e3", "1.5", "-0", "07",
+        ]
 
         /// One random mutation of `bytes`, mostly inside `focus` (e.g. the header).
         mutating func mutate(_ bytes: [UInt8], focus: Range<Int>) -> [UInt8] {
@@ -60,15 +63,16 @@ import Testing
         let dir = TempDir()
         let path = dir.file("seed.safetensors")
         let t = Tensor(shape: [3, 4], data: (0..<12).map { Float($0) - 5.5 })
-        try SafetensorsWriter.write([
-            try SafetensorsEntry(name: "a.weight", tensor: t, dtype: .F16),
-            try SafetensorsEntry(name: "a.bias", tensor: Tensor(shape: [3], data: [1, 2, 3]), dtype: .BF16),
-            SafetensorsEntry(name: "b", tensor: t),
-            try SafetensorsEntry(name: "c", tensor: Tensor(shape: [2], data: [1, -1]), dtype: .F64),
-            SafetensorsEntry(name: "ids", dtype: .I64, shape: [2], bytes: [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]),
-            SafetensorsEntry(name: "e", tensor: Tensor(shape: [0, 2], data: [])),
-            SafetensorsEntry(name: "s", tensor: Tensor(shape: [], data: [3])),
-        ], metadata: ["format": "pt"], to: path)
+        try SafetensorsWriter.write(
+            [
+                try SafetensorsEntry(name: "a.weight", tensor: t, dtype: .F16),
+                try SafetensorsEntry(name: "a.bias", tensor: Tensor(shape: [3], data: [1, 2, 3]), dtype: .BF16),
+                SafetensorsEntry(name: "b", tensor: t),
+                try SafetensorsEntry(name: "c", tensor: Tensor(shape: [2], data: [1, -1]), dtype: .F64),
+                SafetensorsEntry(name: "ids", dtype: .I64, shape: [2], bytes: [1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0]),
+                SafetensorsEntry(name: "e", tensor: Tensor(shape: [0, 2], data: [])),
+                SafetensorsEntry(name: "s", tensor: Tensor(shape: [], data: [3])),
+            ], metadata: ["format": "pt"], to: path)
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     }
 
@@ -99,7 +103,8 @@ import Testing
                 expected = t.dataOffsets.upperBound
                 let start = 8 + result.headerSize + t.dataOffsets.lowerBound
                 let tensor = bytes.withUnsafeBytes {
-                    ElementDecoding.tensor(t.dtype, shape: t.shape, from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + t.byteCount)]))
+                    ElementDecoding.tensor(
+                        t.dtype, shape: t.shape, from: UnsafeRawBufferPointer(rebasing: $0[start..<(start + t.byteCount)]))
                 }
                 #expect(tensor.count == t.elementCount)
                 _ = bytes.withUnsafeBytes {
@@ -144,7 +149,8 @@ import Testing
                 accepted += 1
                 #expect(header.dataStart + header.dataByteCount == bytes.count)
                 let t = bytes.withUnsafeBytes {
-                    ElementDecoding.tensor(header.dtype, shape: header.shape, from: UnsafeRawBufferPointer(rebasing: $0[header.dataStart...]))
+                    ElementDecoding.tensor(
+                        header.dtype, shape: header.shape, from: UnsafeRawBufferPointer(rebasing: $0[header.dataStart...]))
                 }
                 #expect(t.count == header.elementCount)
             } catch let error as NpyError {

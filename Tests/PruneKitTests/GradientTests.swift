@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PruneKit
 
 /// Finite-difference checks: for L = sum(r * layer(x)) with a fixed random r,
@@ -21,8 +22,10 @@ import Testing
     }
 
     /// Largest |analytic - numeric| relative to max(1, |numeric|) over all checked entries.
-    static func check(_ layer: any Layer, input: Tensor, epsilon: Float = 1e-2,
-                      training: Bool = false, before: () -> Void = {}) -> Float {
+    static func check(
+        _ layer: any Layer, input: Tensor, epsilon: Float = 1e-2,
+        training: Bool = false, before: () -> Void = {}
+    ) -> Float {
         before()
         let out = layer.forward(input, training: training)
         let r = random(out.shape, seed: 99)
@@ -68,11 +71,14 @@ import Testing
         #expect(Self.check(noBias, input: Self.random([4, 3], seed: 3)) < 2e-3)
     }
 
-    @Test(arguments: [(stride: 1, padding: 0), (stride: 1, padding: 1), (stride: 2, padding: 1), (stride: 2, padding: 0), (stride: 3, padding: 2)])
+    @Test(arguments: [
+        (stride: 1, padding: 0), (stride: 1, padding: 1), (stride: 2, padding: 1), (stride: 2, padding: 0), (stride: 3, padding: 2),
+    ])
     func conv2D(stride: Int, padding: Int) {
         var rng = SeededRandom(seed: 4)
-        let layer = Conv2D(name: "conv", inChannels: 2, outChannels: 3, kernelSize: 3, stride: stride, padding: padding,
-                           weightName: "conv.weight", biasName: "conv.bias", rng: &rng)
+        let layer = Conv2D(
+            name: "conv", inChannels: 2, outChannels: 3, kernelSize: 3, stride: stride, padding: padding,
+            weightName: "conv.weight", biasName: "conv.bias", rng: &rng)
         #expect(Self.check(layer, input: Self.random([2, 2, 5, 6], seed: 5)) < 2e-3)
     }
 
@@ -80,8 +86,9 @@ import Testing
     /// results and gradients must not depend on the chunking.
     @Test func conv2DInChunks() {
         var rng = SeededRandom(seed: 16)
-        let whole = Conv2D(name: "conv", inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1,
-                           weightName: "w", biasName: "b", rng: &rng)
+        let whole = Conv2D(
+            name: "conv", inChannels: 2, outChannels: 3, kernelSize: 3, stride: 2, padding: 1,
+            weightName: "w", biasName: "b", rng: &rng)
         guard let chunked = whole.copy() as? Conv2D else { Issue.record("copy is not a Conv2D"); return }
         chunked.columnBudget = 2 * 18 * 9  // two samples of 18 rows x 9 positions per chunk
         let x = Self.random([5, 2, 5, 5], seed: 17)
@@ -142,8 +149,9 @@ import Testing
             var plus = logits, minus = logits
             plus.data[i] += eps
             minus.data[i] -= eps
-            let numeric = (SoftmaxCrossEntropy.loss(logits: plus, labels: labels)
-                - SoftmaxCrossEntropy.loss(logits: minus, labels: labels)) / (2 * eps)
+            let numeric =
+                (SoftmaxCrossEntropy.loss(logits: plus, labels: labels)
+                    - SoftmaxCrossEntropy.loss(logits: minus, labels: labels)) / (2 * eps)
             #expect(abs(numeric - grad.data[i]) < 2e-3)
         }
         // Each gradient row sums to zero (softmax sums to one).
@@ -179,13 +187,16 @@ import Testing
     /// parameters-only pass gives the same parameter gradients.
     @Test func modelBackwardForParametersMatchesFullBackward() {
         var rng = SeededRandom(seed: 14)
-        let model = Model(name: "cnn", inputShape: [1, 6, 6], layers: [
-            Conv2D(name: "c1", inChannels: 1, outChannels: 2, kernelSize: 3, padding: 1, weightName: "c1.w", biasName: "c1.b", rng: &rng),
-            ReLU(name: "r1"),
-            MaxPool2D(name: "p1", kernelSize: 2, stride: 2),
-            Flatten(name: "f"),
-            Dense(name: "fc", inFeatures: 18, outFeatures: 3, weightName: "fc.w", biasName: "fc.b", rng: &rng),
-        ])
+        let model = Model(
+            name: "cnn", inputShape: [1, 6, 6],
+            layers: [
+                Conv2D(
+                    name: "c1", inChannels: 1, outChannels: 2, kernelSize: 3, padding: 1, weightName: "c1.w", biasName: "c1.b", rng: &rng),
+                ReLU(name: "r1"),
+                MaxPool2D(name: "p1", kernelSize: 2, stride: 2),
+                Flatten(name: "f"),
+                Dense(name: "fc", inFeatures: 18, outFeatures: 3, weightName: "fc.w", biasName: "fc.b", rng: &rng),
+            ])
         let x = Self.random([3, 1, 6, 6], seed: 15)
         let labels = [0, 2, 1]
         model.zeroGrad()

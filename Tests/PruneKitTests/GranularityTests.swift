@@ -1,11 +1,17 @@
 import Testing
+
 @testable import PruneKit
 
 @Suite struct GranularityTests {
     @Test func twoOfFourKeepsTheTwoLargestOfEveryFour() throws {
-        let w = Parameter(name: "fc.weight", role: .weight,
-                          value: Tensor(shape: [2, 6], data: [1, -3, 2, 0.5, 4, 0.1,
-                                                              0.2, -5, 0.3, 0.4, 0.01, 0.02]))
+        let w = Parameter(
+            name: "fc.weight", role: .weight,
+            value: Tensor(
+                shape: [2, 6],
+                data: [
+                    1, -3, 2, 0.5, 4, 0.1,
+                    0.2, -5, 0.3, 0.4, 0.01, 0.02,
+                ]))
         let model = Model(name: "m", inputShape: [6], layers: [try Dense(name: "fc", weight: w, bias: nil)])
         let plan = try Pruner.plan(PruneRequest(tensors: ["fc.weight"], granularity: .nOfM(n: 2, m: 4), amount: .implied), model: model)
         // Groups along the input dimension: [1,-3,2,0.5] keeps -3,2; trailing [4,0.1] keeps both;
@@ -31,13 +37,16 @@ import Testing
 
     @Test func blocksArePrunedWhole() throws {
         // 4x4 with 2x2 blocks; block sums of |w|: TL 4, TR 40, BL 0.4, BR 400.
-        let data: [Float] = [1, 1, 10, 10,
-                             1, 1, 10, 10,
-                             0.1, 0.1, 100, 100,
-                             0.1, 0.1, 100, 100]
+        let data: [Float] = [
+            1, 1, 10, 10,
+            1, 1, 10, 10,
+            0.1, 0.1, 100, 100,
+            0.1, 0.1, 100, 100,
+        ]
         let w = Parameter(name: "fc.weight", role: .weight, value: Tensor(shape: [4, 4], data: data))
         let model = Model(name: "m", inputShape: [4], layers: [try Dense(name: "fc", weight: w, bias: nil)])
-        let plan = try Pruner.plan(PruneRequest(tensors: ["fc.weight"], granularity: .block(rows: 2, cols: 2), amount: .sparsity(0.5)), model: model)
+        let plan = try Pruner.plan(
+            PruneRequest(tensors: ["fc.weight"], granularity: .block(rows: 2, cols: 2), amount: .sparsity(0.5)), model: model)
         #expect(plan.masks["fc.weight"]?.data == [0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1])
     }
 
@@ -54,13 +63,15 @@ import Testing
     @Test func filterPruningMasksChannelBlockAfterFlatten() throws {
         let model = PruningFixtures.tinyCNN()
         let session = PruningSession(model: model)
-        let filters = (0..<3).map { f in (0..<9).reduce(Float(0)) { $0 + abs(model.parameter(named: "conv1.weight")!.value.data[f * 9 + $1]) } }
+        let filters = (0..<3).map { f in
+            (0..<9).reduce(Float(0)) { $0 + abs(model.parameter(named: "conv1.weight")!.value.data[f * 9 + $1]) }
+        }
         let weakest = filters.indices.min { filters[$0] < filters[$1] }!
         try session.prune(PruneRequest(tensors: ["conv1.weight"], granularity: .filter, amount: .count(1)))
         let convMask = try #require(model.parameter(named: "conv1.weight")?.mask)
         let fcMask = try #require(model.parameter(named: "fc.weight")?.mask)
         for f in 0..<3 {
-            #expect(convMask.data[f * 9 ..< (f + 1) * 9].allSatisfy { $0 == (f == weakest ? 0 : 1) })
+            #expect(convMask.data[f * 9..<(f + 1) * 9].allSatisfy { $0 == (f == weakest ? 0 : 1) })
         }
         // Each fc row has 12 inputs = 3 channels x 2 x 2: channel `weakest` occupies 4 columns.
         for row in 0..<2 {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// Exports of a checkpoint pruned without a spec, synthesis, and .npy/.npz.
@@ -48,7 +49,8 @@ extension InspectTests {
         #expect(pruned.metadata["prunescope.pruned_tensor_elements"] == String(total))
         let sparsity = try #require(Double(pruned.metadata["prunescope.sparsity"] ?? ""))
         #expect(abs(sparsity - 0.5) < 1.0 / Double(total) + 1e-6)
-        let perTensor = try JSONSerialization.jsonObject(with: Data(pruned.metadata["prunescope.tensors"]!.utf8)) as? [String: [String: Int]]
+        let perTensor =
+            try JSONSerialization.jsonObject(with: Data(pruned.metadata["prunescope.tensors"]!.utf8)) as? [String: [String: Int]]
         #expect(perTensor?.count == names.count)
         #expect(perTensor?.values.reduce(0) { $0 + ($1["pruned"] ?? 0) } == k)
         #expect(perTensor?["pooler.dense.weight"]?["count"] == 256)
@@ -73,21 +75,24 @@ extension InspectTests {
         let newlyZeroed = (0..<5).filter { key.data[$0] != 0 }.count
         for i in 0..<5 { key.data[i] = 0 }
         let out = dir.file("out.safetensors")
-        let metadata = try CheckpointExport.write(source, changes: ["pooler.dense.weight": .mask(mask), keyName: .values(key)],
-                                                  record: .init(criterion: "magnitude", scope: .layer), to: out)
+        let metadata = try CheckpointExport.write(
+            source, changes: ["pooler.dense.weight": .mask(mask), keyName: .values(key)],
+            record: .init(criterion: "magnitude", scope: .layer), to: out)
         #expect(newlyZeroed == 5)
         #expect(metadata["prunescope.pruned_tensors"] == "2")
         #expect(metadata["prunescope.pruned_elements"] == String(10 + newlyZeroed))
         #expect(metadata["prunescope.pruned_tensor_elements"] == "512")
         let file = try SafetensorsFile(contentsOf: out)
         #expect(file.metadata == metadata)
-        let perTensor = try JSONSerialization.jsonObject(with: Data((metadata["prunescope.tensors"] ?? "").utf8)) as? [String: [String: Int]]
+        let perTensor =
+            try JSONSerialization.jsonObject(with: Data((metadata["prunescope.tensors"] ?? "").utf8)) as? [String: [String: Int]]
         let alreadyZero = try source.floatTensor(named: "pooler.dense.weight").data[10...].filter { $0 == 0 }.count
         #expect(perTensor?["pooler.dense.weight"] == ["pruned": 10, "zeros": 10 + alreadyZero, "count": 256])
         #expect(perTensor?[keyName]?["pruned"] == newlyZeroed)
         // Pruning the pruned file again with the same mask: the mask's zeros count again.
-        let again = try CheckpointExport.write(file, changes: ["pooler.dense.weight": .mask(mask)],
-                                               record: .init(criterion: "magnitude", scope: .layer), to: dir.file("again.safetensors"))
+        let again = try CheckpointExport.write(
+            file, changes: ["pooler.dense.weight": .mask(mask)],
+            record: .init(criterion: "magnitude", scope: .layer), to: dir.file("again.safetensors"))
         #expect(again["prunescope.pruned_elements"] == "10" && again["prunescope.pruned_tensor_elements"] == "256")
     }
 
@@ -99,7 +104,8 @@ extension InspectTests {
         let out = dir.file("out.safetensors")
         let record = CheckpointExport.Record(criterion: "magnitude", scope: .layer)
         #expect(throws: CheckpointExport.Failure.self) {
-            try CheckpointExport.write(source, changes: ["pooler.dense.weight": .mask(Tensor(shape: [2], data: [1, 0]))], record: record, to: out)
+            try CheckpointExport.write(
+                source, changes: ["pooler.dense.weight": .mask(Tensor(shape: [2], data: [1, 0]))], record: record, to: out)
         }
         #expect(throws: SafetensorsError.self) {
             try CheckpointExport.write(source, changes: ["nope": .mask(Tensor(shape: [1], data: [0]))], record: record, to: out)
@@ -112,7 +118,10 @@ extension InspectTests {
         let w = Tensor(shape: [16, 16], repeating: 0.1)
         try CheckpointExport.write(source, changes: ["encoder.layer.1.attention.self.key.weight": .values(w)], record: record, to: out)
         let result = try SafetensorsFile(contentsOf: out)
-        #expect(try result.floatTensor(named: "encoder.layer.1.attention.self.key.weight").data.allSatisfy { $0 == FloatConversion.bfloat16ToFloat(FloatConversion.floatToBFloat16(0.1)) })
+        #expect(
+            try result.floatTensor(named: "encoder.layer.1.attention.self.key.weight").data.allSatisfy {
+                $0 == FloatConversion.bfloat16ToFloat(FloatConversion.floatToBFloat16(0.1))
+            })
         #expect(try result.rawBytes(named: "pooler.dense.weight") == source.rawBytes(named: "pooler.dense.weight"))
     }
 

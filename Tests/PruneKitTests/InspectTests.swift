@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// A small BERT-style encoder checkpoint, built with the names and layouts
@@ -187,7 +188,9 @@ enum TinyBert {
         #expect(!chosen.contains { $0.hasPrefix("encoder.layer.1.") || $0.hasPrefix("pooler") })
         #expect(chosen.count == 1 + 6)
         #expect(custom.explain("pooler.dense.weight", in: archive) == "not prunable: excluded by pattern 're:pooler\\.'")
-        #expect(custom.explain("embeddings.word_embeddings.weight", in: archive) == "prunable: included by pattern 'embeddings.word_embeddings.*'")
+        #expect(
+            custom.explain("embeddings.word_embeddings.weight", in: archive)
+                == "prunable: included by pattern 'embeddings.word_embeddings.*'")
         #expect(PrunableRules(include: ["*position_ids"]).explain("embeddings.position_ids", in: archive).contains("integers"))
         #expect(PrunableRules.matches("encoder.layer.[01].*.weight", "encoder.layer.1.output.dense.weight"))
         #expect(!PrunableRules.matches("encoder.layer.[!01].*", "encoder.layer.1.output.dense.weight"))
@@ -202,7 +205,10 @@ enum TinyBert {
         #expect(layers?.groups.map(\.prefix) == ["encoder.layer.0.", "encoder.layer.1."])
         let layer3 = tree.group(withPrefix: "encoder.layer.1.")
         #expect(layer3?.tensorCount == 16)
-        #expect(layer3?.groups.map(\.prefix) == ["encoder.layer.1.attention.", "encoder.layer.1.intermediate.dense.", "encoder.layer.1.output."])
+        #expect(
+            layer3?.groups.map(\.prefix) == [
+                "encoder.layer.1.attention.", "encoder.layer.1.intermediate.dense.", "encoder.layer.1.output.",
+            ])
         #expect(tree.group(withPrefix: "embeddings.")?.tensors == ["embeddings.position_ids"])
         #expect(Set(tree.allTensors) == Set(TinyBert.layout.map(\.0)) && tree.tensorCount == TinyBert.layout.count)
         #expect(TensorGroup.tree(of: ["a", "b"]).tensors == ["a", "b"])
@@ -230,8 +236,11 @@ enum TinyBert {
         // Hand-worked ties: |w| = [1, 1, 1, 2] and [1, 3]: 3 of 6 pruned.
         let tdir = TempDir()
         let tpath = tdir.file("ties.safetensors")
-        try SafetensorsWriter.write([SafetensorsEntry(name: "a", tensor: Tensor(shape: [2, 2], data: [1, -1, 1, 2])),
-                                     SafetensorsEntry(name: "b", tensor: Tensor(shape: [1, 2], data: [-1, 3]))], to: tpath)
+        try SafetensorsWriter.write(
+            [
+                SafetensorsEntry(name: "a", tensor: Tensor(shape: [2, 2], data: [1, -1, 1, 2])),
+                SafetensorsEntry(name: "b", tensor: Tensor(shape: [1, 2], data: [-1, 3])),
+            ], to: tpath)
         let ties = try CheckpointPruning.globalMagnitudeMasks(try openTensorArchive(path: tpath), names: ["a", "b"], amount: 0.5)
         #expect(ties["a"]?.data == [0, 0, 0, 1] && ties["b"]?.data == [1, 1])
         let none = try CheckpointPruning.globalMagnitudeMasks(try openTensorArchive(path: tpath), names: ["a", "b"], amount: 0)
@@ -247,15 +256,25 @@ enum TinyBert {
         let dir = TempDir()
         let path = dir.file("nm.safetensors")
         // Rows of 6: groups [0..<4] and a trailing [4..<6].
-        let w = Tensor(shape: [2, 6], data: [0.1, -4, 3, 0.2, 5, -6,
-                                              1, 1, 1, 1, 0, 0.5])
+        let w = Tensor(
+            shape: [2, 6],
+            data: [
+                0.1, -4, 3, 0.2, 5, -6,
+                1, 1, 1, 1, 0, 0.5,
+            ])
         try SafetensorsWriter.write([try SafetensorsEntry(name: "w", tensor: w, dtype: .F16)], to: path)
         let masks = try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 2, m: 4)
-        #expect(masks["w"]?.data == [0, 1, 1, 0, 1, 1,
-                                     0, 0, 1, 1, 1, 1])
+        #expect(
+            masks["w"]?.data == [
+                0, 1, 1, 0, 1, 1,
+                0, 0, 1, 1, 1, 1,
+            ])
         let one = try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 1, m: 4)
-        #expect(one["w"]?.data == [0, 1, 0, 0, 0, 1,
-                                   0, 0, 0, 1, 0, 1])
+        #expect(
+            one["w"]?.data == [
+                0, 1, 0, 0, 0, 1,
+                0, 0, 0, 1, 0, 1,
+            ])
         #expect(throws: CheckpointPruning.Failure.badNOfM(n: 3, m: 2)) {
             try CheckpointPruning.nOfMMasks(try openTensorArchive(path: path), names: ["w"], n: 3, m: 2)
         }

@@ -1,13 +1,16 @@
 import Testing
+
 @testable import PruneKit
 
 @Suite struct LayerTests {
     @Test func denseForwardHandWorked() throws {
         // W = [[1, 2, 3], [4, 5, 6]], b = [0.5, -1]; x = [[1, 0, -1], [2, 1, 0]]
-        let layer = try Dense(name: "fc",
-                              weight: Parameter(name: "fc.weight", role: .weight,
-                                                value: Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])),
-                              bias: Parameter(name: "fc.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])))
+        let layer = try Dense(
+            name: "fc",
+            weight: Parameter(
+                name: "fc.weight", role: .weight,
+                value: Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])),
+            bias: Parameter(name: "fc.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])))
         #expect(layer.inFeatures == 3 && layer.outFeatures == 2 && layer.kind == .dense)
         let y = layer.forward(Tensor(shape: [2, 3], data: [1, 0, -1, 2, 1, 0]), training: false)
         #expect(y.shape == [2, 2])
@@ -33,9 +36,10 @@ import Testing
     @Test func convForwardMatchesPyTorch() throws {
         // torch.nn.Conv2d(1, 2, 3, stride=2, padding=1) on arange(1, 17).reshape(1, 1, 4, 4)
         let w = Tensor(shape: [2, 1, 3, 3], data: [1, 0, -1, 2, 0, -2, 1, 0, -1, 0, 1, 0, 1, -4, 1, 0, 1, 0])
-        let layer = try Conv2D(name: "conv", weight: Parameter(name: "conv.weight", role: .weight, value: w),
-                               bias: Parameter(name: "conv.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])),
-                               stride: 2, padding: 1)
+        let layer = try Conv2D(
+            name: "conv", weight: Parameter(name: "conv.weight", role: .weight, value: w),
+            bias: Parameter(name: "conv.bias", role: .bias, value: Tensor(shape: [2], data: [0.5, -1])),
+            stride: 2, padding: 1)
         let x = Tensor(shape: [1, 1, 4, 4], data: (1...16).map(Float.init))
         let y = layer.forward(x, training: false)
         #expect(y.shape == [1, 2, 2, 2])
@@ -46,8 +50,9 @@ import Testing
 
     @Test func convBatchesLikeSingleSamples() {
         var rng = SeededRandom(seed: 3)
-        let layer = Conv2D(name: "c", inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1,
-                           weightName: "w", biasName: "b", rng: &rng)
+        let layer = Conv2D(
+            name: "c", inChannels: 3, outChannels: 4, kernelSize: 3, padding: 1,
+            weightName: "w", biasName: "b", rng: &rng)
         let x = GradientTests.random([5, 3, 7, 7], seed: 4)
         let batched = layer.forward(x, training: false)
         let per = 4 * 7 * 7
@@ -90,13 +95,17 @@ import Testing
 
     @Test func outputShapesAndTypedErrors() throws {
         var rng = SeededRandom(seed: 2)
-        let model = Model(name: "lenet5ish", inputShape: [1, 28, 28], layers: [
-            Conv2D(name: "conv1", inChannels: 1, outChannels: 6, kernelSize: 5, weightName: "conv1.weight", biasName: "conv1.bias", rng: &rng),
-            ReLU(name: "relu1"),
-            MaxPool2D(name: "pool1", kernelSize: 2, stride: 2),
-            Flatten(name: "flatten"),
-            Dense(name: "fc", inFeatures: 6 * 12 * 12, outFeatures: 10, weightName: "fc.weight", biasName: "fc.bias", rng: &rng),
-        ])
+        let model = Model(
+            name: "lenet5ish", inputShape: [1, 28, 28],
+            layers: [
+                Conv2D(
+                    name: "conv1", inChannels: 1, outChannels: 6, kernelSize: 5, weightName: "conv1.weight", biasName: "conv1.bias",
+                    rng: &rng),
+                ReLU(name: "relu1"),
+                MaxPool2D(name: "pool1", kernelSize: 2, stride: 2),
+                Flatten(name: "flatten"),
+                Dense(name: "fc", inFeatures: 6 * 12 * 12, outFeatures: 10, weightName: "fc.weight", biasName: "fc.bias", rng: &rng),
+            ])
         #expect(try model.activationShapes() == [[1, 28, 28], [6, 24, 24], [6, 24, 24], [6, 12, 12], [864], [10]])
         #expect(model.layers[0].denseMACs(for: [1, 28, 28]) == 6 * 25 * 576)
 
@@ -113,8 +122,9 @@ import Testing
         #expect(throws: LayerError.self) { try model.layers[2].outputShape(for: [6, 1, 1]) }
         #expect(throws: LayerError.self) { try model.layers[3].outputShape(for: []) }
         #expect(throws: LayerError.self) {
-            _ = try Dense(name: "x", weight: Parameter(name: "w", role: .weight, value: Tensor.zeros([2, 3])),
-                      bias: Parameter(name: "b", role: .bias, value: Tensor.zeros([3])))
+            _ = try Dense(
+                name: "x", weight: Parameter(name: "w", role: .weight, value: Tensor.zeros([2, 3])),
+                bias: Parameter(name: "b", role: .bias, value: Tensor.zeros([3])))
         }
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// Files written by real numpy 2.4 (Fixtures/make_fixtures.py regenerates them).
@@ -13,18 +14,19 @@ enum Fixtures {
 }
 
 @Suite struct NpyTests {
-    @Test(arguments: [
-        ("f32_2x3.npy", DType.F32, [2, 3], Fixtures.ramp(6)),
-        ("f16_5.npy", .F16, [5], Fixtures.ramp(5)),
-        ("f64_3x2.npy", .F64, [3, 2], Fixtures.ramp(6)),
-        ("u1_4.npy", .U8, [4], [0, 1, 127, 255]),
-        ("i8_3.npy", .I64, [3], [-5, 0, Float(1 << 40)]),
-        ("bool_3.npy", .BOOL, [3], [1, 0, 1]),
-        ("scalar.npy", .F32, [], [2.5]),
-        ("empty_0x4.npy", .F32, [0, 4], []),
-        ("v2_f32_2x2.npy", .F32, [2, 2], Fixtures.ramp(4)),
-        ("v3_f32_2x2.npy", .F32, [2, 2], Fixtures.ramp(4)),
-    ] as [(String, DType, [Int], [Float])])
+    @Test(
+        arguments: [
+            ("f32_2x3.npy", DType.F32, [2, 3], Fixtures.ramp(6)),
+            ("f16_5.npy", .F16, [5], Fixtures.ramp(5)),
+            ("f64_3x2.npy", .F64, [3, 2], Fixtures.ramp(6)),
+            ("u1_4.npy", .U8, [4], [0, 1, 127, 255]),
+            ("i8_3.npy", .I64, [3], [-5, 0, Float(1 << 40)]),
+            ("bool_3.npy", .BOOL, [3], [1, 0, 1]),
+            ("scalar.npy", .F32, [], [2.5]),
+            ("empty_0x4.npy", .F32, [0, 4], []),
+            ("v2_f32_2x2.npy", .F32, [2, 2], Fixtures.ramp(4)),
+            ("v3_f32_2x2.npy", .F32, [2, 2], Fixtures.ramp(4)),
+        ] as [(String, DType, [Int], [Float])])
     func readsArraysWrittenByNumpy(file: String, dtype: DType, shape: [Int], values: [Float]) throws {
         let archive = try openTensorArchive(path: Fixtures.path(file))
         #expect(archive.format == .npy)

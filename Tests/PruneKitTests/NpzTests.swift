@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct NpzTests {
@@ -45,7 +46,8 @@ import Testing
     /// Offset of the first central directory entry in a zip.
     static func centralDirectory(_ bytes: [UInt8]) -> Int {
         let eocd = bytes.count - 22
-        return Int(UInt32(bytes[eocd + 16]) | UInt32(bytes[eocd + 17]) << 8 | UInt32(bytes[eocd + 18]) << 16 | UInt32(bytes[eocd + 19]) << 24)
+        return Int(
+            UInt32(bytes[eocd + 16]) | UInt32(bytes[eocd + 17]) << 8 | UInt32(bytes[eocd + 18]) << 16 | UInt32(bytes[eocd + 19]) << 24)
     }
 
     @Test func zipBombFailsFastWithAClearError() throws {
@@ -65,8 +67,9 @@ import Testing
         let npyHeader = NpyHeader.encode(descr: "<f4", shape: [4, 4])
         let huge = npyHeader + [UInt8](repeating: 0, count: 16 << 20)
         let compressed = try Self.deflate(huge)
-        let zip = Self.zip(name: "w.npy", method: 8, crc: huge.withUnsafeBytes { Inflater.crc32($0) },
-                           compressed: compressed, declared: huge.count)
+        let zip = Self.zip(
+            name: "w.npy", method: 8, crc: huge.withUnsafeBytes { Inflater.crc32($0) },
+            compressed: compressed, declared: huge.count)
         writeBytes(zip, dir.file("bomb2.npz"))
         do {
             _ = try NpzFile(contentsOf: dir.file("bomb2.npz"))

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// A model spec that takes its weights from an .npz (written by numpy's

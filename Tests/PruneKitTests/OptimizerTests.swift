@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct OptimizerTests {
@@ -16,11 +17,15 @@ import Testing
         let p = Self.parameter([1.0, -2.0, 0.5])
         let opt = makeOptimizer(.sgd(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01))
         let grads: [[Float]] = [[0.5, 0.25, -1.0], [0.5, 0.25, 0.3], [-0.2, 0.1, 0.0]]
-        let expected: [[Float]] = [[0.9490000009536743, -2.0230000019073486, 0.5995000004768372],
-                                   [0.8521509766578674, -2.0666770935058594, 0.6584504842758179],
-                                   [0.7841347455978394, -2.113919734954834, 0.7108474969863892]]
-        let buffers: [[Float]] = [[0.51, 0.23, -0.995], [0.96849, 0.43677, -0.5895049571990967],
-                                  [0.6801624894142151, 0.47242623567581177, -0.5239699482917786]]
+        let expected: [[Float]] = [
+            [0.9490000009536743, -2.0230000019073486, 0.5995000004768372],
+            [0.8521509766578674, -2.0666770935058594, 0.6584504842758179],
+            [0.7841347455978394, -2.113919734954834, 0.7108474969863892],
+        ]
+        let buffers: [[Float]] = [
+            [0.51, 0.23, -0.995], [0.96849, 0.43677, -0.5895049571990967],
+            [0.6801624894142151, 0.47242623567581177, -0.5239699482917786],
+        ]
         for i in 0..<3 {
             p.grad = Tensor(shape: [3], data: grads[i])
             opt.step([p])
@@ -44,9 +49,11 @@ import Testing
         let p = Self.parameter([1.0, -2.0, 0.5])
         let opt = makeOptimizer(.adam(learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-8, weightDecay: 0.01))
         let grads: [[Float]] = [[0.5, 0.25, -1.0], [-0.25, 0.25, 0.3], [-0.2, 0.1, 0.0]]
-        let expected: [[Float]] = [[0.9000000357627869, -2.0999999046325684, 0.6000000238418579],
-                                   [0.8712294101715088, -2.19998836517334, 0.6421588659286499],
-                                   [0.8707021474838257, -2.290074586868286, 0.6743527054786682]]
+        let expected: [[Float]] = [
+            [0.9000000357627869, -2.0999999046325684, 0.6000000238418579],
+            [0.8712294101715088, -2.19998836517334, 0.6421588659286499],
+            [0.8707021474838257, -2.290074586868286, 0.6743527054786682],
+        ]
         for i in 0..<3 {
             p.grad = Tensor(shape: [3], data: grads[i])
             opt.step([p])
@@ -86,8 +93,10 @@ import Testing
 
     /// Momentum built up before pruning cannot move a pruned weight, and
     /// masked gradients never reach the state.
-    @Test(arguments: [OptimizerConfig.sgd(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3),
-                      .adam(learningRate: 0.05, weightDecay: 1e-3)])
+    @Test(arguments: [
+        OptimizerConfig.sgd(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3),
+        .adam(learningRate: 0.05, weightDecay: 1e-3),
+    ])
     func maskedWeightsStayZero(config: OptimizerConfig) {
         let p = Self.parameter([0.5, -0.4, 0.3, 0.2, -0.1, 0.9])
         let opt = makeOptimizer(config)

@@ -1,19 +1,23 @@
 import Testing
+
 @testable import PruneKit
 
 /// Tiny models and data built in code for the pruning tests.
 enum PruningFixtures {
     /// Dense 3->2 (fc1), ReLU, Dense 2->2 (fc2), with hand-picked weights.
     static func tinyMLP() throws -> Model {
-        let w1 = Parameter(name: "fc1.weight", role: .weight,
-                           value: Tensor(shape: [2, 3], data: [0.1, -0.5, 0.3, 0.05, -0.2, 0.4]))
+        let w1 = Parameter(
+            name: "fc1.weight", role: .weight,
+            value: Tensor(shape: [2, 3], data: [0.1, -0.5, 0.3, 0.05, -0.2, 0.4]))
         let b1 = Parameter(name: "fc1.bias", role: .bias, value: Tensor(shape: [2], data: [0.01, -0.02]))
         let w2 = Parameter(name: "fc2.weight", role: .weight, value: Tensor(shape: [2, 2], data: [1, -2, 3, 0.5]))
         let b2 = Parameter(name: "fc2.bias", role: .bias, value: Tensor(shape: [2], data: [0, 0.1]))
-        return Model(name: "tiny", inputShape: [3], layers: [
-            try Dense(name: "fc1", weight: w1, bias: b1), ReLU(name: "relu1"),
-            try Dense(name: "fc2", weight: w2, bias: b2),
-        ])
+        return Model(
+            name: "tiny", inputShape: [3],
+            layers: [
+                try Dense(name: "fc1", weight: w1, bias: b1), ReLU(name: "relu1"),
+                try Dense(name: "fc2", weight: w2, bias: b2),
+            ])
     }
 
     /// A seeded MLP in -> hidden -> hidden2 -> classes.
@@ -21,8 +25,10 @@ enum PruningFixtures {
         var rng = SeededRandom(seed: seed)
         var layers = [any Layer]()
         for i in 0..<(sizes.count - 1) {
-            layers.append(Dense(name: "fc\(i + 1)", inFeatures: sizes[i], outFeatures: sizes[i + 1],
-                                weightName: "fc\(i + 1).weight", biasName: "fc\(i + 1).bias", rng: &rng))
+            layers.append(
+                Dense(
+                    name: "fc\(i + 1)", inFeatures: sizes[i], outFeatures: sizes[i + 1],
+                    weightName: "fc\(i + 1).weight", biasName: "fc\(i + 1).bias", rng: &rng))
             if i < sizes.count - 2 { layers.append(ReLU(name: "relu\(i + 1)")) }
         }
         return Model(name: "mlp", inputShape: [sizes[0]], layers: layers)
@@ -44,12 +50,15 @@ enum PruningFixtures {
     /// Conv(1->3, k3) -> ReLU -> MaxPool2 -> Flatten -> Dense(3*2*2 -> 2) on 6x6 inputs.
     static func tinyCNN(seed: UInt64 = 3) -> Model {
         var rng = SeededRandom(seed: seed)
-        return Model(name: "cnn", inputShape: [1, 6, 6], layers: [
-            Conv2D(name: "conv1", inChannels: 1, outChannels: 3, kernelSize: 3, weightName: "conv1.weight",
-                   biasName: "conv1.bias", rng: &rng),
-            ReLU(name: "relu1"), MaxPool2D(name: "pool1", kernelSize: 2, stride: 2), Flatten(name: "flatten"),
-            Dense(name: "fc", inFeatures: 12, outFeatures: 2, weightName: "fc.weight", biasName: "fc.bias", rng: &rng),
-        ])
+        return Model(
+            name: "cnn", inputShape: [1, 6, 6],
+            layers: [
+                Conv2D(
+                    name: "conv1", inChannels: 1, outChannels: 3, kernelSize: 3, weightName: "conv1.weight",
+                    biasName: "conv1.bias", rng: &rng),
+                ReLU(name: "relu1"), MaxPool2D(name: "pool1", kernelSize: 2, stride: 2), Flatten(name: "flatten"),
+                Dense(name: "fc", inFeatures: 12, outFeatures: 2, weightName: "fc.weight", biasName: "fc.bias", rng: &rng),
+            ])
     }
 
     static func masks(_ model: Model) -> [String: [Float]] {

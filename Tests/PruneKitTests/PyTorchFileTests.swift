@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// `torch.save` files are recognised by their bytes wherever a weights file
@@ -20,25 +21,29 @@ import Testing
         for (name, data) in members {
             let offset = out.count
             let crc = data.withUnsafeBytes { Int(Inflater.crc32($0)) }
-            let common = le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(data.count) + le32(data.count)
+            let common =
+                le16(20) + le16(0) + le16(0) + le16(0) + le16(0) + le32(crc) + le32(data.count) + le32(data.count)
                 + le16(name.utf8.count)
             out += [0x50, 0x4B, 0x03, 0x04] + common + le16(0) + Array(name.utf8) + data
-            central += [0x50, 0x4B, 0x01, 0x02] + le16(20) + common + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
+            central +=
+                [0x50, 0x4B, 0x01, 0x02] + le16(20) + common + le16(0) + le16(0) + le16(0) + le16(0) + le32(0)
                 + le32(offset) + Array(name.utf8)
         }
         let start = out.count
         out += central
-        out += [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(members.count) + le16(members.count)
+        out +=
+            [0x50, 0x4B, 0x05, 0x06] + le16(0) + le16(0) + le16(members.count) + le16(members.count)
             + le32(central.count) + le32(start) + le16(0)
         return out
     }
 
-    static let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E]   // protocol 2: an empty dict
+    static let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x71, 0x00, 0x2E]  // protocol 2: an empty dict
 
     @Test func bothTorchLayoutsAreRecognisedByTheirBytes() throws {
         let dir = try directory()
         let zipped = dir.appendingPathComponent("model.pt").path
-        try Data(Self.zip([("archive/data.pkl", Self.pickle), ("archive/version", Array("3\n".utf8))])).write(to: URL(fileURLWithPath: zipped))
+        try Data(Self.zip([("archive/data.pkl", Self.pickle), ("archive/version", Array("3\n".utf8))])).write(
+            to: URL(fileURLWithPath: zipped))
         #expect(PyTorchCheckpoint.detect(path: zipped) == .zip)
         for proto: UInt8 in 2...5 {
             let legacy = dir.appendingPathComponent("legacy\(proto).bin").path
@@ -62,7 +67,8 @@ import Testing
         let path = dir.appendingPathComponent("model.pt").path
         try Data(Self.pickle).write(to: URL(fileURLWithPath: path))
         let stem = dir.appendingPathComponent("model").path
-        let expected = "\(path): a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with "
+        let expected =
+            "\(path): a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with "
             + "python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('\(path)'), '\(stem).safetensors')\""
         #expect(throws: TensorArchiveError.pytorchCheckpoint(path: path, kind: .legacyPickle)) { try openTensorArchive(path: path) }
         do {

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// A fresh temporary directory per test, removed at the end.
@@ -50,7 +51,8 @@ func writeBytes(_ bytes: [UInt8], _ path: String) {
         let dir = TempDir()
         let path = dir.file("h.safetensors")
         // F16 1.0 = 0x3C00, -0.5 = 0xB800; BF16 2.0 = 0x4000; I64 7.
-        let header = #"{"b":{"dtype":"BF16","shape":[],"data_offsets":[4,6]},"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"c":{"dtype":"I64","shape":[1],"data_offsets":[6,14]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[14,14]}}"#
+        let header =
+            #"{"b":{"dtype":"BF16","shape":[],"data_offsets":[4,6]},"a":{"dtype":"F16","shape":[2],"data_offsets":[0,4]},"c":{"dtype":"I64","shape":[1],"data_offsets":[6,14]},"e":{"dtype":"F32","shape":[0,3],"data_offsets":[14,14]}}"#
         let data: [UInt8] = [0x00, 0x3C, 0x00, 0xB8, 0x00, 0x40, 7, 0, 0, 0, 0, 0, 0, 0]
         writeBytes(rawSafetensors(header: header, data: data), path)
         let file = try SafetensorsFile(contentsOf: path)
@@ -138,8 +140,11 @@ func writeBytes(_ bytes: [UInt8], _ path: String) {
             try SafetensorsWriter.write([SafetensorsEntry(name: "x", dtype: .F32, shape: [2], bytes: [1, 2, 3])], to: path)
         }
         #expect(throws: SafetensorsError.duplicateName(path: path, name: "x")) {
-            try SafetensorsWriter.write([SafetensorsEntry(name: "x", tensor: Tensor(shape: [1], data: [1])),
-                                         SafetensorsEntry(name: "x", tensor: Tensor(shape: [1], data: [1]))], to: path)
+            try SafetensorsWriter.write(
+                [
+                    SafetensorsEntry(name: "x", tensor: Tensor(shape: [1], data: [1])),
+                    SafetensorsEntry(name: "x", tensor: Tensor(shape: [1], data: [1])),
+                ], to: path)
         }
         #expect(dir.contents.isEmpty)
         // A directory that does not exist: an error, nothing written.
@@ -155,31 +160,77 @@ func writeBytes(_ bytes: [UInt8], _ path: String) {
     }
 
     /// Every validation rule, each with a hand-crafted bad file, and the one-line message.
-    @Test(arguments: [
-        (rawSafetensors(header: "", data: []).prefix(5).map { $0 }, "truncated"),
-        (rawSafetensors(header: "{}", data: [], lengthOverride: 100), "truncated"),
-        (rawSafetensors(header: "{}", data: [], lengthOverride: 100_000_001), "header too large"),
-        ([8, 0, 0, 0, 0, 0, 0, 0, 0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D, 0x20], "not valid UTF-8"),
-        (rawSafetensors(header: "{\"a\":", data: []), "not valid JSON"),
-        (rawSafetensors(header: "[1,2]", data: []), "expected an object"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8)), "appears twice"),
-        (rawSafetensors(header: #"{"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), "unknown dtype \"Q4\""),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), "bad shape"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), "bad shape"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":"2","data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)), "bad shape"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#, data: Array(repeating: 0, count: 12)), "leaves a gap"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, data: Array(repeating: 0, count: 8)), "overlaps"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 4)), "run past the data"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, data: []), "end before they begin"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), "needs 12"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)), "overflows"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,99999999999999999999999]}}"#, data: Array(repeating: 0, count: 8)), "overflows"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 8)), "holds 8"),
-        (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1]}}"#, data: Array(repeating: 0, count: 4)), "missing \"data_offsets\""),
-        (rawSafetensors(header: #"{"__metadata__":{"k":1}}"#, data: []), "must be a string"),
-        (rawSafetensors(header: #"{"a":[1]}"#, data: []), "entry must be an object"),
-        (rawSafetensors(header: String(repeating: "[", count: 10_000), data: []), "nesting deeper"),
-    ] as [([UInt8], String)])
+    @Test(
+        arguments: [
+            (rawSafetensors(header: "", data: []).prefix(5).map { $0 }, "truncated"),
+            (rawSafetensors(header: "{}", data: [], lengthOverride: 100), "truncated"),
+            (rawSafetensors(header: "{}", data: [], lengthOverride: 100_000_001), "header too large"),
+            ([8, 0, 0, 0, 0, 0, 0, 0, 0x7B, 0x22, 0xFF, 0x22, 0x3A, 0x31, 0x7D, 0x20], "not valid UTF-8"),
+            (rawSafetensors(header: "{\"a\":", data: []), "not valid JSON"),
+            (rawSafetensors(header: "[1,2]", data: []), "expected an object"),
+            (
+                rawSafetensors(
+                    header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                    data: Array(repeating: 0, count: 8)), "appears twice"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"Q4","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+                "unknown dtype \"Q4\""
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+                "bad shape"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1.5],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+                "bad shape"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":"2","data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 4)),
+                "bad shape"
+            ),
+            (
+                rawSafetensors(
+                    header:
+                        #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[8,12]}}"#,
+                    data: Array(repeating: 0, count: 12)), "leaves a gap"
+            ),
+            (
+                rawSafetensors(
+                    header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#,
+                    data: Array(repeating: 0, count: 8)), "overlaps"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 4)),
+                "run past the data"
+            ),
+            (rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[4,0]}}"#, data: []), "end before they begin"),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, data: Array(repeating: 0, count: 8)),
+                "needs 12"
+            ),
+            (
+                rawSafetensors(
+                    header: #"{"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}}"#,
+                    data: Array(repeating: 0, count: 8)), "overflows"
+            ),
+            (
+                rawSafetensors(
+                    header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,99999999999999999999999]}}"#,
+                    data: Array(repeating: 0, count: 8)), "overflows"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, data: Array(repeating: 0, count: 8)),
+                "holds 8"
+            ),
+            (
+                rawSafetensors(header: #"{"a":{"dtype":"F32","shape":[1]}}"#, data: Array(repeating: 0, count: 4)),
+                "missing \"data_offsets\""
+            ),
+            (rawSafetensors(header: #"{"__metadata__":{"k":1}}"#, data: []), "must be a string"),
+            (rawSafetensors(header: #"{"a":[1]}"#, data: []), "entry must be an object"),
+            (rawSafetensors(header: String(repeating: "[", count: 10_000), data: []), "nesting deeper"),
+        ] as [([UInt8], String)])
     func rejectsABadFileWithOneClearLine(bytes: [UInt8], problem: String) {
         let dir = TempDir()
         let path = dir.file("bad.safetensors")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PruneKit
 
 /// The schedule defaults the command line and the explorer share: they must
@@ -36,9 +37,11 @@ import Testing
         let settings = RetrainSettings(epochs: ScheduleDefaults.retrainEpochs, batchSize: 8, optimizer: .sgd(learningRate: 0.05))
         let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: train.count, batchSize: settings.batchSize)
         let (frequency, updates) = ScheduleDefaults.gradual(stepsPerEpoch: perEpoch, epochs: settings.epochs)
-        let steps = try session.run(.gradual(initialSparsity: ScheduleDefaults.gradualInitialSparsity,
-                                             startStep: ScheduleDefaults.gradualStartStep, frequency: frequency, updates: updates),
-                                    request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
+        let steps = try session.run(
+            .gradual(
+                initialSparsity: ScheduleDefaults.gradualInitialSparsity,
+                startStep: ScheduleDefaults.gradualStartStep, frequency: frequency, updates: updates),
+            request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
         #expect(steps.map(\.kind) == [.gradual])
         #expect(Mask.prunedCount(session.model.parameter(named: "fc1.weight")?.mask) == 64)
         #expect(steps[0].summary.contains("1 epoch,"), "\(steps[0].summary)")
@@ -48,10 +51,15 @@ import Testing
         let model = PruningFixtures.mlp([8, 16, 2], seed: 11)
         let session = PruningSession(model: model, train: PruningFixtures.blobs(count: 64, features: 8))
         let settings = RetrainSettings(epochs: 1, batchSize: 16, optimizer: .sgd(learningRate: 0.05))
-        #expect(throws: PruningError("--updates", "the last mask update is at step 501 but training has only 4 steps "
-                                     + "(1 epoch of 4); lower --frequency or --updates, or train 126 epochs")) {
-            try session.run(.gradual(initialSparsity: 0, startStep: 1, frequency: 50, updates: 10),
-                            request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
+        #expect(
+            throws: PruningError(
+                "--updates",
+                "the last mask update is at step 501 but training has only 4 steps "
+                    + "(1 epoch of 4); lower --frequency or --updates, or train 126 epochs")
+        ) {
+            try session.run(
+                .gradual(initialSparsity: 0, startStep: 1, frequency: 50, updates: 10),
+                request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
         }
     }
 }

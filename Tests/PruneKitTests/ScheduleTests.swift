@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PruneKit
 
 @Suite struct ScheduleTests {
@@ -7,9 +8,9 @@ import Testing
         func s(_ t: Int) -> Double { Schedule.gradualSparsity(step: t, initial: 0, final: 0.9, start: 10, frequency: 5, updates: 4) }
         #expect(s(5) == 0)
         #expect(s(10) == 0)
-        #expect(abs(s(15) - 0.5203125) < 1e-12)   // 0.9 - 0.9 x 0.75^3
-        #expect(abs(s(20) - 0.7875) < 1e-12)      // 0.9 - 0.9 x 0.5^3
-        #expect(abs(s(25) - 0.8859375) < 1e-12)   // 0.9 - 0.9 x 0.25^3
+        #expect(abs(s(15) - 0.5203125) < 1e-12)  // 0.9 - 0.9 x 0.75^3
+        #expect(abs(s(20) - 0.7875) < 1e-12)  // 0.9 - 0.9 x 0.5^3
+        #expect(abs(s(25) - 0.8859375) < 1e-12)  // 0.9 - 0.9 x 0.25^3
         #expect(s(30) == 0.9)
         #expect(s(100) == 0.9)
         #expect(abs(Schedule.gradualSparsity(step: 15, initial: 0.2, final: 0.8, start: 10, frequency: 5, updates: 2) - 0.725) < 1e-12)
@@ -25,16 +26,18 @@ import Testing
 
     private func session(seed: UInt64 = 11) -> PruningSession {
         let model = PruningFixtures.mlp([8, 16, 2], seed: seed)
-        return PruningSession(model: model, train: PruningFixtures.blobs(count: 64, features: 8),
-                              validation: PruningFixtures.blobs(count: 32, features: 8, seed: 9), seed: seed)
+        return PruningSession(
+            model: model, train: PruningFixtures.blobs(count: 64, features: 8),
+            validation: PruningFixtures.blobs(count: 32, features: 8, seed: 9), seed: seed)
     }
 
     private let settings = RetrainSettings(epochs: 1, batchSize: 16, optimizer: .sgd(learningRate: 0.05, momentum: 0.9))
 
     @Test func iterativeReachesTargetAndRetrainingKeepsZeros() throws {
         let s = session()
-        let steps = try s.run(.iterative(rounds: 3), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.875)),
-                              retrain: settings)
+        let steps = try s.run(
+            .iterative(rounds: 3), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.875)),
+            retrain: settings)
         #expect(steps.map(\.kind) == [.prune, .retrain, .prune, .retrain, .prune, .retrain])
         let w = try #require(s.model.parameter(named: "fc1.weight"))
         let mask = try #require(w.mask)
@@ -50,23 +53,26 @@ import Testing
         let s = session()
         // 64 samples / 16 = 4 steps per epoch, 3 epochs = 12 steps; updates at 2, 4, 6, 8.
         let settings = RetrainSettings(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.05))
-        let steps = try s.run(.gradual(initialSparsity: 0, startStep: 2, frequency: 2, updates: 3),
-                              request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
+        let steps = try s.run(
+            .gradual(initialSparsity: 0, startStep: 2, frequency: 2, updates: 3),
+            request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
         #expect(steps.count == 1 && steps[0].kind == .gradual)
         let updates = steps[0].parameters["sparsity_updates"] ?? ""
         #expect(updates == "2:0.0000,4:0.3519,6:0.4815,8:0.5000")
         #expect(Mask.prunedCount(s.model.parameter(named: "fc1.weight")?.mask) == 64)
         #expect(throws: PruningError.self) {
-            try s.run(.gradual(initialSparsity: 0, startStep: 2, frequency: 5, updates: 3),
-                      request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
+            try s.run(
+                .gradual(initialSparsity: 0, startStep: 2, frequency: 5, updates: 3),
+                request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)), retrain: settings)
         }
     }
 
     @Test func lotteryRewindsSurvivorsToInit() throws {
         let s = session()
-        let steps = try s.run(.lottery(rounds: 2, rewindIteration: 0),
-                              request: PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.75)),
-                              retrain: settings)
+        let steps = try s.run(
+            .lottery(rounds: 2, rewindIteration: 0),
+            request: PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.75)),
+            retrain: settings)
         #expect(steps.map(\.kind) == [.rewind, .retrain, .prune, .rewind, .retrain, .prune, .rewind, .retrain])
         let initW = try #require(s.rewindPoints["init"]?["fc1.weight"])
         // Right after the last rewind, survivors equal their initial values.
@@ -80,12 +86,14 @@ import Testing
 
     @Test func lateResettingCapturesIterationK() throws {
         let s = session()
-        try s.run(.lottery(rounds: 1, rewindIteration: 3), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)),
-                  retrain: settings)
+        try s.run(
+            .lottery(rounds: 1, rewindIteration: 3), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)),
+            retrain: settings)
         #expect(s.rewindPoints["iteration-3"] != nil)
         #expect(throws: PruningError.self) {
-            try s.run(.lottery(rounds: 1, rewindIteration: 999), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.6)),
-                      retrain: settings)
+            try s.run(
+                .lottery(rounds: 1, rewindIteration: 999), request: PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.6)),
+                retrain: settings)
         }
     }
 
@@ -103,8 +111,9 @@ import Testing
         let model = PruningFixtures.mlp([8, 16, 4], seed: 2)
         let s = PruningSession(model: model, train: PruningFixtures.blobs(count: 32, features: 8), seed: 2)
         // Output layer at half the rate, as Frankle & Carbin prune LeNet's.
-        try s.run(.iterative(rounds: 2), request: PruneRequest(amount: .perTensorSparsity(["fc1.weight": 0.75, "fc2.weight": 0.5])),
-                  retrain: RetrainSettings(epochs: 1, batchSize: 8, optimizer: .sgd(learningRate: 0.05)))
+        try s.run(
+            .iterative(rounds: 2), request: PruneRequest(amount: .perTensorSparsity(["fc1.weight": 0.75, "fc2.weight": 0.5])),
+            retrain: RetrainSettings(epochs: 1, batchSize: 8, optimizer: .sgd(learningRate: 0.05)))
         // Round 1: 1 - 0.25^(1/2) = 0.5 of fc1 (64 of 128), 1 - 0.5^(1/2) = 0.293 of fc2 (19 of 64).
         #expect(s.steps[1].metrics.tensors.first { $0.name == "fc1.weight" }?.masked == 64)
         #expect(s.steps[1].metrics.tensors.first { $0.name == "fc2.weight" }?.masked == 19)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PruneKit
 
 @Suite struct ScopeTests {
@@ -8,9 +9,11 @@ import Testing
     private func model() throws -> Model {
         let a = Parameter(name: "a.weight", role: .weight, value: Tensor(shape: [2, 2], data: [1, 2, 3, 4]))
         let b = Parameter(name: "b.weight", role: .weight, value: Tensor(shape: [2, 3], data: [0.5, 5, 6, 0.1, 7, 8]))
-        return Model(name: "g", inputShape: [3], layers: [
-            try Dense(name: "b", weight: b, bias: nil), ReLU(name: "r"), try Dense(name: "a", weight: a, bias: nil),
-        ])
+        return Model(
+            name: "g", inputShape: [3],
+            layers: [
+                try Dense(name: "b", weight: b, bias: nil), ReLU(name: "r"), try Dense(name: "a", weight: a, bias: nil),
+            ])
     }
 
     @Test func globalMatchesPyTorchGlobalUnstructured() throws {
@@ -31,7 +34,8 @@ import Testing
     @Test func roundingIsHalfToEvenAsPython() throws {
         let m = try model()
         // 10 x 0.25 = 2.5 rounds to 2 (Python round), not 3.
-        let plan = try Pruner.plan(PruneRequest(tensors: ["a.weight", "b.weight"], scope: .global, amount: .fractionOfRemaining(0.25)), model: m)
+        let plan = try Pruner.plan(
+            PruneRequest(tensors: ["a.weight", "b.weight"], scope: .global, amount: .fractionOfRemaining(0.25)), model: m)
         #expect(plan.newlyPruned.values.reduce(0, +) == 2)
     }
 

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PruneKit
 
 @Suite struct SensitivityTests {
@@ -7,8 +8,9 @@ import Testing
         let val = PruningFixtures.blobs(count: 40, features: 8)
         let before = model.parameters.map(\.value)
         var progress = [Int]()
-        let r = try SensitivityAnalysis.run(model: model, validation: val, sparsities: [0, 0.5, 0.99],
-                                            onProgress: { progress.append($0.done) })
+        let r = try SensitivityAnalysis.run(
+            model: model, validation: val, sparsities: [0, 0.5, 0.99],
+            onProgress: { progress.append($0.done) })
         #expect(progress == [1, 2, 3, 4, 5, 6])
         #expect(r.points.map(\.tensor) == ["fc1.weight", "fc1.weight", "fc1.weight", "fc2.weight", "fc2.weight", "fc2.weight"])
         #expect(model.parameters.map(\.value) == before)
@@ -24,8 +26,9 @@ import Testing
         let model = PruningFixtures.mlp([8, 12, 2], seed: 3)
         let val = PruningFixtures.blobs(count: 40, features: 8)
         var n = 0
-        let r = try SensitivityAnalysis.run(model: model, validation: val, sparsities: [0.1, 0.2],
-                                            onProgress: { _ in n += 1 }, isCancelled: { n >= 3 })
+        let r = try SensitivityAnalysis.run(
+            model: model, validation: val, sparsities: [0.1, 0.2],
+            onProgress: { _ in n += 1 }, isCancelled: { n >= 3 })
         #expect(r.cancelled && r.points.count == 3)
         #expect(throws: PruningError.self) { try SensitivityAnalysis.run(model: model, validation: val, sparsities: [1.0]) }
         #expect(throws: PruningError.self) {
@@ -42,14 +45,16 @@ import Testing
         var progress = [Int]()
         var skips = [SensitivitySkip]()
         // fc1 has 12 neurons: 1 % rounds to none, 99 % would remove all 12.
-        let r = try SensitivityAnalysis.run(model: model, validation: val, tensors: ["fc1.weight"], sparsities: [0.01, 0.5, 0.99],
-                                            granularity: .neuron, onProgress: { progress.append($0.done) },
-                                            onSkip: { skips.append($0) })
+        let r = try SensitivityAnalysis.run(
+            model: model, validation: val, tensors: ["fc1.weight"], sparsities: [0.01, 0.5, 0.99],
+            granularity: .neuron, onProgress: { progress.append($0.done) },
+            onSkip: { skips.append($0) })
         #expect(r.points.map(\.sparsity) == [0.5])
-        #expect(r.skipped == [
-            SensitivitySkip(tensor: "fc1.weight", sparsity: 0.01, reason: "0.01 of 12 neurons rounds to none"),
-            SensitivitySkip(tensor: "fc1.weight", sparsity: 0.99, reason: "would remove all 12 neurons"),
-        ])
+        #expect(
+            r.skipped == [
+                SensitivitySkip(tensor: "fc1.weight", sparsity: 0.01, reason: "0.01 of 12 neurons rounds to none"),
+                SensitivitySkip(tensor: "fc1.weight", sparsity: 0.99, reason: "would remove all 12 neurons"),
+            ])
         #expect(skips == r.skipped)
         #expect(progress == [2])
         #expect(r.skip(tensor: "fc1.weight", sparsity: 0.99)?.reason == "would remove all 12 neurons")

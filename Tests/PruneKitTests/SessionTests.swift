@@ -1,12 +1,14 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct SessionTests {
     private func make() -> PruningSession {
-        PruningSession(model: PruningFixtures.mlp([8, 12, 2], seed: 21),
-                       train: PruningFixtures.blobs(count: 48, features: 8),
-                       validation: PruningFixtures.blobs(count: 16, features: 8, seed: 3), seed: 99)
+        PruningSession(
+            model: PruningFixtures.mlp([8, 12, 2], seed: 21),
+            train: PruningFixtures.blobs(count: 48, features: 8),
+            validation: PruningFixtures.blobs(count: 16, features: 8, seed: 3), seed: 99)
     }
 
     @Test func saveAndResumeGiveTheSameNextStep() throws {
@@ -15,12 +17,14 @@ import Testing
         try a.retrain(epochs: 1, batchSize: 8, optimizer: .sgd(learningRate: 0.05, momentum: 0.9))
         try a.prune(PruneRequest(tensors: ["fc1.weight"], criterion: .random(seed: 2), amount: .fractionOfRemaining(0.3)))
         try a.undo()
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-session-\(UInt32.random(in: 0...UInt32.max))").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-session-\(UInt32.random(in: 0...UInt32.max))")
+            .path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try a.save(to: dir)
-        let b = try PruningSession.load(from: dir, model: PruningFixtures.mlp([8, 12, 2], seed: 1234),
-                                        train: PruningFixtures.blobs(count: 48, features: 8),
-                                        validation: PruningFixtures.blobs(count: 16, features: 8, seed: 3))
+        let b = try PruningSession.load(
+            from: dir, model: PruningFixtures.mlp([8, 12, 2], seed: 1234),
+            train: PruningFixtures.blobs(count: 48, features: 8),
+            validation: PruningFixtures.blobs(count: 16, features: 8, seed: 3))
         #expect(b.cursor == 2 && b.steps.count == 4 && b.seed == 99 && b.canRedo)
         #expect(b.steps == a.steps)
         #expect(b.optimizerState == a.optimizerState)
@@ -85,7 +89,8 @@ import Testing
         #expect(g.alreadyPruned == Mask.prunedCount(model.parameter(named: "fc1.weight")?.mask))
         let t = g.threshold(forSparsity: 0.5)
         let plan = try s.preview(PruneRequest(tensors: ["fc1.weight", "fc2.weight"], amount: .threshold(t)))
-        let global = try Pruner.plan(PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.5)), model: model)
+        let global = try Pruner.plan(
+            PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.5)), model: model)
         #expect(plan.masks == global.masks)
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// The package root, found from this file.
@@ -9,8 +10,8 @@ let packageRoot = URL(fileURLWithPath: #filePath)
 @Suite struct ModelSpecTests {
     @Test func layerSpecDecodesDefaultsAndNoBias() throws {
         let json = """
-        {"kind": "dense", "name": "fc", "inFeatures": 3, "outFeatures": 2, "bias": false}
-        """
+            {"kind": "dense", "name": "fc", "inFeatures": 3, "outFeatures": 2, "bias": false}
+            """
         let spec = try JSONDecoder().decode(LayerSpec.self, from: Data(json.utf8))
         #expect(spec.hasBias == false && spec.bias == nil && spec.weight == nil)
         var rng = SeededRandom(seed: 1)
@@ -22,10 +23,12 @@ let packageRoot = URL(fileURLWithPath: #filePath)
     }
 
     func spec(layers: [LayerSpec], inputShape: [Int] = [4]) -> ModelSpec {
-        ModelSpec(name: "t", inputShape: inputShape, layers: layers, weights: "w.safetensors",
-                  dataset: DatasetSpec(name: "xor", format: .synthetic, generator: .xor, count: 20,
-                                       validationFraction: 0.25, splitSeed: 1),
-                  training: TrainingConfig(epochs: 1, batchSize: 4, optimizer: .sgd(learningRate: 0.1), seed: 3))
+        ModelSpec(
+            name: "t", inputShape: inputShape, layers: layers, weights: "w.safetensors",
+            dataset: DatasetSpec(
+                name: "xor", format: .synthetic, generator: .xor, count: 20,
+                validationFraction: 0.25, splitSeed: 1),
+            training: TrainingConfig(epochs: 1, batchSize: 4, optimizer: .sgd(learningRate: 0.1), seed: 3))
     }
 
     @Test func layersThatDoNotChainNameTheLayer() {

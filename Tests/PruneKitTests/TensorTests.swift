@@ -1,5 +1,5 @@
-import Testing
 import PruneKit
+import Testing
 
 @Suite struct TensorTests {
     @Test func matmulMatchesHandWorkedProduct() {

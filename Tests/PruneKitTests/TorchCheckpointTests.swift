@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 /// A checkpoint written by PyTorch itself (Fixtures/make_torch_fixture.py:
@@ -22,8 +23,9 @@ import Testing
         let file = try SafetensorsFile(contentsOf: Fixtures.path("torch_mlp.safetensors"))
         #expect(file.metadata["format"] == "pt")
         func dense(_ name: String, _ prefix: String) throws -> Dense {
-            try Dense(name: name, weight: Parameter(name: prefix + ".weight", role: .weight, value: file.floatTensor(named: prefix + ".weight")),
-                      bias: Parameter(name: prefix + ".bias", role: .bias, value: file.floatTensor(named: prefix + ".bias")))
+            try Dense(
+                name: name, weight: Parameter(name: prefix + ".weight", role: .weight, value: file.floatTensor(named: prefix + ".weight")),
+                bias: Parameter(name: prefix + ".bias", role: .bias, value: file.floatTensor(named: prefix + ".bias")))
         }
         let model = Model(name: "torch-mlp", inputShape: [4], layers: [try dense("fc1", "0"), ReLU(name: "relu"), try dense("fc2", "2")])
         let e = try Self.expected()

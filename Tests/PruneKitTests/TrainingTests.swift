@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneKit
 
 @Suite struct TrainingTests {
@@ -32,8 +33,9 @@ import Testing
     }
 
     static func stepLosses(seed: UInt64, dropout: Bool = true) -> [Float] {
-        let trainer = Trainer(model: mlp(seed: 1, dropout: dropout),
-                              config: TrainingConfig(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.1, momentum: 0.9), seed: seed))
+        let trainer = Trainer(
+            model: mlp(seed: 1, dropout: dropout),
+            config: TrainingConfig(epochs: 3, batchSize: 16, optimizer: .sgd(learningRate: 0.1, momentum: 0.9), seed: seed))
         var losses: [Float] = []
         _ = trainer.train(on: xorData(count: 100, seed: 2), validation: nil) { event in
             if case let .step(_, _, _, loss) = event { losses.append(loss) }
@@ -52,7 +54,8 @@ import Testing
         let train = Self.xorData(count: 200, seed: 3), validation = Self.xorData(count: 100, seed: 4)
         let model = Self.mlp(seed: 5)
         let before = evaluate(model, on: validation)
-        let trainer = Trainer(model: model, config: TrainingConfig(epochs: 25, batchSize: 20, optimizer: .adam(learningRate: 0.02), seed: 1))
+        let trainer = Trainer(
+            model: model, config: TrainingConfig(epochs: 25, batchSize: 20, optimizer: .adam(learningRate: 0.02), seed: 1))
         var epochEvents: [EpochMetrics] = []
         let result = trainer.train(on: train, validation: validation) { event in
             if case let .epochEnd(m) = event { epochEvents.append(m) }
@@ -65,7 +68,9 @@ import Testing
         #expect(result.epochs.last?.validationAccuracy == after.accuracy)
         #expect((result.epochs.last?.trainLoss ?? 1) < result.epochs[0].trainLoss)
         #expect(after.count == 100 && after.correct == Int((after.accuracy * 100).rounded()))
-        #expect(predictions(model, on: validation, batchSize: 7).enumerated().filter { $0.element == validation.labels[$0.offset] }.count == after.correct)
+        #expect(
+            predictions(model, on: validation, batchSize: 7).enumerated().filter { $0.element == validation.labels[$0.offset] }.count
+                == after.correct)
     }
 
     @Test func maskedTrainingKeepsPrunedWeightsZero() {
@@ -78,9 +83,12 @@ import Testing
             p.applyMask()
             masks[p.name] = mask
         }
-        let trainer = Trainer(model: model, config: TrainingConfig(epochs: 3, batchSize: 10,
-                                                                   optimizer: .sgd(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3),
-                                                                   seed: 3, l1Lambda: 1e-3))
+        let trainer = Trainer(
+            model: model,
+            config: TrainingConfig(
+                epochs: 3, batchSize: 10,
+                optimizer: .sgd(learningRate: 0.1, momentum: 0.9, weightDecay: 1e-3),
+                seed: 3, l1Lambda: 1e-3))
         var stepsSeen = 0
         trainer.afterStep = { step in
             stepsSeen = step
@@ -99,12 +107,15 @@ import Testing
     }
 
     @Test func cancellationStopsAtAStep() {
-        let trainer = Trainer(model: Self.mlp(seed: 1), config: TrainingConfig(epochs: 5, batchSize: 10, optimizer: .sgd(learningRate: 0.1), seed: 1))
+        let trainer = Trainer(
+            model: Self.mlp(seed: 1), config: TrainingConfig(epochs: 5, batchSize: 10, optimizer: .sgd(learningRate: 0.1), seed: 1))
         var calls = 0
-        let result = trainer.train(on: Self.xorData(count: 100, seed: 2), validation: nil, isCancelled: {
-            calls += 1
-            return calls > 13
-        })
+        let result = trainer.train(
+            on: Self.xorData(count: 100, seed: 2), validation: nil,
+            isCancelled: {
+                calls += 1
+                return calls > 13
+            })
         #expect(result.cancelled && result.steps == 13 && result.epochs.count == 1)
         #expect(trainer.epochsCompleted == 1 && trainer.globalStep == 13)
     }
@@ -124,7 +135,8 @@ import Testing
     @Test func trainingConfigRoundTripsAndDefaultsL1() throws {
         let config = TrainingConfig(epochs: 20, batchSize: 64, optimizer: .sgd(learningRate: 0.05, momentum: 0.9), seed: 42, l1Lambda: 1e-4)
         #expect(try JSONDecoder().decode(TrainingConfig.self, from: JSONEncoder().encode(config)) == config)
-        let json = #"{"epochs": 3, "batchSize": 8, "seed": 1, "optimizer": {"adam": {"learningRate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0}}}"#
+        let json =
+            #"{"epochs": 3, "batchSize": 8, "seed": 1, "optimizer": {"adam": {"learningRate": 0.001, "beta1": 0.9, "beta2": 0.999, "epsilon": 1e-8, "weightDecay": 0}}}"#
         let decoded = try JSONDecoder().decode(TrainingConfig.self, from: Data(json.utf8))
         #expect(decoded == TrainingConfig(epochs: 3, batchSize: 8, optimizer: .adam(learningRate: 0.001), seed: 1))
     }

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import PruneTUI
 import ScreenSnapshots
+import Testing
+
+@testable import PruneTUI
 
 /// Labels on charts: marker labels that never run together, histogram
 /// count axes in whole numbers.
@@ -18,8 +19,10 @@ import ScreenSnapshots
     /// Pruning steps one epoch apart: "79%" then "95%" two columns later.
     /// The newer label stays, the older one is dropped, nothing reads "7995%".
     @Test func closeMarkerLabelsDoNotRunTogether() {
-        let markers = [LineChart.Marker(x: 10, label: "50%"), LineChart.Marker(x: 20, label: "79%"),
-                       LineChart.Marker(x: 21, label: "95%"), LineChart.Marker(x: 30, label: "98%")]
+        let markers = [
+            LineChart.Marker(x: 10, label: "50%"), LineChart.Marker(x: 20, label: "79%"),
+            LineChart.Marker(x: 21, label: "95%"), LineChart.Marker(x: 30, label: "98%"),
+        ]
         let buffer = draw(Size(width: 48, height: 10)) { b, a, c in Self.chart(markers: markers).render(into: &b, area: a, context: c) }
         let labelRow = String(buffer.text.split(separator: "\n", omittingEmptySubsequences: false)[1])
         #expect(!labelRow.contains("7995") && !labelRow.contains("79%9"))
@@ -28,8 +31,9 @@ import ScreenSnapshots
         // Every label shown is whole and has a blank column before the next marker line.
         for label in ["50%", "95%", "98%"] {
             guard let r = labelRow.range(of: label) else { continue }
-            #expect(r.lowerBound > labelRow.startIndex && labelRow[labelRow.index(before: r.lowerBound)] == "┊",
-                    "\(label) starts right after its marker line, not inside another label")
+            #expect(
+                r.lowerBound > labelRow.startIndex && labelRow[labelRow.index(before: r.lowerBound)] == "┊",
+                "\(label) starts right after its marker line, not inside another label")
             if r.upperBound < labelRow.endIndex { #expect(labelRow[r.upperBound] == " ", "\(label) is followed by a blank") }
         }
         assertSnapshot(buffer.text, named: "linechart-close-markers")

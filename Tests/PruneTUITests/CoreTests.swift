@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import PruneTUI
 import ScreenSnapshots
+import Testing
+
+@testable import PruneTUI
 
 @Suite struct LayoutTests {
     @Test func splitServesFixedPercentageThenFill() {
@@ -12,7 +13,8 @@ import ScreenSnapshots
 
     @Test(arguments: [0, 1, 2, 3, 5, 10, 37, 200])
     func splitNeverOverflows(total: Int) {
-        let r = Layout.split(Rect(x: 3, y: 0, width: total, height: 1), .horizontal, [.min(5), .fixed(7), .fill(2), .percentage(30)], spacing: 1)
+        let r = Layout.split(
+            Rect(x: 3, y: 0, width: total, height: 1), .horizontal, [.min(5), .fixed(7), .fill(2), .percentage(30)], spacing: 1)
         let used = r.map(\.width).reduce(0, +)
         #expect(used <= max(0, total - 3))
         #expect(r.allSatisfy { $0.width >= 0 })
@@ -135,7 +137,9 @@ import ScreenSnapshots
         #expect(throws: ThemeError.unknownKey(path: "x.theme", line: 1, key: "nope")) {
             try Theme.parse("theme[nope]=\"#123456\"", name: "x", path: "x.theme")
         }
-        #expect(ThemeError.badLine(path: "a.theme", line: 3, text: "oops").description == "a.theme:3: expected theme[key]=\"#RRGGBB\", found oops")
+        #expect(
+            ThemeError.badLine(path: "a.theme", line: 3, text: "oops").description
+                == "a.theme:3: expected theme[key]=\"#RRGGBB\", found oops")
         #expect(throws: ThemeError.self) { try Theme.named("no-such-theme", searching: ["/nonexistent"]) }
     }
 

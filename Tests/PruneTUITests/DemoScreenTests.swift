@@ -1,13 +1,16 @@
 import Foundation
-import Testing
-@testable import PruneTUI
 import ScreenSnapshots
+import Testing
+
+@testable import PruneTUI
 
 /// The composed demo screen through the run loop and the in-memory driver,
 /// at several sizes (the too-small screen included), with scripted keys.
 @Suite struct DemoScreenTests {
-    func run(_ size: Size, _ script: [TerminalEvent?], capability: ColorCapability = .truecolor,
-             glyphs: Glyphs = .unicode) -> (InMemoryTerminal, AppRunner<DemoApp>) {
+    func run(
+        _ size: Size, _ script: [TerminalEvent?], capability: ColorCapability = .truecolor,
+        glyphs: Glyphs = .unicode
+    ) -> (InMemoryTerminal, AppRunner<DemoApp>) {
         let term = InMemoryTerminal(size: size, capability: capability, glyphs: glyphs, script: script)
         let runner = AppRunner(app: DemoApp(), driver: term)
         runner.run()
@@ -29,10 +32,12 @@ import ScreenSnapshots
     }
 
     @Test func keysMoveThresholdAndSelection() {
-        let (term, runner) = run(Size(width: 80, height: 24), [
-            .key(.right), .key(.right), .key(.right), .key(.down), .key(.char("s")), .key(.tab), .key(.char("m")),
-            .key(.char("q")),
-        ])
+        let (term, runner) = run(
+            Size(width: 80, height: 24),
+            [
+                .key(.right), .key(.right), .key(.right), .key(.down), .key(.char("s")), .key(.tab), .key(.char("m")),
+                .key(.char("q")),
+            ])
         let app = runner.app
         #expect(app.table.selected == 1)
         #expect(app.sliders[0].value > DemoApp().sliders[0].value)
@@ -76,7 +81,10 @@ import ScreenSnapshots
         assertSnapshot(mono.text, named: "demo-mono-80x24")
         let (ascii, _) = run(Size(width: 80, height: 24), [.key(.char("q"))], capability: .palette256, glyphs: .ascii)
         assertSnapshot(ascii.text, named: "demo-ascii-80x24")
-        #expect(ascii.text.unicodeScalars.allSatisfy { $0.isASCII || $0 == "·" || $0 == "…" || $0 == "←" || $0 == "→" || $0 == "↑" || $0 == "↓" } == false || true)
+        #expect(
+            ascii.text.unicodeScalars.allSatisfy {
+                $0.isASCII || $0 == "·" || $0 == "…" || $0 == "←" || $0 == "→" || $0 == "↑" || $0 == "↓"
+            } == false || true)
     }
 
     @Test func postedMessagesReachTheApp() {
@@ -85,7 +93,9 @@ import ScreenSnapshots
         let runner = AppRunner(app: DemoApp(post: { mailbox.post($0) }), driver: term, mailbox: mailbox)
         let before = runner.app.loss.count
         let poster = runner.post
-        let t = Thread { poster(.trainingStep(0, 0.2)); poster(.trainingStep(1, 0.19)) }
+        let t = Thread {
+            poster(.trainingStep(0, 0.2)); poster(.trainingStep(1, 0.19))
+        }
         t.start()
         while !t.isFinished { Thread.sleep(forTimeInterval: 0.001) }
         runner.run()

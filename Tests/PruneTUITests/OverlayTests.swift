@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-@testable import PruneTUI
 import ScreenSnapshots
+import Testing
+
+@testable import PruneTUI
 
 /// Boxes drawn over the screen: dialogs sized to their titles and footers,
 /// help that scrolls, a prompt whose prefilled value is selected, messages
@@ -15,7 +16,9 @@ import ScreenSnapshots
         let quarters = halves.flatMap { Layout.split($0, .horizontal, [.fill(1), .fill(1)]) }
         for (i, q) in quarters.enumerated() {
             let inner = Block(title: "pane \(i)", rightTitle: "[log]").render(into: &buffer, area: q, context: context)
-            for y in inner.y..<inner.maxY { buffer.write(String(repeating: "·", count: inner.width), x: inner.x, y: y, style: context.muted) }
+            for y in inner.y..<inner.maxY {
+                buffer.write(String(repeating: "·", count: inner.width), x: inner.x, y: y, style: context.muted)
+            }
         }
         return quarters
     }
@@ -24,24 +27,31 @@ import ScreenSnapshots
 
     @Test func dialogsShowTheirTitlesKeysAndFootersWholeAt80x24() {
         let prompt = PromptState(title: "Export pruned model, masks, report", label: "directory", text: "exports/lenet-300-100")
-        let confirm = ConfirmDialog(title: "Quit with unsaved changes to the history?", lines: [
-            "3 changes to the history not saved or exported.",
-            "y: quit   w: save session to sessions/lenet first   n / Esc: stay",
-        ])
+        let confirm = ConfirmDialog(
+            title: "Quit with unsaved changes to the history?",
+            lines: [
+                "3 changes to the history not saved or exported.",
+                "y: quit   w: save session to sessions/lenet first   n / Esc: stay",
+            ])
         let note = "criterion, granularity and scope change the preview; the rest apply to r and p"
         let options = Dialog(title: "Options", keys: "↑↓ select  ←→ change  Esc close", footer: note)
         var text: [String] = []
         for (name, body) in [
             ("prompt", { (b: inout CellBuffer, c: DrawContext) in Prompt(state: prompt).render(into: &b, area: b.bounds, context: c) }),
             ("confirm", { (b: inout CellBuffer, c: DrawContext) in confirm.render(into: &b, area: b.bounds, context: c) }),
-            ("options", { (b: inout CellBuffer, c: DrawContext) in
-                let inner = options.render(into: &b, content: Size(width: 50, height: 4), area: b.bounds, context: c)
-                for (i, row) in ["criterion  magnitude", "granularity  2:4", "scope  layer", "slider  sparsity"].enumerated() {
-                    b.write(row, x: inner.x + 1, y: inner.y + i, style: c.overlay)
+            (
+                "options",
+                { (b: inout CellBuffer, c: DrawContext) in
+                    let inner = options.render(into: &b, content: Size(width: 50, height: 4), area: b.bounds, context: c)
+                    for (i, row) in ["criterion  magnitude", "granularity  2:4", "scope  layer", "slider  sparsity"].enumerated() {
+                        b.write(row, x: inner.x + 1, y: inner.y + i, style: c.overlay)
+                    }
                 }
-            }),
+            ),
         ] as [(String, (inout CellBuffer, DrawContext) -> Void)] {
-            let buffer = draw(Self.screen) { b, _, c in _ = Self.panes(&b, c); body(&b, c) }
+            let buffer = draw(Self.screen) { b, _, c in
+                _ = Self.panes(&b, c); body(&b, c)
+            }
             text.append("== \(name)\n" + buffer.text)
             #expect(!buffer.text.contains("…"), "\(name): nothing should be cut at 80x24")
         }
@@ -78,9 +88,11 @@ import ScreenSnapshots
 
     // MARK: Help
 
-    static let longHelp = HelpOverlay(title: "PruneScope help", sections: (0..<4).map { s in
-        HelpOverlay.Section("Section \(s)", (0..<10).map { e in (key: "k\(s)\(e)", text: "does thing \(s * 10 + e)") })
-    })
+    static let longHelp = HelpOverlay(
+        title: "PruneScope help",
+        sections: (0..<4).map { s in
+            HelpOverlay.Section("Section \(s)", (0..<10).map { e in (key: "k\(s)\(e)", text: "does thing \(s * 10 + e)") })
+        })
 
     /// At 80x24, 40 entries in 4 sections: ↓ and PgDn reach every entry, End
     /// shows the last, Home the first, and the scroll never leaves 0...max.

@@ -1,8 +1,10 @@
+import Testing
+
+@testable import PruneTUI
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import Testing
-@testable import PruneTUI
 
 /// What can be checked without dying: the bytes the crash handler writes,
 /// prepared before it is installed, and the exit status after an interrupt.
@@ -12,9 +14,11 @@ import Testing
     @Test func crashRestoreBytesPutTheTerminalBack() {
         let text = String(decoding: TerminalSignals.crashRestoreSequence, as: UTF8.self)
         let esc = "\u{1b}"
-        for (sequence, what) in [("\(esc)[?1049l", "leave the alternate screen"), ("\(esc)[?25h", "show the cursor"),
-                                 ("\(esc)[0m", "reset attributes"), ("\(esc)[?1000l", "mouse clicks off"),
-                                 ("\(esc)[?1002l", "mouse drags off"), ("\(esc)[?1006l", "SGR mouse off")] {
+        for (sequence, what) in [
+            ("\(esc)[?1049l", "leave the alternate screen"), ("\(esc)[?25h", "show the cursor"),
+            ("\(esc)[0m", "reset attributes"), ("\(esc)[?1000l", "mouse clicks off"),
+            ("\(esc)[?1002l", "mouse drags off"), ("\(esc)[?1006l", "SGR mouse off"),
+        ] {
             #expect(text.contains(sequence), "\(what)")
         }
         #expect(text.hasSuffix("\r\n"))

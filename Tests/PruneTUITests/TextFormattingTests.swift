@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import PruneTUI
 
 /// `Text.compact` over every magnitude a pruning screen shows (an L1 lambda

@@ -19,19 +19,24 @@ public struct ExplorerApp: TerminalApp {
     }
 
     /// An explorer over `session`: publishes it once and hands it to the runner.
-    public static func make(session: PruningSession, bundle: ModelBundle?, size: Size, themes: [Theme] = [.builtinDefault],
-                            worker: any BackgroundWorker, post: @escaping @Sendable (ExplorerMessage) -> Void,
-                            controls: ExplorerControls? = nil, exportDirectory: String? = nil, sessionDirectory: String? = nil,
-                            measureInference: Bool = true) -> ExplorerApp {
-        let info = ExplorerInfo(modelName: session.model.name, datasetName: bundle?.spec.dataset.name ?? "no dataset",
-                                layers: ExplorerLayer.prunableLayers(of: session.model), batchSize: bundle?.spec.training.batchSize ?? 64,
-                                recipeOptimizer: bundle?.spec.training.optimizer, train: session.train, validation: session.validation,
-                                bundle: bundle, hasDense: session.model.layers.contains { $0.kind == .dense })
+    public static func make(
+        session: PruningSession, bundle: ModelBundle?, size: Size, themes: [Theme] = [.builtinDefault],
+        worker: any BackgroundWorker, post: @escaping @Sendable (ExplorerMessage) -> Void,
+        controls: ExplorerControls? = nil, exportDirectory: String? = nil, sessionDirectory: String? = nil,
+        measureInference: Bool = true
+    ) -> ExplorerApp {
+        let info = ExplorerInfo(
+            modelName: session.model.name, datasetName: bundle?.spec.dataset.name ?? "no dataset",
+            layers: ExplorerLayer.prunableLayers(of: session.model), batchSize: bundle?.spec.training.batchSize ?? 64,
+            recipeOptimizer: bundle?.spec.training.optimizer, train: session.train, validation: session.validation,
+            bundle: bundle, hasDense: session.model.layers.contains { $0.kind == .dense })
         let published = PublishedSession(of: session, version: 0)
-        let model = ExplorerModel(info: info, session: published, controls: controls, size: size, themeCount: themes.count,
-                                  exportDirectory: exportDirectory, sessionDirectory: sessionDirectory, measureInference: measureInference)
-        return ExplorerApp(model: model, runner: ExplorerEffectRunner(session: session, info: info, worker: worker, post: post),
-                           themes: themes)
+        let model = ExplorerModel(
+            info: info, session: published, controls: controls, size: size, themeCount: themes.count,
+            exportDirectory: exportDirectory, sessionDirectory: sessionDirectory, measureInference: measureInference)
+        return ExplorerApp(
+            model: model, runner: ExplorerEffectRunner(session: session, info: info, worker: worker, post: post),
+            themes: themes)
     }
 
     public var minimumSize: Size { Size(width: 80, height: 24) }

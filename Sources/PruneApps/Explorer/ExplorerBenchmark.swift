@@ -29,11 +29,14 @@ public enum ExplorerBenchmark {
     /// Moves the selected layer's slider `moves` times (sweeping right, then
     /// left), timing each key through `handle`, `render` and the diff into an
     /// in-memory screen; then times `previews` accuracy previews.
-    public static func run(session: PruningSession, bundle: ModelBundle?, size: Size = Size(width: 160, height: 48), moves: Int = 200,
-                           previews: Int = 10) -> ExplorerBenchmarkResult {
+    public static func run(
+        session: PruningSession, bundle: ModelBundle?, size: Size = Size(width: 160, height: 48), moves: Int = 200,
+        previews: Int = 10
+    ) -> ExplorerBenchmarkResult {
         // Background values are never launched (no tick): the key, the update, the frame.
-        var app = ExplorerApp.make(session: session, bundle: bundle, size: size, worker: InlineWorker(), post: { _ in },
-                                   measureInference: false)
+        var app = ExplorerApp.make(
+            session: session, bundle: bundle, size: size, worker: InlineWorker(), post: { _ in },
+            measureInference: false)
         let context = DrawContext(theme: app.theme, glyphs: .unicode, capability: .truecolor)
         var screen = CellBuffer(size: size)
         var previous: CellBuffer?
@@ -68,8 +71,9 @@ public enum ExplorerBenchmark {
             }
         }
         let sorted = times.sorted(), ps = previewTimes.sorted()
-        return ExplorerBenchmarkResult(model: model.info.modelName, size: size, moves: times.count, median: sorted[sorted.count / 2],
-                                       worst: sorted.last ?? 0, previewMedian: ps.isEmpty ? 0 : ps[ps.count / 2],
-                                       validationSamples: model.info.validation?.count ?? 0)
+        return ExplorerBenchmarkResult(
+            model: model.info.modelName, size: size, moves: times.count, median: sorted[sorted.count / 2],
+            worst: sorted.last ?? 0, previewMedian: ps.isEmpty ? 0 : ps[ps.count / 2],
+            validationSamples: model.info.validation?.count ?? 0)
     }
 }

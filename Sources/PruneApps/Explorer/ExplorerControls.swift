@@ -96,8 +96,11 @@ public struct ExplorerControls: Sendable, Equatable {
     /// Epochs a gradual run trains: the retrain epochs, or more if its last
     /// mask update would come after the end.
     func gradualEpochs(stepsPerEpoch: Int) -> Int {
-        max(retrainEpochs, ScheduleDefaults.gradualEpochs(frequency: gradualFrequency, updates: gradualUpdates,
-                                                          stepsPerEpoch: stepsPerEpoch))
+        max(
+            retrainEpochs,
+            ScheduleDefaults.gradualEpochs(
+                frequency: gradualFrequency, updates: gradualUpdates,
+                stepsPerEpoch: stepsPerEpoch))
     }
 
     /// Fits the gradual schedule's dt and n inside the retraining run, as the command line does.

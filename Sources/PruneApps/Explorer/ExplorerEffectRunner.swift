@@ -25,7 +25,9 @@ final class SessionOwner: @unchecked Sendable {
     func perform(_ work: @escaping @Sendable (_ session: PruningSession, _ publish: () -> Transfer<PublishedSession>) -> Void) {
         worker.runSerially { [self] in
             work(session) {
-                let version = versions.withLock { v -> Int in v += 1; return v }
+                let version = versions.withLock { v -> Int in
+                    v += 1; return v
+                }
                 return Transfer(PublishedSession(of: session, version: version))
             }
         }
@@ -47,8 +49,10 @@ public final class ExplorerEffectRunner {
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
     ///   - post: where background work posts (`Mailbox.post` of the app runner).
-    public init(session: PruningSession, info: ExplorerInfo, worker: any BackgroundWorker,
-                post: @escaping @Sendable (ExplorerMessage) -> Void) {
+    public init(
+        session: PruningSession, info: ExplorerInfo, worker: any BackgroundWorker,
+        post: @escaping @Sendable (ExplorerMessage) -> Void
+    ) {
         owner = SessionOwner(session: session, worker: worker)
         self.worker = worker
         self.post = post
@@ -84,7 +88,9 @@ public final class ExplorerEffectRunner {
             worker.run {
                 let net = copy.take()
                 let one = validation.batch(0..<1).inputs, many = validation.batch(0..<min(256, validation.count)).inputs
-                let timings = [SparseInference.measure(net, input: one, repeats: 20), SparseInference.measure(net, input: many, repeats: 3)]
+                let timings = [
+                    SparseInference.measure(net, input: one, repeats: 20), SparseInference.measure(net, input: many, repeats: 3),
+                ]
                 post(.inferenceMeasured(generation: generation, timings: timings))
             }
         case .computeScores(let generation):
@@ -114,10 +120,15 @@ public final class ExplorerEffectRunner {
             guard let validation = info.validation else { return }
             let copy = Transfer(model.session.model.copy())
             let layers = model.layers
-            worker.run { ExplorerJobs.sensitivity(copy.take(), layers: layers, validation: validation, criterion: criterion,
-                                                  granularity: granularity, sparsities: sparsities, cancel: cancel, post: post) }
+            worker.run {
+                ExplorerJobs.sensitivity(
+                    copy.take(), layers: layers, validation: validation, criterion: criterion,
+                    granularity: granularity, sparsities: sparsities, cancel: cancel, post: post)
+            }
         case .export(let path, let replacing, let settings):
-            guard let bundle = info.bundle else { post(.jobFinished(message: "export needs the model's spec and data", failed: true)); return }
+            guard let bundle = info.bundle else {
+                post(.jobFinished(message: "export needs the model's spec and data", failed: true)); return
+            }
             let handle = Transfer(bundle)
             owner.perform { session, _ in
                 ExplorerJobs.export(session, bundle: handle.take(), to: path, replacing: replacing, settings: settings, post: post)

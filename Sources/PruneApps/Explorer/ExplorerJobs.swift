@@ -10,15 +10,18 @@ enum ExplorerJobs {
 
     /// Session jobs: every recorded, undone or jumped-to step is published
     /// whole, so the UI never pieces a history together.
-    static func run(_ job: ExplorerJob, on session: PruningSession, publish: () -> Transfer<PublishedSession>,
-                    cancel: CancelFlag, post: Post) {
+    static func run(
+        _ job: ExplorerJob, on session: PruningSession, publish: () -> Transfer<PublishedSession>,
+        cancel: CancelFlag, post: Post
+    ) {
         do {
             let message: String
             switch job {
             case .apply(let request):
                 let step = try session.prune(request)
                 post(.published(publish()))
-                message = "step \(step.id): \(Format.percent(step.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy(step))"
+                message =
+                    "step \(step.id): \(Format.percent(step.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy(step))"
             case .undo:
                 let undone = session.current.summary
                 try session.undo()
@@ -35,29 +38,34 @@ enum ExplorerJobs {
             case .retrain(let settings):
                 let total = Double(settings.epochs * max(1, stepsPerEpoch(session, settings.batchSize)))
                 var done = 0.0
-                let step = try session.retrain(epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
-                                               l1Lambda: settings.l1Lambda, onEvent: { event in
-                    guard case .step(let epoch, _, _, let loss) = event else { return }
-                    done += 1
-                    post(.trainingLoss(loss))
-                    post(.progress(fraction: done / total, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
-                }, isCancelled: { cancel.isCancelled })
+                let step = try session.retrain(
+                    epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
+                    l1Lambda: settings.l1Lambda,
+                    onEvent: { event in
+                        guard case .step(let epoch, _, _, let loss) = event else { return }
+                        done += 1
+                        post(.trainingLoss(loss))
+                        post(.progress(fraction: done / total, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
+                    }, isCancelled: { cancel.isCancelled })
                 post(.published(publish()))
                 message = "step \(step.id): \(step.summary), acc \(accuracy(step))" + (cancel.isCancelled ? " (cancelled)" : "")
             case .schedule(let schedule, let target, let retrain):
-                let steps = try session.run(schedule, request: target, retrain: retrain, onEvent: { event in
-                    switch event {
-                    case .phase(let name, let fraction): post(.progress(fraction: fraction, status: name))
-                    case .training(let t, let fraction):
-                        guard case .step(let epoch, _, _, let loss) = t else { return }
-                        post(.trainingLoss(loss))
-                        post(.progress(fraction: fraction, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
-                    case .recorded:
-                        post(.published(publish()))
-                    }
-                }, isCancelled: { cancel.isCancelled })
+                let steps = try session.run(
+                    schedule, request: target, retrain: retrain,
+                    onEvent: { event in
+                        switch event {
+                        case .phase(let name, let fraction): post(.progress(fraction: fraction, status: name))
+                        case .training(let t, let fraction):
+                            guard case .step(let epoch, _, _, let loss) = t else { return }
+                            post(.trainingLoss(loss))
+                            post(.progress(fraction: fraction, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
+                        case .recorded:
+                            post(.published(publish()))
+                        }
+                    }, isCancelled: { cancel.isCancelled })
                 let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
-                message = "\(schedule): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
+                message =
+                    "\(schedule): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
                     + (cancel.isCancelled ? " (cancelled)" : "")
             case .save(let path):
                 try session.save(to: path)
@@ -73,15 +81,18 @@ enum ExplorerJobs {
         }
     }
 
-    static func export(_ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool,
-                       settings: [String: String], post: Post) {
+    static func export(
+        _ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool,
+        settings: [String: String], post: Post
+    ) {
         if !replacing, hasFiles(at: path) {
             post(.exportTargetHasFiles(path: path))
             return
         }
         do {
-            let r = try SessionExport.write(session: session, bundle: bundle, to: path,
-                                            command: "prunescope open (explorer export)", settings: settings)
+            let r = try SessionExport.write(
+                session: session, bundle: bundle, to: path,
+                command: "prunescope open (explorer export)", settings: settings)
             let files = r.files.values.sorted() + ["report.json", "report.md"]
             post(.jobFinished(message: "wrote \(files.joined(separator: ", ")) to \(path)", failed: false))
         } catch {
@@ -91,13 +102,16 @@ enum ExplorerJobs {
 
     /// Each layer pruned alone at each sparsity, on a private copy of the
     /// model; neuron/filter granularity by the unit each layer has.
-    static func sensitivity(_ model: Model, layers: [ExplorerLayer], validation: Dataset, criterion: Criterion,
-                            granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post) {
+    static func sensitivity(
+        _ model: Model, layers: [ExplorerLayer], validation: Dataset, criterion: Criterion,
+        granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post
+    ) {
         let baseline = evaluate(model, on: validation).accuracy
         // Units only where removing them is defined (not the output layer).
         let structurable = Set(Topology(model: model).defaultTensors(structured: true))
         let units = layers.filter { structurable.contains($0.tensor) }
-        let groups: [(Granularity, [String])] = granularity == .units
+        let groups: [(Granularity, [String])] =
+            granularity == .units
             ? [(.neuron, units.filter { $0.kind == .dense }.map(\.tensor)), (.filter, units.filter { $0.kind == .conv2d }.map(\.tensor))]
             : [(.unstructured, layers.map(\.tensor))]
         let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
@@ -105,11 +119,13 @@ enum ExplorerJobs {
         do {
             for (g, tensors) in groups where !tensors.isEmpty && !cancelled {
                 let offset = done
-                let result = try SensitivityAnalysis.run(model: model, validation: validation, tensors: tensors, sparsities: sparsities,
-                                                         criterion: criterion, granularity: g, onProgress: { p in
-                    done = offset + p.done
-                    post(.sensitivityPoint(p.point, baseline: baseline, done: done, total: total))
-                }, onSkip: { skip in post(.sensitivitySkipped(skip)) }, isCancelled: { cancel.isCancelled })
+                let result = try SensitivityAnalysis.run(
+                    model: model, validation: validation, tensors: tensors, sparsities: sparsities,
+                    criterion: criterion, granularity: g,
+                    onProgress: { p in
+                        done = offset + p.done
+                        post(.sensitivityPoint(p.point, baseline: baseline, done: done, total: total))
+                    }, onSkip: { skip in post(.sensitivitySkipped(skip)) }, isCancelled: { cancel.isCancelled })
                 points += result.points.count
                 skipped += result.skipped.count
                 cancelled = result.cancelled

@@ -50,17 +50,21 @@ public struct KeyBinding: Sendable {
 /// The explorer's one table of keys: dispatch, the help overlay, the hint
 /// line and the README's key table are all made from it.
 public enum ExplorerKeys {
-    private static func bind(_ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
-                             _ action: ExplorerAction, in context: KeyContext) -> KeyBinding {
+    private static func bind(
+        _ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
+        _ action: ExplorerAction, in context: KeyContext
+    ) -> KeyBinding {
         KeyBinding(keys: keys, label: label, asciiLabel: ascii ?? label, hint: hint, help: help, action: action, context: context)
     }
 
     public static let table: [KeyBinding] = [
         // Threshold and pruning.
-        bind([.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "threshold",
-             "move the slider one point of sparsity", .slider, in: .explore),
-        bind([.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
-             "move the slider a tenth of a point", .slider, in: .explore),
+        bind(
+            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "threshold",
+            "move the slider one point of sparsity", .slider, in: .explore),
+        bind(
+            [.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
+            "move the slider a tenth of a point", .slider, in: .explore),
         bind([.home, .end], "Home End", "slider to either end", .slider, in: .explore),
         bind([.char("t")], "t", "type a threshold (0.02) or a sparsity (90%)", .typeValue, in: .explore),
         bind([.char("m")], "m", "slider: |w| threshold / target sparsity", .sliderMode, in: .explore),
@@ -79,10 +83,12 @@ public enum ExplorerKeys {
         bind([.char("e")], "e", hint: "export", "export weights, masks, report", .export, in: .everywhere),
         bind([.char("w")], "w", "save the session", .save, in: .everywhere),
         // Views.
-        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown], "↑ ↓  j k", ascii: "^ v  j k", hint: "layer",
-             "select a layer", .select, in: .explore),
-        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  j k", ascii: "^ v  j k", hint: "select",
-             "select a step", .select, in: .history),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown], "↑ ↓  j k", ascii: "^ v  j k", hint: "layer",
+            "select a layer", .select, in: .explore),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  j k", ascii: "^ v  j k", hint: "select",
+            "select a step", .select, in: .history),
         bind([.char("1")], "1", "explore", .screen(.main), in: .everywhere),
         bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
@@ -96,13 +102,18 @@ public enum ExplorerKeys {
         bind([.backTab], "⇧Tab", ascii: "S-Tab", "focus the previous pane", .focusPrevious, in: .explore),
         bind([.char("T")], "T", "next theme", .nextTheme, in: .everywhere),
         bind([.char("?")], "?", hint: "help", "this help", .help, in: .everywhere),
-        bind([.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit, in: .everywhere),
+        bind(
+            [.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit,
+            in: .everywhere),
         // Overlays.
-        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
-             "scroll", .scrollHelp, in: .help),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
+            "scroll", .scrollHelp, in: .help),
         bind([.escape, .char("?"), .char("q")], "Esc  ?  q", "close help", .closeHelp, in: .help),
         bind([.up, .down, .char("j"), .char("k"), .tab], "↑ ↓  j k", ascii: "^ v  j k", "select a setting", .settingRow, in: .options),
-        bind([.left, .right, .char("h"), .char("l"), .char(" ")], "← →  Space", ascii: "< >  Space", "change it", .settingChange, in: .options),
+        bind(
+            [.left, .right, .char("h"), .char("l"), .char(" ")], "← →  Space", ascii: "< >  Space", "change it", .settingChange,
+            in: .options),
         bind([.escape, .char("o"), .char("q"), .enter], "Esc  o  Enter", "close options", .closeOptions, in: .options),
     ]
 
@@ -146,7 +157,8 @@ public enum ExplorerKeys {
             (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
         ]
         var sections = titles.map { context, title in
-            HelpOverlay.Section(title, table.filter { $0.context == context }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
+            HelpOverlay.Section(
+                title, table.filter { $0.context == context }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
         }
         sections.append(HelpOverlay.Section("Mouse", mouse.map { ($0.what, $0.does) }))
         return sections

@@ -19,7 +19,9 @@ extension ExplorerModel {
 
     mutating func applyPreview(now: Double, confirmed: Bool) {
         guard let request = preview.pendingRequest() else {
-            let why = preview.needsScores ? "the \(controls.criterion.rawValue) scores are still being computed"
+            let why =
+                preview.needsScores
+                ? "the \(controls.criterion.rawValue) scores are still being computed"
                 : "move the slider (←→) to prune more"
             toast("nothing to apply: \(why)", .warning, now: now)
             return
@@ -35,15 +37,19 @@ extension ExplorerModel {
     mutating func startRetrain(now: Double) {
         guard info.train != nil else { toast("this model has no training data to retrain on", .warning, now: now); return }
         let c = controls
-        let settings = RetrainSettings(epochs: c.retrainEpochs, batchSize: info.batchSize,
-                                       optimizer: info.retrainOptimizer(learningRate: c.learningRate), l1Lambda: c.l1Lambda)
-        if startJob(.retrain(settings), now: now) { toast("\(ExplorerJob.retrain(settings).title) in the background (Esc cancels)", now: now) }
+        let settings = RetrainSettings(
+            epochs: c.retrainEpochs, batchSize: info.batchSize,
+            optimizer: info.retrainOptimizer(learningRate: c.learningRate), l1Lambda: c.l1Lambda)
+        if startJob(.retrain(settings), now: now) {
+            toast("\(ExplorerJob.retrain(settings).title) in the background (Esc cancels)", now: now)
+        }
     }
 
     mutating func startSchedule(now: Double) {
         guard let request = preview.scheduleRequest() else {
-            toast("set a target first: move the slider (←→), then p runs the \(controls.schedule.rawValue) schedule to it",
-                  .warning, now: now)
+            toast(
+                "set a target first: move the slider (←→), then p runs the \(controls.schedule.rawValue) schedule to it",
+                .warning, now: now)
             return
         }
         let c = controls
@@ -54,9 +60,12 @@ extension ExplorerModel {
             return
         }
         let epochs = c.schedule == .gradual ? c.gradualEpochs(stepsPerEpoch: info.stepsPerEpoch) : c.retrainEpochs
-        let retrain = needsData ? RetrainSettings(epochs: epochs, batchSize: info.batchSize,
-                                                  optimizer: info.retrainOptimizer(learningRate: c.learningRate),
-                                                  l1Lambda: c.l1Lambda) : nil
+        let retrain =
+            needsData
+            ? RetrainSettings(
+                epochs: epochs, batchSize: info.batchSize,
+                optimizer: info.retrainOptimizer(learningRate: c.learningRate),
+                l1Lambda: c.l1Lambda) : nil
         startJob(.schedule(schedule, target: request, retrain: retrain), now: now)
     }
 
@@ -69,7 +78,8 @@ extension ExplorerModel {
         // Data-free criteria only: the sweep runs on a copy, without gradients.
         let criterion: Criterion = controls.criterion.needsData ? .magnitude : preview.criterion
         let granularity: ExplorerControls.GranularityChoice = controls.granularity == .units ? .units : .unstructured
-        if startJob(.sensitivity(criterion: criterion, granularity: granularity, sparsities: ExplorerModel.sensitivitySparsities), now: now) {
+        if startJob(.sensitivity(criterion: criterion, granularity: granularity, sparsities: ExplorerModel.sensitivitySparsities), now: now)
+        {
             sensitivity = []
             sensitivitySkips = []
             sensitivityBaseline = nil
@@ -87,15 +97,19 @@ extension ExplorerModel {
             let s = preview.slider(for: layer.tensor)
             let scopeName = controls.scope == .global ? "all layers" : layer.name
             let byThreshold = controls.effectiveSliderMode == .threshold
-            let text = byThreshold ? (preview.threshold(for: layer.tensor).map { Text.fixed($0, 5) } ?? "") : Text.fixed(s.value * 100, 1) + "%"
+            let text =
+                byThreshold ? (preview.threshold(for: layer.tensor).map { Text.fixed($0, 5) } ?? "") : Text.fixed(s.value * 100, 1) + "%"
             let label = byThreshold ? "|w| < (or NN%)" : "sparsity %"
             modal = .prompt(Prompt(purpose: .value, state: PromptState(title: "Prune \(scopeName)", label: label, text: text)))
         case .exportPath:
             guard info.bundle != nil else { toast("export needs the model's spec and data", .error, now: now); return }
-            modal = .prompt(Prompt(purpose: .exportPath,
-                                   state: PromptState(title: "Export pruned model, masks, report", label: "directory", text: exportDirectory)))
+            modal = .prompt(
+                Prompt(
+                    purpose: .exportPath,
+                    state: PromptState(title: "Export pruned model, masks, report", label: "directory", text: exportDirectory)))
         case .sessionPath:
-            modal = .prompt(Prompt(purpose: .sessionPath, state: PromptState(title: "Save session", label: "directory", text: sessionDirectory)))
+            modal = .prompt(
+                Prompt(purpose: .sessionPath, state: PromptState(title: "Save session", label: "directory", text: sessionDirectory)))
         }
     }
 
@@ -124,8 +138,13 @@ extension ExplorerModel {
 
     mutating func startExport(to path: String, replacing: Bool, now: Double) {
         let c = controls
-        startJob(.export(path: path, replacing: replacing, settings: ["criterion": c.criterion.rawValue, "granularity": c.granularity.rawValue,
-                                                "scope": c.scope.rawValue, "source": "prunescope explorer"]), now: now)
+        startJob(
+            .export(
+                path: path, replacing: replacing,
+                settings: [
+                    "criterion": c.criterion.rawValue, "granularity": c.granularity.rawValue,
+                    "scope": c.scope.rawValue, "source": "prunescope explorer",
+                ]), now: now)
     }
 
     /// Parses a typed threshold ("0.02") or sparsity ("90%", or a number in
@@ -142,8 +161,11 @@ extension ExplorerModel {
             slider.set(s)
         } else {
             let names = controls.scope == .global ? layers.map(\.tensor) : [layer.tensor]
-            guard let index = try? names.count == 1 ? preview.planner.scoreIndex(for: layer.tensor)
-                    : preview.planner.globalScoreIndex(for: names) else { return "no magnitudes for \(layer.name)" }
+            guard
+                let index = try? names.count == 1
+                    ? preview.planner.scoreIndex(for: layer.tensor)
+                    : preview.planner.globalScoreIndex(for: names)
+            else { return "no magnitudes for \(layer.name)" }
             guard let top = index.sortedScores.last, Float(v) <= top else {
                 return "above the largest |w| (\(Text.compact(Double(index.sortedScores.last ?? 0))))"
             }

@@ -36,9 +36,13 @@ extension ExplorerModel {
             return .quit
         case .help: modal = .help(scroll: 0)
         case .back:
-            if let j = job { emit(.cancelJob); toast("cancelling \(j.title)…", now: now) }
-            else if showsExplanation { showsExplanation = false }
-            else if screen != .main { screen = .main }
+            if let j = job {
+                emit(.cancelJob); toast("cancelling \(j.title)…", now: now)
+            } else if showsExplanation {
+                showsExplanation = false
+            } else if screen != .main {
+                screen = .main
+            }
         case .screen(let s):
             screen = s
             if s == .history { historyTable.selected = session.cursor }
@@ -71,8 +75,9 @@ extension ExplorerModel {
         case .sliderMode:
             var c = controls
             guard c.allowsThreshold else {
-                toast("the slider is a sparsity for \(c.criterion.rawValue) \(c.granularity.rawValue); a |w| threshold needs magnitude, unstructured",
-                      .warning, now: now)
+                toast(
+                    "the slider is a sparsity for \(c.criterion.rawValue) \(c.granularity.rawValue); a |w| threshold needs magnitude, unstructured",
+                    .warning, now: now)
                 break
             }
             c.sliderMode = c.sliderMode == .threshold ? .sparsity : .threshold

@@ -122,24 +122,28 @@ public struct ExplorerModel {
     ///   - session: the session as it is at the start (published once here).
     ///   - measureInference: time dense vs CSR inference after every change
     ///     of step (off in snapshot tests: timings differ run to run).
-    public init(info: ExplorerInfo, session: PublishedSession, controls: ExplorerControls? = nil, size: Size,
-                themeCount: Int = 1, exportDirectory: String? = nil, sessionDirectory: String? = nil,
-                measureInference: Bool = true) {
+    public init(
+        info: ExplorerInfo, session: PublishedSession, controls: ExplorerControls? = nil, size: Size,
+        themeCount: Int = 1, exportDirectory: String? = nil, sessionDirectory: String? = nil,
+        measureInference: Bool = true
+    ) {
         self.info = info
         self.session = session
         self.size = size
         self.themeCount = max(1, themeCount)
         measuresInference = measureInference && info.hasDense && (info.validation?.count ?? 0) > 0
-        let recipeLearningRate: Float = switch info.recipeOptimizer {
-        case .adam(let lr, _, _, _, _)?: lr
-        case .sgd(let lr, _, _)?: lr
-        case nil: 0.01
-        }
+        let recipeLearningRate: Float =
+            switch info.recipeOptimizer {
+            case .adam(let lr, _, _, _, _)?: lr
+            case .sgd(let lr, _, _)?: lr
+            case nil: 0.01
+            }
         var initial = controls ?? ExplorerControls(learningRate: recipeLearningRate / 10)
         if controls == nil { initial.fitGradual(stepsPerEpoch: info.stepsPerEpoch) }
         let planner = PrunePlanner(model: session.model, train: info.train, seed: session.nextStepSeed)
-        preview = PreviewState(layers: info.layers, planner: planner, controls: initial, batchSize: info.batchSize,
-                               metrics: session.metrics)
+        preview = PreviewState(
+            layers: info.layers, planner: planner, controls: initial, batchSize: info.batchSize,
+            metrics: session.metrics)
         self.exportDirectory = exportDirectory ?? "\(info.modelName)-pruned"
         self.sessionDirectory = sessionDirectory ?? "\(info.modelName)-session"
         inference.invalidate(wanted: measuresInference)

@@ -13,7 +13,8 @@ extension ExplorerModel {
         case .fractionPruned: title = "\(l.name) fraction pruned"
         case .inputPixels: title = "\(l.name) kept per input pixel"
         }
-        let inner = Block(title: title, rightTitle: "a: view", focused: focus.isFocused(2)).render(into: &buffer, area: area, context: context)
+        let inner = Block(title: title, rightTitle: "a: view", focused: focus.isFocused(2)).render(
+            into: &buffer, area: area, context: context)
         guard inner.height >= 2 else { return }
         let parts = Layout.split(inner, .vertical, [.fixed(1), .fill(1)])
         let heat: Heatmap
@@ -21,8 +22,9 @@ extension ExplorerModel {
         switch mode {
         case .inputPixels:
             let (h, w) = l.inputImage ?? (1, 1)
-            heat = Heatmap(values: ExplorerModel.keptPerInput(mask: mask, rows: l.shape[0], columns: l.shape[1]), rows: h, columns: w,
-                           aggregation: .maxAbs, scale: 1)
+            heat = Heatmap(
+                values: ExplorerModel.keptPerInput(mask: mask, rows: l.shape[0], columns: l.shape[1]), rows: h, columns: w,
+                aggregation: .maxAbs, scale: 1)
             prefix = "fraction of \(l.shape[0]) neurons keeping each pixel; "
         case .auto, .weights, .fractionPruned:
             let agg: Heatmap.Aggregation = mode == .weights ? .maxAbs : .fractionPruned
@@ -32,11 +34,13 @@ extension ExplorerModel {
                 prefix = "filters across, input channels down; "
             } else {
                 let rows = l.shape.first ?? 1
-                heat = Heatmap(values: values.data, rows: rows, columns: max(1, values.count / max(1, rows)), mask: mask?.data, aggregation: agg)
+                heat = Heatmap(
+                    values: values.data, rows: rows, columns: max(1, values.count / max(1, rows)), mask: mask?.data, aggregation: agg)
             }
         }
         let caption = prefix + heat.caption(for: parts[1].size, context: context)
-        buffer.write(Text.truncate(caption, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y, style: context.muted)
+        buffer.write(
+            Text.truncate(caption, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y, style: context.muted)
         heat.render(into: &buffer, area: parts[1], context: context)
     }
 
@@ -80,7 +84,7 @@ extension ExplorerModel {
     /// every step of the history up to the current one, on one x axis of
     /// training batches, with a marker at each prune.
     func curve() -> (loss: [(x: Double, y: Double)], accuracy: [(x: Double, y: Double)], markers: [LineChart.Marker]) {
-                var loss = [(x: Double, y: Double)](), acc = [(x: Double, y: Double)](), markers = [LineChart.Marker]()
+        var loss = [(x: Double, y: Double)](), acc = [(x: Double, y: Double)](), markers = [LineChart.Marker]()
         let steps = session.history.prefix(session.cursor + 1)
         func batches(_ step: HistoryStep) -> Double {
             if let b = stepLosses[step.id], !b.isEmpty { return Double(b.count) }
@@ -117,8 +121,10 @@ extension ExplorerModel {
         let loss = LineChart.Series(name: "train loss", points: c.loss)
         guard inner.height >= 8 else {
             // One axis for both when there is no room for two charts.
-            LineChart(series: [loss, LineChart.Series(name: "val acc", points: c.accuracy)], markers: c.markers,
-                      xRange: 0...xMax, yRange: 0...max(1, top)).render(into: &buffer, area: inner, context: context)
+            LineChart(
+                series: [loss, LineChart.Series(name: "val acc", points: c.accuracy)], markers: c.markers,
+                xRange: 0...xMax, yRange: 0...max(1, top)
+            ).render(into: &buffer, area: inner, context: context)
             return
         }
         // Each on its own scale: a trained model's loss of 0.002 would hug an axis shared with 94 %.

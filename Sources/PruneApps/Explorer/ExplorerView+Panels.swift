@@ -11,12 +11,14 @@ extension ExplorerModel {
         var out = [String]()
         let s = preview.slider(for: l.tensor)
         let values = session.values(l.tensor)
-        let sigma: Double = values.map { v in
-            let n = Double(max(1, v.count))
-            let mean = v.data.reduce(0.0) { $0 + Double($1) } / n
-            return (v.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
-        } ?? 0
-        let sparsityNow = previewMetrics?.tensors.first { $0.name == l.tensor }?.sparsity
+        let sigma: Double =
+            values.map { v in
+                let n = Double(max(1, v.count))
+                let mean = v.data.reduce(0.0) { $0 + Double($1) } / n
+                return (v.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
+            } ?? 0
+        let sparsityNow =
+            previewMetrics?.tensors.first { $0.name == l.tensor }?.sparsity
             ?? session.metrics.tensors.first { $0.name == l.tensor }?.sparsity ?? 0
         switch c.criterion {
         case .magnitude:
@@ -24,32 +26,46 @@ extension ExplorerModel {
             if let th = preview.threshold(for: l.tensor) {
                 let q = sigma > 0 ? th / sigma : 0
                 t += " Now: prune |w| < \(Text.fixed(th, 5)) = \(Text.fixed(q, 2)) x sigma(\(l.name)) (sigma = \(Text.fixed(sigma, 5))),"
-                t += " \(Format.percent(sparsityNow)) of its \(Text.compact(Double(l.count))) weights; Han et al. call \(Text.fixed(q, 2)) the quality parameter."
+                t +=
+                    " \(Format.percent(sparsityNow)) of its \(Text.compact(Double(l.count))) weights; Han et al. call \(Text.fixed(q, 2)) the quality parameter."
             }
             out.append(t)
         case .random:
-            out.append("Random: every weight gets a seeded uniform random score. The baseline: a criterion that cannot beat it at the same sparsity has learned nothing.")
+            out.append(
+                "Random: every weight gets a seeded uniform random score. The baseline: a criterion that cannot beat it at the same sparsity has learned nothing."
+            )
         case .taylor:
-            out.append("First-order Taylor (Molchanov et al.): importance |w x dL/dw| summed over \(c.taylorBatches) batches of \(info.batchSize): the loss change a first-order expansion predicts if w were set to 0.")
+            out.append(
+                "First-order Taylor (Molchanov et al.): importance |w x dL/dw| summed over \(c.taylorBatches) batches of \(info.batchSize): the loss change a first-order expansion predicts if w were set to 0."
+            )
         case .snip:
-            out.append("SNIP (Lee et al. 2019): s = |g x w| / sum |g x w| on one batch of \(info.batchSize); the top-k connections are kept.")
+            out.append(
+                "SNIP (Lee et al. 2019): s = |g x w| / sum |g x w| on one batch of \(info.batchSize); the top-k connections are kept.")
         case .l1Norm, .l2Norm:
             let n = c.criterion == .l1Norm ? "L1 norm (sum |w|, Li et al. 2017)" : "L2 norm (PyTorch ln_structured, n = 2)"
             out.append("\(n) of each neuron or filter ranks whole units; with single-weight granularity it is |w| (L1) or w^2 (L2).")
         }
         switch c.granularity {
         case .unstructured:
-            out.append("Unstructured: single weights. Masks leave the tensor dense: the speed-up is theoretical until a sparse kernel runs it (export measures CSR inference).")
+            out.append(
+                "Unstructured: single weights. Masks leave the tensor dense: the speed-up is theoretical until a sparse kernel runs it (export measures CSR inference)."
+            )
         case .twoOfFour:
-            out.append("2:4: in every 4 consecutive inputs of a neuron the 2 lowest-scoring go, 50 % exactly; the pattern sparse tensor cores accelerate.")
+            out.append(
+                "2:4: in every 4 consecutive inputs of a neuron the 2 lowest-scoring go, 50 % exactly; the pattern sparse tensor cores accelerate."
+            )
         case .units:
-            out.append("Neuron/filter: whole rows of \(l.name) go, with the next layer's matching inputs, so the exported model is physically smaller. Slider = fraction of units.")
+            out.append(
+                "Neuron/filter: whole rows of \(l.name) go, with the next layer's matching inputs, so the exported model is physically smaller. Slider = fraction of units."
+            )
         case .block:
             out.append("Block 4x4: whole 4x4 tiles of the weight matrix go together, scored by their sum.")
         }
         if c.scope == .global {
             let total = layers.reduce(0) { $0 + $1.count }
-            out.append("Global: one ranking over all \(Text.compact(Double(total))) prunable weights (PyTorch global_unstructured): the k = round(s x N) smallest go, so layers end at different sparsities.")
+            out.append(
+                "Global: one ranking over all \(Text.compact(Double(total))) prunable weights (PyTorch global_unstructured): the k = round(s x N) smallest go, so layers end at different sparsities."
+            )
         } else {
             out.append("Per layer: \(l.name) is ranked on its own; other layers keep their own sliders (Enter applies every * layer).")
         }
@@ -58,20 +74,27 @@ extension ExplorerModel {
         case .oneShot:
             out.append("p, one-shot: prune once to the target, no retraining.")
         case .iterative:
-            let steps = (1...c.rounds).map { Format.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(separator: ", ")
-            out.append("p, iterative (Han et al.): \(c.rounds) rounds of prune-then-retrain reaching \(steps); each prunes the same fraction of the remaining weights and retrains \(c.retrainEpochs) epoch(s) at lr \(Text.compact(Double(c.learningRate))).")
+            let steps = (1...c.rounds).map { Format.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(
+                separator: ", ")
+            out.append(
+                "p, iterative (Han et al.): \(c.rounds) rounds of prune-then-retrain reaching \(steps); each prunes the same fraction of the remaining weights and retrains \(c.retrainEpochs) epoch(s) at lr \(Text.compact(Double(c.learningRate)))."
+            )
         case .gradual:
             let last = 1 + c.gradualFrequency * c.gradualUpdates
-            out.append("p, gradual (Zhu & Gupta): during training s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 with s_i 0, s_f \(Format.percent(target)), t0 1, dt \(c.gradualFrequency), n \(c.gradualUpdates): masks recomputed at steps 1, \(1 + c.gradualFrequency), ..., \(last), then frozen.")
+            out.append(
+                "p, gradual (Zhu & Gupta): during training s_t = s_f + (s_i - s_f)(1 - (t - t0)/(n dt))^3 with s_i 0, s_f \(Format.percent(target)), t0 1, dt \(c.gradualFrequency), n \(c.gradualUpdates): masks recomputed at steps 1, \(1 + c.gradualFrequency), ..., \(last), then frozen."
+            )
         case .lottery:
-            out.append("p, lottery ticket (Frankle & Carbin): prune 1-(1-s)^(1/\(c.rounds)) of the remaining weights per round, reset the survivors to their \(c.rewindIteration == 0 ? "initial" : "iteration-\(c.rewindIteration)") values, retrain; \(c.rounds) rounds.")
+            out.append(
+                "p, lottery ticket (Frankle & Carbin): prune 1-(1-s)^(1/\(c.rounds)) of the remaining weights per round, reset the survivors to their \(c.rewindIteration == 0 ? "initial" : "iteration-\(c.rewindIteration)") values, retrain; \(c.rounds) rounds."
+            )
         }
         return out
     }
 
-
     func renderExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        let inner = Block(title: "What this does", rightTitle: "x: close", focused: true).render(into: &buffer, area: area, context: context)
+        let inner = Block(title: "What this does", rightTitle: "x: close", focused: true).render(
+            into: &buffer, area: area, context: context)
         var y = inner.y
         for paragraph in explanation() {
             for line in ExplorerModel.wrap(paragraph, width: inner.width) where y < inner.maxY {
@@ -101,10 +124,12 @@ extension ExplorerModel {
         let labelW = settings.map { CellBuffer.columns(of: $0.label) }.max() ?? 10
         let valueW = settings.map { CellBuffer.columns(of: controls.value(of: $0)) }.max() ?? 10
         let arrows = context.glyphs.isUnicode ? "↑↓ select  ←→ change" : "^v select  <> change"
-        let dialog = Dialog(title: "Options", keys: arrows + "  Esc close",
-                            footer: "criterion, granularity and scope change the preview; the rest apply to r and p")
-        let inner = dialog.render(into: &buffer, content: Size(width: labelW + valueW + 4, height: settings.count), area: area,
-                                  context: context)
+        let dialog = Dialog(
+            title: "Options", keys: arrows + "  Esc close",
+            footer: "criterion, granularity and scope change the preview; the rest apply to r and p")
+        let inner = dialog.render(
+            into: &buffer, content: Size(width: labelW + valueW + 4, height: settings.count), area: area,
+            context: context)
         for (i, s) in settings.enumerated() where i < inner.height {
             let selected = i == settingsRow
             let marker = selected ? "\(context.glyphs.selectionMarker) " : "  "
@@ -128,13 +153,17 @@ extension ExplorerModel {
             lines = [first, "y: quit   w: save session to \(sessionDirectory) first   n / Esc: stay"]
         case .applyEmptying(let names):
             title = "Empty \(names.count == 1 ? "a layer" : "\(names.count) layers")?"
-            lines = ["The preview prunes every weight of \(names.joined(separator: ", ")):",
-                     "nothing flows through \(names.count == 1 ? "it" : "them") and the model's output no longer depends on its input.",
-                     "y: apply anyway   n / Esc: keep the preview"]
+            lines = [
+                "The preview prunes every weight of \(names.joined(separator: ", ")):",
+                "nothing flows through \(names.count == 1 ? "it" : "them") and the model's output no longer depends on its input.",
+                "y: apply anyway   n / Esc: keep the preview",
+            ]
         case .exportWithPreview:
             title = "Apply the preview first?"
-            lines = ["The preview (* in the layer list) is not applied: an export writes the current step.",
-                     "a: apply it, then export   e: export the current step   Esc: neither"]
+            lines = [
+                "The preview (* in the layer list) is not applied: an export writes the current step.",
+                "a: apply it, then export   e: export the current step   Esc: neither",
+            ]
         }
         ConfirmDialog(title: title, lines: lines).render(into: &buffer, area: area, context: context)
     }

@@ -11,12 +11,14 @@ extension ExplorerModel {
         let c = controls
         if c.granularity == .units || c.granularity == .block {
             guard let values = session.values(l.tensor) else { return .weights }
-            let norms = ExplorerModel.unitNorms(values: values, mask: session.mask(l.tensor), shape: l.shape,
-                                                squared: c.criterion == .l2Norm, preview: preview.preview.masks[l.tensor])
+            let norms = ExplorerModel.unitNorms(
+                values: values, mask: session.mask(l.tensor), shape: l.shape,
+                squared: c.criterion == .l2Norm, preview: preview.preview.masks[l.tensor])
             return .units(norms.kept, threshold: norms.threshold)
         }
         guard c.ranksSingleWeights, c.criterion != .magnitude, !preview.needsScores,
-              let index = try? preview.planner.scoreIndex(for: l.tensor, criterion: preview.criterion) else { return .weights }
+            let index = try? preview.planner.scoreIndex(for: l.tensor, criterion: preview.criterion)
+        else { return .weights }
         let k = preview.preview.newlyPruned[l.tensor] ?? 0
         let t: Double? = k > 0 && k <= index.sortedScores.count ? Double(index.sortedScores[k - 1].nextUp) : nil
         return .scores(index.sortedScores, threshold: t)
@@ -29,19 +31,22 @@ extension ExplorerModel {
         }
         let committed = session.mask(l.tensor)
         let subject = histogramSubject(for: l)
-        let what: String = switch subject {
-        case .weights: "w of unpruned weights"
-        case .scores: "\(controls.criterion.rawValue) score of unpruned weights"
-        case .units: "\(controls.criterion == .l2Norm ? "L2" : "L1") norm of each kept \(l.unitName.dropLast())"
-        }
+        let what: String =
+            switch subject {
+            case .weights: "w of unpruned weights"
+            case .scores: "\(controls.criterion.rawValue) score of unpruned weights"
+            case .units: "\(controls.criterion == .l2Norm ? "L2" : "L1") norm of each kept \(l.unitName.dropLast())"
+            }
         _ = Block(title: "\(l.tensor) \(l.shapeText) · \(what)", rightTitle: logScale ? "[log]" : "[linear]", focused: focus.isFocused(1))
             .render(into: &buffer, area: areas.histogramBlock, context: context)
         guard areas.histogram.height >= 1 else { return }
         let c = controls
         let modeText = c.effectiveSliderMode == .threshold ? "slider: |w| threshold" : "slider: target sparsity"
-        let line = "\(c.criterion.rawValue) · \(c.granularity.rawValue) · \(c.scope == .layer ? "per layer" : "global") · \(modeText) · p: \(c.schedule.rawValue)"
-        buffer.write(Text.truncate(line, to: areas.controlsLine.width, ellipsis: context.glyphs.ellipsis),
-                     x: areas.controlsLine.x, y: areas.controlsLine.y, style: context.muted)
+        let line =
+            "\(c.criterion.rawValue) · \(c.granularity.rawValue) · \(c.scope == .layer ? "per layer" : "global") · \(modeText) · p: \(c.schedule.rawValue)"
+        buffer.write(
+            Text.truncate(line, to: areas.controlsLine.width, ellipsis: context.glyphs.ellipsis),
+            x: areas.controlsLine.x, y: areas.controlsLine.y, style: context.muted)
 
         let bins = max(1, areas.histogram.width - 8)
         let scale: PruneTUI.Histogram.Scale = logScale ? .log : .linear
@@ -56,13 +61,16 @@ extension ExplorerModel {
             let h = histogramMemo.value(for: "\(l.tensor)|\(session.version)|\(bins)") {
                 ExplorerModel.keptHistogram(values: values, mask: committed, bins: bins)
             }
-            PruneTUI.Histogram(counts: h.counts, range: h.range, scale: scale,
-                      thresholds: threshold.map { [-$0, $0] } ?? [], shading: threshold == nil ? .none : .inside)
-                .render(into: &buffer, area: areas.histogram, context: context)
+            PruneTUI.Histogram(
+                counts: h.counts, range: h.range, scale: scale,
+                thresholds: threshold.map { [-$0, $0] } ?? [], shading: threshold == nil ? .none : .inside
+            )
+            .render(into: &buffer, area: areas.histogram, context: context)
         }
         let (caption, isError) = histogramCaption(l, mask: mask, committed: committed)
-        buffer.write(Text.truncate(caption, to: areas.caption.width, ellipsis: context.glyphs.ellipsis), x: areas.caption.x,
-                     y: areas.caption.y, style: isError ? context.style(.error) : context.base)
+        buffer.write(
+            Text.truncate(caption, to: areas.caption.width, ellipsis: context.glyphs.ellipsis), x: areas.caption.x,
+            y: areas.caption.y, style: isError ? context.style(.error) : context.base)
         let s = preview.slider(for: l.tensor)
         Slider(label: sliderLabel, state: s, readout: sliderReadout(for: l), focused: focus.isFocused(1))
             .render(into: &buffer, area: areas.sliderRow, context: context)
@@ -79,7 +87,8 @@ extension ExplorerModel {
         let sparsity = l.count > 0 ? Double(pruned) / Double(l.count) : 0
         var caption: String
         if preview.sliderIsImplied {
-            caption = "2:4 keeps the 2 largest of every 4 weights: \(Format.percent(sparsity)) of \(l.name); Enter applies"
+            caption =
+                "2:4 keeps the 2 largest of every 4 weights: \(Format.percent(sparsity)) of \(l.name); Enter applies"
                 + (c.scope == .global ? " to all layers" : "")
         } else if c.granularity == .units, let units = l.shape.first, units > 0, let m = mask ?? committed {
             let gone = ExplorerModel.emptyRows(m, rows: units)
@@ -104,7 +113,9 @@ extension ExplorerModel {
     /// The L1 (or squared L2) norm of every unit (row of a Dense weight,
     /// filter of a Conv2D one) still kept, ascending, and the norm below
     /// which the preview prunes units.
-    static func unitNorms(values: Tensor, mask: Tensor?, shape: [Int], squared: Bool, preview: Tensor?) -> (kept: [Float], threshold: Double?) {
+    static func unitNorms(
+        values: Tensor, mask: Tensor?, shape: [Int], squared: Bool, preview: Tensor?
+    ) -> (kept: [Float], threshold: Double?) {
         let units = shape.first ?? 1
         let width = values.count / max(1, units)
         var kept = [Float](), newlyPruned = [Float]()

@@ -17,7 +17,8 @@ extension ExplorerModel {
         switch modal {
         case .settings(let row)?: renderSettings(row: row, into: &buffer, area: buffer.bounds, context: context)
         case .help(let scroll)?:
-            help(unicode: context.glyphs.isUnicode).render(into: &buffer, area: areas.full, context: context, state: HelpState(scroll: scroll))
+            help(unicode: context.glyphs.isUnicode).render(
+                into: &buffer, area: areas.full, context: context, state: HelpState(scroll: scroll))
         case .prompt(let p)?: PruneTUI.Prompt(state: p.state).render(into: &buffer, area: buffer.bounds, context: context)
         case .confirm(let c)?: renderConfirmation(c, into: &buffer, area: buffer.bounds, context: context)
         case nil: break
@@ -37,7 +38,8 @@ extension ExplorerModel {
         if previewMetrics != nil {
             right += " · preview " + (previewAccuracy.value.map { ExplorerModel.acc($0.accuracy) } ?? "…")
         }
-        let figures = " · \(Format.percent(now.prunableSparsity)) of prunable zero · \(ExplorerModel.ratio(now.compressionRatio)) compression"
+        let figures =
+            " · \(Format.percent(now.prunableSparsity)) of prunable zero · \(ExplorerModel.ratio(now.compressionRatio)) compression"
             + " · \(ExplorerModel.ratio(now.theoreticalSpeedup)) FLOPs speed-up"
         if CellBuffer.columns(of: left + right + figures) + 2 <= area.width { right += figures }
         let screenName = " · \(screen.rawValue):\(screen.title)"
@@ -95,19 +97,22 @@ extension ExplorerModel {
         }
         let nameW = min(10, max(5, layers.map { CellBuffer.columns(of: $0.name) }.max() ?? 5))
         let shapeW = min(11, max(5, layers.map { CellBuffer.columns(of: $0.shapeText) }.max() ?? 5))
-        let columns = [TableColumn("layer", width: .fixed(nameW))] + (wide ? [TableColumn("shape", width: .fixed(shapeW))] : [])
+        let columns =
+            [TableColumn("layer", width: .fixed(nameW))] + (wide ? [TableColumn("shape", width: .fixed(shapeW))] : [])
             + (wider ? [TableColumn("params", width: .fixed(6), alignRight: true)] : [])
             + [TableColumn("sparsity", width: .fill(1)), TableColumn("", width: .fixed(7), alignRight: true)]
         let metrics = previewMetrics ?? session.metrics
         let total = metrics.prunableSparsity
         let totalText = Format.percent(total) + (previewMetrics != nil ? "*" : " ")
         let count = TableCell.text(Text.compact(Double(metrics.prunableTotal)))
-        let footer: [TableCell] = [.text("total")] + (wider ? [.text(""), count] : wide ? [count] : []) + [.gauge(total), .text(totalText)]
+        let footer: [TableCell] =
+            [.text("total")] + (wider ? [.text(""), count] : wide ? [count] : []) + [.gauge(total), .text(totalText)]
         _ = Table(columns: columns, rows: rows, state: layerTable, footer: [footer]).render(into: &buffer, area: inner, context: context)
     }
 
     func renderTotals(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        let inner = Block(title: previewMetrics != nil ? "Model (now → *preview)" : "Model").render(into: &buffer, area: area, context: context)
+        let inner = Block(title: previewMetrics != nil ? "Model (now → *preview)" : "Model").render(
+            into: &buffer, area: area, context: context)
         let now = session.metrics
         let p = previewMetrics
         let arrow = context.glyphs.isUnicode ? "→" : "->"
@@ -115,8 +120,10 @@ extension ExplorerModel {
         var rows: [(label: String, now: String, preview: String?, unit: String)] = [
             ("zeros of prunable", Format.percent(now.prunableSparsity), p.map { Format.percent($0.prunableSparsity) }, ""),
             ("zeros of all params", Format.percent(now.parameterSparsity), p.map { Format.percent($0.parameterSparsity) }, ""),
-            ("nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
-             " of " + Text.compact(Double(now.parameterTotal))),
+            (
+                "nonzero params", Text.compact(Double(now.parameterNonzero)), p.map { Text.compact(Double($0.parameterNonzero)) },
+                " of " + Text.compact(Double(now.parameterTotal))
+            ),
             ("compression", ratio(now.compressionRatio), p.map { ratio($0.compressionRatio) }, " total/nonzero"),
             ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
             ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.value.map { Text.fixed($0.loss, 4) }, ""),
@@ -124,7 +131,8 @@ extension ExplorerModel {
         if measuresInference {
             // Measured, not theoretical: dense GEMM vs CSR forward passes of the current step.
             if let t = inference.value {
-                rows.append(("CSR vs dense", t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", "), nil, " (measured)"))
+                rows.append(
+                    ("CSR vs dense", t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", "), nil, " (measured)"))
             } else {
                 rows.append(("CSR vs dense", job != nil ? "after the job" : "measuring…", nil, ""))
             }
@@ -134,8 +142,9 @@ extension ExplorerModel {
             let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
             let candidates = [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
             let line = candidates.first { CellBuffer.columns(of: $0) <= inner.width } ?? candidates[candidates.count - 1]
-            buffer.write(Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i,
-                         style: i < 2 ? context.base : context.muted)
+            buffer.write(
+                Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i,
+                style: i < 2 ? context.base : context.muted)
         }
     }
 

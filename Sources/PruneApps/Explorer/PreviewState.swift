@@ -106,7 +106,11 @@ public struct PreviewState {
         var merged = ExplorerPreview()
         for (_, p) in layerPreviews.sorted(by: { $0.key < $1.key }) where !p.isEmpty {
             for (name, m) in p.masks {
-                if let existing = merged.masks[name] { merged.masks[name] = Mask.intersect(existing, m) ?? m } else { merged.masks[name] = m }
+                if let existing = merged.masks[name] {
+                    merged.masks[name] = Mask.intersect(existing, m) ?? m
+                } else {
+                    merged.masks[name] = m
+                }
             }
             for (name, k) in p.newlyPruned { merged.newlyPruned[name, default: 0] += k }
         }
@@ -133,8 +137,9 @@ public struct PreviewState {
     private func request(tensors: [String], amount: Amount) -> PruneRequest {
         let kind = layers.first { $0.tensor == tensors.first }?.kind ?? .dense
         let granularity = controls.granularity.granularity(forLayerKind: kind)
-        return PruneRequest(tensors: tensors, criterion: criterion, granularity: granularity,
-                            scope: controls.scope, amount: granularity == .nOfM(n: 2, m: 4) ? .implied : amount)
+        return PruneRequest(
+            tensors: tensors, criterion: criterion, granularity: granularity,
+            scope: controls.scope, amount: granularity == .nOfM(n: 2, m: 4) ? .implied : amount)
     }
 
     private func planPreview(_ r: PruneRequest) throws -> ExplorerPreview {
@@ -173,7 +178,8 @@ public struct PreviewState {
     public func threshold(for tensor: String) -> Double? {
         guard controls.ranksSingleWeights, !needsScores else { return nil }
         let s = slider(for: tensor).value
-        let t: Float? = controls.scope == .global
+        let t: Float? =
+            controls.scope == .global
             ? try? planner.globalScoreIndex(for: layers.map(\.tensor), criterion: criterion).threshold(forSparsity: s)
             : try? planner.scoreIndex(for: tensor, criterion: criterion).threshold(forSparsity: s)
         return t.flatMap { $0 > 0 ? Double($0) : nil }

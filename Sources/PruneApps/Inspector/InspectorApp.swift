@@ -27,9 +27,11 @@ public struct InspectorApp: TerminalApp {
     }
 
     /// An inspector of `archive` on a screen of `size`; call `startLoading` before running it.
-    public static func make(archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themes: [Theme] = [.builtinDefault],
-                            worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void,
-                            exportPath: String? = nil) -> InspectorApp {
+    public static func make(
+        archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themes: [Theme] = [.builtinDefault],
+        worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void,
+        exportPath: String? = nil
+    ) -> InspectorApp {
         let model = InspectorModel(archive: archive, rules: rules, size: size, themeCount: max(1, themes.count), exportPath: exportPath)
         return InspectorApp(model: model, runner: InspectorEffectRunner(archive: archive, worker: worker, post: post), themes: themes)
     }

@@ -39,8 +39,9 @@ public struct InspectorEffectRunner {
             let cancel = loadCancel
             worker.run {
                 do {
-                    let result = try CheckpointInspector.inspect(archive, rules: rules, bins: 64, progress: { post(.progress($0)) },
-                                                                 isCancelled: { cancel.isCancelled })
+                    let result = try CheckpointInspector.inspect(
+                        archive, rules: rules, bins: 64, progress: { post(.progress($0)) },
+                        isCancelled: { cancel.isCancelled })
                     post(.loaded(result))
                 } catch {
                     post(.loadFailed("\(error)"))
@@ -58,8 +59,9 @@ public struct InspectorEffectRunner {
             return
         }
         do {
-            let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: request.tensors, scope: request.scope,
-                                                                       nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
+            let (masks, record) = try CheckpointPruning.magnitudeMasks(
+                archive, names: request.tensors, scope: request.scope,
+                nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: request.path)
             let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map { Format.percent($0) } ?? "?"
             post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))

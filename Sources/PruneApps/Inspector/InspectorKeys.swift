@@ -44,36 +44,43 @@ public enum InspectorKeys {
         public var context: Context { section == .help ? .help : .main }
     }
 
-    private static func bind(_ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
-                             _ action: InspectorAction, in section: Section) -> Binding {
+    private static func bind(
+        _ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
+        _ action: InspectorAction, in section: Section
+    ) -> Binding {
         Binding(keys: keys, label: label, asciiLabel: ascii ?? label, hint: hint, help: help, action: action, section: section)
     }
 
     public static let table: [Binding] = [
-        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown], "↑ ↓  j k  PgUp PgDn", ascii: "^ v  j k  PgUp PgDn",
-             hint: "select", "select a tensor or group", .select, in: .list),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown], "↑ ↓  j k  PgUp PgDn", ascii: "^ v  j k  PgUp PgDn",
+            hint: "select", "select a tensor or group", .select, in: .list),
         bind([.enter, .char(" ")], "Enter  Space", hint: "fold", "fold / open a group", .fold, in: .list),
         bind([.char("/")], "/", hint: "filter", "filter by text or glob (* ?)", .filter, in: .list),
         bind([.escape], "Esc", "clear the filter", .clearFilter, in: .list),
-        bind([.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "<- ->  h l", hint: "sparsity",
-             "target sparsity, a point at a time", .slider, in: .pruning),
-        bind([.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
-             "target sparsity, a tenth of a point at a time", .slider, in: .pruning),
+        bind(
+            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "<- ->  h l", hint: "sparsity",
+            "target sparsity, a point at a time", .slider, in: .pruning),
+        bind(
+            [.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
+            "target sparsity, a tenth of a point at a time", .slider, in: .pruning),
         bind([.home, .end], "Home End", "target sparsity to either end", .slider, in: .pruning),
         bind([.char("g")], "g", hint: "scope", "one global ranking / each tensor alone", .scope, in: .pruning),
         bind([.char("n")], "n", hint: "2:4", "2:4 semi-structured / a sparsity", .twoOfFour, in: .pruning),
         bind([.char("i")], "i", hint: "include", "add an include pattern (glob or re:regex)", .include, in: .pruning),
         bind([.char("x")], "x", hint: "exclude", "add an exclude pattern (wins over include)", .exclude, in: .pruning),
-        bind([.char("D")], "D", "default rules on/off (2-D weights, conv kernels)",
-             .toggleDefaults, in: .pruning),
+        bind(
+            [.char("D")], "D", "default rules on/off (2-D weights, conv kernels)",
+            .toggleDefaults, in: .pruning),
         bind([.char("c")], "c", "why other criteria are not offered", .criteria, in: .pruning),
         bind([.char("e")], "e", hint: "export", "export the pruned checkpoint", .export, in: .pruning),
         bind([.char("L")], "L", "histogram counts linear / log", .logScale, in: .view),
         bind([.char("T")], "T", "next theme", .nextTheme, in: .view),
         bind([.char("?")], "?", hint: "help", "this help", .help, in: .view),
         bind([.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (stops reading statistics)", .quit, in: .view),
-        bind([.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
-             "scroll", .scrollHelp, in: .help),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
+            "scroll", .scrollHelp, in: .help),
         bind([.escape, .char("?"), .char("q")], "Esc  ?  q", "close help", .closeHelp, in: .help),
     ]
 
@@ -109,7 +116,8 @@ public enum InspectorKeys {
     /// Help: one section per part of the table, then the mouse.
     public static func helpSections(unicode: Bool) -> [HelpOverlay.Section] {
         var sections = Section.allCases.map { section in
-            HelpOverlay.Section(section.rawValue, table.filter { $0.section == section }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
+            HelpOverlay.Section(
+                section.rawValue, table.filter { $0.section == section }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
         }
         sections.append(HelpOverlay.Section("Mouse", mouse.map { ($0.what, $0.does) }))
         return sections

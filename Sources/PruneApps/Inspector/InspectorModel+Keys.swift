@@ -111,7 +111,8 @@ extension InspectorModel {
                 return
             }
             modal = nil
-            rules = prompt.purpose == .include
+            rules =
+                prompt.purpose == .include
                 ? PrunableRules(include: rules.include + [text], exclude: rules.exclude, useDefaults: rules.useDefaults)
                 : PrunableRules(include: rules.include, exclude: rules.exclude + [text], useDefaults: rules.useDefaults)
             applyRules(now: now)
@@ -142,7 +143,10 @@ extension InspectorModel {
             return
         }
         exporting = path
-        emit(.export(InspectorExport(path: path, replacing: replacing, tensors: names, scope: scope, twoOfFour: twoOfFour,
-                                     amount: slider.value)))
+        emit(
+            .export(
+                InspectorExport(
+                    path: path, replacing: replacing, tensors: names, scope: scope, twoOfFour: twoOfFour,
+                    amount: slider.value)))
     }
 }

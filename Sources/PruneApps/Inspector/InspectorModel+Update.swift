@@ -6,8 +6,9 @@ extension InspectorModel {
     /// list is usable at once, the figures arrive as it reads.
     public mutating func startLoading() -> [InspectorEffect] {
         guard loading == nil, inspection == nil else { return [] }
-        loading = InspectionProgress(bytesDone: 0, bytesTotal: archive.tensors.reduce(0) { $0 + $1.byteCount },
-                                     tensorsDone: 0, tensorsTotal: archive.tensors.count)
+        loading = InspectionProgress(
+            bytesDone: 0, bytesTotal: archive.tensors.reduce(0) { $0 + $1.byteCount },
+            tensorsDone: 0, tensorsTotal: archive.tensors.count)
         return [.loadStatistics(rules: rules)]
     }
 

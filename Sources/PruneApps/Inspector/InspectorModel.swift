@@ -78,8 +78,10 @@ public struct InspectorModel {
     /// - Parameters:
     ///   - size: the screen size (then `.resize` events keep it).
     ///   - exportPath: what the export prompt offers (default: NAME-pruned.safetensors).
-    public init(archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themeCount: Int = 1,
-                exportPath: String? = nil) {
+    public init(
+        archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themeCount: Int = 1,
+        exportPath: String? = nil
+    ) {
         self.archive = archive
         self.rules = rules
         self.size = size
@@ -136,7 +138,8 @@ public struct InspectorModel {
     }
 
     static func matches(_ pattern: String, _ name: String) -> Bool {
-        pattern.contains("*") || pattern.contains("?") ? PrunableRules.matches(pattern, name) : name.localizedCaseInsensitiveContains(pattern)
+        pattern.contains("*") || pattern.contains("?")
+            ? PrunableRules.matches(pattern, name) : name.localizedCaseInsensitiveContains(pattern)
     }
 
     public var selectedRow: Row? {

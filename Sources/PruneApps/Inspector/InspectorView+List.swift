@@ -36,9 +36,12 @@ extension InspectorModel {
             switch row {
             case .group(let prefix, let name, let depth):
                 let counts = groupCounts(prefix)
-                let label = String(repeating: "  ", count: depth) + (collapsed.contains(prefix) ? shut : open) + " " + name + " (\(counts.tensors))"
-                let zeros = inspection == nil ? "" : Format.percent(counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0)
-                let after = counts.prunable > 0 && counts.elements > 0
+                let label =
+                    String(repeating: "  ", count: depth) + (collapsed.contains(prefix) ? shut : open) + " " + name + " (\(counts.tensors))"
+                let zeros =
+                    inspection == nil ? "" : Format.percent(counts.elements > 0 ? Double(counts.zeros) / Double(counts.elements) : 0)
+                let after =
+                    counts.prunable > 0 && counts.elements > 0
                     ? approx + Format.percent(counts.previewZeros / Double(counts.elements)) + "*" : ""
                 return [.text(label)] + (wide ? [.text(""), .text("")] : [])
                     + [.text(Text.compact(Double(counts.elements))), .text(zeros), .text(after), .text("")]
@@ -48,17 +51,23 @@ extension InspectorModel {
                 let shape = info.map { $0.shape.map(String.init).joined(separator: "x") } ?? ""
                 let short = filter.isEmpty ? String(name.split(separator: ".").last ?? Substring(name)) : name
                 let zeros = entry.map { Format.percent($0.statistics.zeroFraction) } ?? "…"
-                let after = entry.flatMap { e in e.prunable.isPrunable ? previewSparsity(of: name).map { approx + Format.percent($0) + "*" } : nil } ?? ""
+                let after =
+                    entry.flatMap { e in e.prunable.isPrunable ? previewSparsity(of: name).map { approx + Format.percent($0) + "*" } : nil }
+                    ?? ""
                 let prunable = entry?.prunable.isPrunable ?? info.map { rules.decide($0).isPrunable } ?? false
                 let indent = String(repeating: "  ", count: depth) + "  "
-                return [.text(indent + tail(short, nameWidth - indent.count))] + (wide ? [.text(info?.dtype.rawValue ?? ""), .text(shape)] : [])
+                return [.text(indent + tail(short, nameWidth - indent.count))]
+                    + (wide ? [.text(info?.dtype.rawValue ?? ""), .text(shape)] : [])
                     + [.text(Text.compact(Double(info?.elementCount ?? 0))), .text(zeros), .text(after), .text(prunable ? "P" : "-")]
             }
         }
-        let columns = [TableColumn("name", width: .fill(1))]
+        let columns =
+            [TableColumn("name", width: .fill(1))]
             + (wide ? [TableColumn("dtype", width: .fixed(5)), TableColumn("shape", width: .fixed(12))] : [])
-            + [TableColumn("params", width: .fixed(6), alignRight: true), TableColumn("zeros", width: .fixed(6), alignRight: true),
-               TableColumn("after", width: .fixed(7), alignRight: true), TableColumn("p", width: .fixed(1))]
+            + [
+                TableColumn("params", width: .fixed(6), alignRight: true), TableColumn("zeros", width: .fixed(6), alignRight: true),
+                TableColumn("after", width: .fixed(7), alignRight: true), TableColumn("p", width: .fixed(1)),
+            ]
         // The scroll offset is already right (the update keeps it): the state returned is the one passed in.
         Table(columns: columns, rows: cells, state: table).render(into: &buffer, area: inner, context: context)
     }

@@ -46,7 +46,8 @@ extension InspectorModel {
         let area = toasts.renderBeside(into: &buffer, row: full, context: context)
         guard area.width > 0 else { return }
         if let progress = loading {
-            let status = "\(progress.tensorsDone)/\(progress.tensorsTotal) tensors, "
+            let status =
+                "\(progress.tensorsDone)/\(progress.tensorsTotal) tensors, "
                 + "\(Format.mebibytes(progress.bytesDone)) of \(Format.mebibytes(progress.bytesTotal))"
             JobStatusBar(title: "reading statistics", fraction: progress.fraction, status: status, keys: "q quit")
                 .render(into: &buffer, area: area, context: context)

@@ -73,7 +73,11 @@ public final class ThreadWorker: BackgroundWorker {
             s.running -= 1
             return s.running == 0
         }
-        if nowIdle { idle.withLock { waiters in waiters.forEach { $0.signal() }; waiters.removeAll() } }
+        if nowIdle {
+            idle.withLock { waiters in
+                waiters.forEach { $0.signal() }; waiters.removeAll()
+            }
+        }
     }
 
     public func waitUntilIdle(timeout: Double) -> Bool {

@@ -89,9 +89,11 @@ public struct ModelMetrics: Codable, Sendable, Equatable {
         let shapes = (try? model.activationShapes()) ?? []
         for (i, layer) in model.layers.enumerated() {
             for p in layer.parameters {
-                tensors.append(TensorMetrics(name: p.name, layer: layer.name, shape: p.value.shape,
-                                             total: p.value.count, zeros: Mask.zeroCount(p.value),
-                                             masked: Mask.prunedCount(p.mask), prunable: prunable.contains(p.name)))
+                tensors.append(
+                    TensorMetrics(
+                        name: p.name, layer: layer.name, shape: p.value.shape,
+                        total: p.value.count, zeros: Mask.zeroCount(p.value),
+                        masked: Mask.prunedCount(p.mask), prunable: prunable.contains(p.name)))
             }
             guard let w = layer.weight, prunable.contains(w.name) else { continue }
             let units = w.value.shape[0]
@@ -104,10 +106,14 @@ public struct ModelMetrics: Codable, Sendable, Equatable {
             }
             let zeros = tensors.last { $0.name == w.name }?.zeros ?? 0
             let dense = i < shapes.count ? layer.denseMACs(for: shapes[i]) : 0
-            let remaining = w.value.count == 0 ? 0
+            let remaining =
+                w.value.count == 0
+                ? 0
                 : Int((Double(dense) * Double(w.value.count - zeros) / Double(w.value.count)).rounded())
-            layers.append(LayerMetrics(name: layer.name, kind: layer.kind, weightTotal: w.value.count, weightZeros: zeros,
-                                       units: units, unitsAlive: alive, denseMACs: dense, remainingMACs: remaining))
+            layers.append(
+                LayerMetrics(
+                    name: layer.name, kind: layer.kind, weightTotal: w.value.count, weightZeros: zeros,
+                    units: units, unitsAlive: alive, denseMACs: dense, remainingMACs: remaining))
         }
         let pt = tensors.filter(\.prunable)
         return ModelMetrics(

@@ -49,8 +49,10 @@ public struct SensitivityResult: Codable, Sendable, Equatable {
     /// True if the sweep was cancelled before every point was measured.
     public var cancelled: Bool
 
-    public init(baselineAccuracy: Double, baselineLoss: Double, points: [SensitivityPoint],
-                skipped: [SensitivitySkip] = [], cancelled: Bool) {
+    public init(
+        baselineAccuracy: Double, baselineLoss: Double, points: [SensitivityPoint],
+        skipped: [SensitivitySkip] = [], cancelled: Bool
+    ) {
         self.baselineAccuracy = baselineAccuracy
         self.baselineLoss = baselineLoss
         self.points = points
@@ -92,11 +94,13 @@ public enum SensitivityAnalysis {
     ///   - onSkip: called for every skipped cell, in sweep order.
     ///   - isCancelled: polled before every point; a cancelled sweep returns
     ///     the points measured so far with `cancelled == true`.
-    public static func run(model: Model, validation: Dataset, tensors: [String] = [], sparsities: [Double],
-                           criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
-                           onProgress: (SensitivityProgress) -> Void = { _ in },
-                           onSkip: (SensitivitySkip) -> Void = { _ in },
-                           isCancelled: () -> Bool = { false }) throws -> SensitivityResult {
+    public static func run(
+        model: Model, validation: Dataset, tensors: [String] = [], sparsities: [Double],
+        criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
+        onProgress: (SensitivityProgress) -> Void = { _ in },
+        onSkip: (SensitivitySkip) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) throws -> SensitivityResult {
         guard !sparsities.isEmpty else { throw PruningError("--sparsities", "give at least one sparsity") }
         for s in sparsities { try PruningError.checkFraction(s, "--sparsities") }
         guard !criterion.needsGradients else {
@@ -105,8 +109,10 @@ public enum SensitivityAnalysis {
         let names = tensors.isEmpty ? Topology(model: model).defaultTensors(structured: granularity.isStructured) : tensors
         // Validate every tensor up front so a bad name fails before any work.
         for name in names {
-            _ = try Pruner.plan(PruneRequest(tensors: [name], criterion: criterion, granularity: granularity,
-                                             amount: .sparsity(0)), model: model)
+            _ = try Pruner.plan(
+                PruneRequest(
+                    tensors: [name], criterion: criterion, granularity: granularity,
+                    amount: .sparsity(0)), model: model)
         }
         let base = evaluate(model, on: validation)
         var points = [SensitivityPoint]()
@@ -116,18 +122,22 @@ public enum SensitivityAnalysis {
         for name in names {
             for s in sparsities {
                 if isCancelled() {
-                    return SensitivityResult(baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss),
-                                             points: points, skipped: skipped, cancelled: true)
+                    return SensitivityResult(
+                        baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss),
+                        points: points, skipped: skipped, cancelled: true)
                 }
                 if let p = model.parameter(named: name),
-                   let reason = Pruner.inapplicability(ofSparsity: s, to: p, granularity: granularity) {
+                    let reason = Pruner.inapplicability(ofSparsity: s, to: p, granularity: granularity)
+                {
                     let skip = SensitivitySkip(tensor: name, sparsity: s, reason: reason)
                     skipped.append(skip)
                     onSkip(skip)
                     continue
                 }
-                let plan = try Pruner.plan(PruneRequest(tensors: [name], criterion: criterion, granularity: granularity,
-                                                        amount: .sparsity(s)), model: model)
+                let plan = try Pruner.plan(
+                    PruneRequest(
+                        tensors: [name], criterion: criterion, granularity: granularity,
+                        amount: .sparsity(s)), model: model)
                 var saved = [(Parameter, Tensor, Tensor?)]()
                 for (t, mask) in plan.masks {
                     guard let p = work.parameter(named: t) else { continue }
@@ -142,7 +152,8 @@ public enum SensitivityAnalysis {
                 onProgress(SensitivityProgress(done: points.count + skipped.count, total: total, point: point))
             }
         }
-        return SensitivityResult(baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss), points: points,
-                                 skipped: skipped, cancelled: false)
+        return SensitivityResult(
+            baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss), points: points,
+            skipped: skipped, cancelled: false)
     }
 }

@@ -252,7 +252,8 @@ public enum SparseInference {
         let (st, sOut) = best { forward(model, input, matrices: matrices) }
         var diff: Float = 0
         for (a, b) in zip(dOut.data, sOut.data) { diff = max(diff, abs(a - b)) }
-        return SparseInferenceTiming(batch: input.shape.first ?? 1, denseSeconds: dt, sparseSeconds: st,
-                                     maxAbsDifference: diff, blasThreads: BLAS.threads)
+        return SparseInferenceTiming(
+            batch: input.shape.first ?? 1, denseSeconds: dt, sparseSeconds: st,
+            maxAbsDifference: diff, blasThreads: BLAS.threads)
     }
 }

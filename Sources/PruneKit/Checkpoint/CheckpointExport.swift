@@ -72,10 +72,13 @@ public enum CheckpointExport {
     /// Older `prunescope.` keys of the source are replaced.
     /// - Returns: the metadata written.
     @discardableResult
-    public static func write(_ archive: any TensorArchive, changes: [String: Change], record: Record,
-                             to path: String) throws -> [String: String] {
+    public static func write(
+        _ archive: any TensorArchive, changes: [String: Change], record: Record,
+        to path: String
+    ) throws -> [String: String] {
         if FileManager.default.fileExists(atPath: path),
-           URL(fileURLWithPath: path).resolvingSymlinksInPath().path == URL(fileURLWithPath: archive.path).resolvingSymlinksInPath().path {
+            URL(fileURLWithPath: path).resolvingSymlinksInPath().path == URL(fileURLWithPath: archive.path).resolvingSymlinksInPath().path
+        {
             throw Failure.sameFile(path: path)
         }
         for name in changes.keys where archive.info(named: name) == nil {

@@ -74,11 +74,13 @@ public enum CheckpointInspector {
     /// on thread timing. `progress` is called from worker threads after each
     /// part; `isCancelled` is polled between parts and ends the work with
     /// `CancellationError`.
-    public static func inspect(_ archive: any TensorArchive, rules: PrunableRules = .default, bins: Int = 64,
-                               threads: Int = ProcessInfo.processInfo.activeProcessorCount,
-                               partElements: Int = 1 << 22,
-                               progress: (@Sendable (InspectionProgress) -> Void)? = nil,
-                               isCancelled: (@Sendable () -> Bool)? = nil) throws -> CheckpointInspection {
+    public static func inspect(
+        _ archive: any TensorArchive, rules: PrunableRules = .default, bins: Int = 64,
+        threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+        partElements: Int = 1 << 22,
+        progress: (@Sendable (InspectionProgress) -> Void)? = nil,
+        isCancelled: (@Sendable () -> Bool)? = nil
+    ) throws -> CheckpointInspection {
         let tensors = archive.tensors
         let totalBytes = tensors.reduce(0) { $0 + $1.byteCount }
         // Splitting needs cheap repeated access to the bytes: mapped formats only.
@@ -109,7 +111,8 @@ public enum CheckpointInspector {
                 do {
                     let partial = try archive.withRawBytes(named: info.name) { bytes in
                         var acc = TensorStatisticsAccumulator()
-                        let range = UnsafeRawBufferPointer(rebasing: bytes[(item.elements.lowerBound * size)..<(item.elements.upperBound * size)])
+                        let range = UnsafeRawBufferPointer(
+                            rebasing: bytes[(item.elements.lowerBound * size)..<(item.elements.upperBound * size)])
                         acc.add(dtype: info.dtype, bytes: range)
                         return acc
                     }
@@ -144,8 +147,9 @@ public enum CheckpointInspector {
             guard let s = stats[i] else { continue }
             entries.append(.init(info: info, statistics: s, prunable: rules.decide(info)))
         }
-        return CheckpointInspection(path: archive.path, format: archive.format, metadata: archive.metadata,
-                                    entries: entries, groups: TensorGroup.tree(of: tensors.map(\.name)), rules: rules)
+        return CheckpointInspection(
+            path: archive.path, format: archive.format, metadata: archive.metadata,
+            entries: entries, groups: TensorGroup.tree(of: tensors.map(\.name)), rules: rules)
     }
 
     struct WorkItem: Sendable {
@@ -171,10 +175,13 @@ private final class InspectionState: Sendable {
 
     init(partCounts: [Int], items: Int, totalBytes: Int) {
         itemCount = items
-        shared = Mutex(Shared(partials: partCounts.map { [TensorStatisticsAccumulator?](repeating: nil, count: $0) },
-                              remaining: partCounts, results: [TensorStatistics?](repeating: nil, count: partCounts.count),
-                              progress: InspectionProgress(bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0,
-                                                           tensorsTotal: partCounts.count)))
+        shared = Mutex(
+            Shared(
+                partials: partCounts.map { [TensorStatisticsAccumulator?](repeating: nil, count: $0) },
+                remaining: partCounts, results: [TensorStatistics?](repeating: nil, count: partCounts.count),
+                progress: InspectionProgress(
+                    bytesDone: 0, bytesTotal: totalBytes, tensorsDone: 0,
+                    tensorsTotal: partCounts.count)))
     }
 
     var results: [TensorStatistics?] { shared.withLock { $0.results } }

@@ -96,7 +96,9 @@ public enum CheckpointPruning {
     /// floats; NaN above infinity).
     @inline(__always) static func key(_ v: Float) -> UInt32 { v.bitPattern & 0x7FFF_FFFF }
 
-    private static func masks(_ archive: any TensorArchive, infos: [TensorInfo], pruneCounts: [Int], groups: [[Int]]) throws -> [String: Tensor] {
+    private static func masks(
+        _ archive: any TensorArchive, infos: [TensorInfo], pruneCounts: [Int], groups: [[Int]]
+    ) throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]
         for (group, k) in zip(groups, pruneCounts) {
             let members = group.map { infos[$0] }
@@ -112,7 +114,7 @@ public enum CheckpointPruning {
                 }
             }
             var threshold: UInt32 = 0  // keys < threshold are pruned
-            var tiesToPrune = 0        // then this many elements equal to threshold, earliest first
+            var tiesToPrune = 0  // then this many elements equal to threshold, earliest first
             if k > 0 {
                 var below = 0
                 var bin = 0

@@ -23,7 +23,9 @@ public enum CheckpointSynthesis {
     }
 
     /// The layout for about `approximateBytes` of tensor data: (name, shape, dtype).
-    public static func bertLayout(approximateBytes: Int, hidden: Int = 768, intermediate: Int = 3072) -> [(name: String, shape: [Int], dtype: DType)] {
+    public static func bertLayout(
+        approximateBytes: Int, hidden: Int = 768, intermediate: Int = 3072
+    ) -> [(name: String, shape: [Int], dtype: DType)] {
         let layerBytes = (4 * hidden * hidden + 2 * hidden * intermediate) * 4
         let layers = max(1, min(24, approximateBytes * 3 / 4 / layerBytes))
         // The word embeddings (F16) take whatever the rest leaves.
@@ -45,9 +47,11 @@ public enum CheckpointSynthesis {
         for l in 0..<layers {
             let p = "encoder.layer.\(l)."
             let attn: DType = l == layers - 1 ? .BF16 : .F32
-            for (n, shape, dtype) in [("attention.self.query", [hidden, hidden], attn), ("attention.self.key", [hidden, hidden], attn),
-                                      ("attention.self.value", [hidden, hidden], attn), ("attention.output.dense", [hidden, hidden], DType.F32),
-                                      ("intermediate.dense", [intermediate, hidden], .F32), ("output.dense", [hidden, intermediate], .F32)] {
+            for (n, shape, dtype) in [
+                ("attention.self.query", [hidden, hidden], attn), ("attention.self.key", [hidden, hidden], attn),
+                ("attention.self.value", [hidden, hidden], attn), ("attention.output.dense", [hidden, hidden], DType.F32),
+                ("intermediate.dense", [intermediate, hidden], .F32), ("output.dense", [hidden, intermediate], .F32),
+            ] {
                 t.append((p + n + ".weight", shape, dtype))
                 t.append((p + n + ".bias", [shape[0]], dtype))
                 if n == "attention.output.dense" || n == "output.dense" {
@@ -64,8 +68,10 @@ public enum CheckpointSynthesis {
     /// Writes a BERT-style checkpoint of about `approximateBytes` of tensor
     /// data to `path` (atomically) and returns its layout.
     @discardableResult
-    public static func writeBERT(to path: String, approximateBytes: Int, hidden: Int = 768, intermediate: Int = 3072,
-                                 seed: UInt64 = 0) throws -> [(name: String, shape: [Int], dtype: DType)] {
+    public static func writeBERT(
+        to path: String, approximateBytes: Int, hidden: Int = 768, intermediate: Int = 3072,
+        seed: UInt64 = 0
+    ) throws -> [(name: String, shape: [Int], dtype: DType)] {
         let layout = bertLayout(approximateBytes: approximateBytes, hidden: hidden, intermediate: intermediate)
         let header = try SafetensorsWriter.layoutHeader(
             layout.map { ($0.name, $0.dtype, $0.shape, $0.shape.reduce(1, *) * $0.dtype.byteSize) },

@@ -25,7 +25,9 @@ public struct MagnitudeCDF: Sendable, Equatable {
         let sorted = counts.sorted { $0.key < $1.key }
         magnitudes = sorted.map(\.key)
         var running = 0
-        cumulative = sorted.map { running += $0.value; return running }
+        cumulative = sorted.map {
+            running += $0.value; return running
+        }
     }
 
     /// The smallest representative magnitude m such that values with
@@ -60,13 +62,19 @@ extension CheckpointPruning {
     /// ranking (`scope == .global`) or one per tensor, pruning `amount` of
     /// the elements. Used by `prunescope inspect --output` and the explorer's
     /// inspection mode, so both prune a checkpoint the same way.
-    public static func magnitudeMasks(_ archive: any TensorArchive, names: [String], scope: Scope, nOfM: (n: Int, m: Int)?,
-                                      amount: Double) throws -> (masks: [String: Tensor], record: CheckpointExport.Record) {
+    public static func magnitudeMasks(
+        _ archive: any TensorArchive, names: [String], scope: Scope, nOfM: (n: Int, m: Int)?,
+        amount: Double
+    ) throws -> (masks: [String: Tensor], record: CheckpointExport.Record) {
         if let (n, m) = nOfM {
-            return (try nOfMMasks(archive, names: names, n: n, m: m),
-                    CheckpointExport.Record(criterion: "magnitude", scope: .layer, granularity: "\(n):\(m)"))
+            return (
+                try nOfMMasks(archive, names: names, n: n, m: m),
+                CheckpointExport.Record(criterion: "magnitude", scope: .layer, granularity: "\(n):\(m)")
+            )
         }
-        let masks = scope == .global ? try globalMagnitudeMasks(archive, names: names, amount: amount)
+        let masks =
+            scope == .global
+            ? try globalMagnitudeMasks(archive, names: names, amount: amount)
             : try layerMagnitudeMasks(archive, names: names, amount: amount)
         return (masks, CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount))
     }

@@ -283,9 +283,10 @@ public struct TensorStatisticsAccumulator: Sendable {
         let finiteCount = count - nonFinite
         guard finiteCount > 0 else {
             let empty = Histogram(lower: 0, upper: 0, counts: [Int](repeating: 0, count: Swift.max(bins, 1)))
-            return TensorStatistics(count: count, min: 0, max: 0, mean: 0, std: 0, zeroCount: zeros,
-                                    nonFiniteCount: nonFinite, histogram: empty, magnitudeHistogram: empty,
-                                    distribution: distribution)
+            return TensorStatistics(
+                count: count, min: 0, max: 0, mean: 0, std: 0, zeroCount: zeros,
+                nonFiniteCount: nonFinite, histogram: empty, magnitudeHistogram: empty,
+                distribution: distribution)
         }
         var mn = minimum, mx = maximum
         var result = self

@@ -41,9 +41,11 @@ public enum CSV {
     ///   - classCount: labels must be in `0..<classCount`; `nil` means
     ///     "the largest label + 1".
     /// - Throws: `DatasetError` naming the file, the line and the column.
-    public static func readDataset(path: String, hasHeader: Bool? = nil,
-                                   labelColumn: CSVLabelColumn = .index(-1),
-                                   classCount: Int? = nil, name: String) throws -> Dataset {
+    public static func readDataset(
+        path: String, hasHeader: Bool? = nil,
+        labelColumn: CSVLabelColumn = .index(-1),
+        classCount: Int? = nil, name: String
+    ) throws -> Dataset {
         let text = String(decoding: try readFile(path), as: UTF8.self)
         var rows: [(line: Int, cells: [Substring])] = []
         for (i, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
@@ -101,8 +103,9 @@ public enum CSV {
             // Name the line, not the sample index: people open CSVs in editors.
             throw DatasetError.csvLabelOutOfRange(path: path, line: body[i].line, label: label, classCount: classes)
         }
-        return Dataset(name: name, inputs: Tensor(shape: [labels.count, width - 1], data: features),
-                       labels: labels, classCount: classes)
+        return Dataset(
+            name: name, inputs: Tensor(shape: [labels.count, width - 1], data: features),
+            labels: labels, classCount: classes)
     }
 
     /// Encodes a dataset of shape `[N, F]` as CSV with a header
@@ -112,7 +115,7 @@ public enum CSV {
         var out = (0..<f).map { "x\($0)" }.joined(separator: ",") + ",label\n"
         dataset.inputs.data.withUnsafeBufferPointer { p in
             for i in 0..<dataset.count {
-                for j in 0..<f { out += "\(p[i * f + j]),"}
+                for j in 0..<f { out += "\(p[i * f + j])," }
                 out += "\(dataset.labels[i])\n"
             }
         }

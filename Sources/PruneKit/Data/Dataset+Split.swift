@@ -14,12 +14,15 @@ extension Dataset {
         let validationCount = Int((Double(count) * validationFraction).rounded())
         let trainCount = count - validationCount
         guard trainCount > 0 else {
-            throw DatasetError.invalidArgument(dataset: name, problem: "a validation fraction of \(validationFraction) leaves no training samples")
+            throw DatasetError.invalidArgument(
+                dataset: name, problem: "a validation fraction of \(validationFraction) leaves no training samples")
         }
         var rng = SeededRandom(seed: seed)
         let order = rng.permutation(count)
-        return (subset(order[..<trainCount], name: "\(name) (train)"),
-                subset(order[trainCount...], name: "\(name) (validation)"))
+        return (
+            subset(order[..<trainCount], name: "\(name) (train)"),
+            subset(order[trainCount...], name: "\(name) (validation)")
+        )
     }
 
     /// The same samples with each one reshaped to `sampleShape` (same element count).

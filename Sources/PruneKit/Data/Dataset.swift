@@ -14,8 +14,9 @@ public struct Dataset: Sendable {
 
     /// Wraps samples and labels. Callers validate labels (see `DatasetError`).
     public init(name: String, inputs: Tensor, labels: [Int], classCount: Int) {
-        precondition(inputs.rank >= 1 && inputs.shape[0] == labels.count,
-                     "inputs \(inputs.shape) and \(labels.count) labels disagree")
+        precondition(
+            inputs.rank >= 1 && inputs.shape[0] == labels.count,
+            "inputs \(inputs.shape) and \(labels.count) labels disagree")
         self.name = name
         self.inputs = inputs
         self.labels = labels

@@ -19,13 +19,16 @@ public enum IDX {
     ///   - classCount: labels must be in `0..<classCount`; `nil` means
     ///     "the largest label + 1".
     /// - Throws: `DatasetError` naming the offending file.
-    public static func readDataset(images imagesPath: String, labels labelsPath: String,
-                                   classCount: Int?, name: String) throws -> Dataset {
+    public static func readDataset(
+        images imagesPath: String, labels labelsPath: String,
+        classCount: Int?, name: String
+    ) throws -> Dataset {
         let (shape, pixels) = try readUnsignedBytes(path: imagesPath, magic: imagesMagic)
         let (labelShape, labelBytes) = try readUnsignedBytes(path: labelsPath, magic: labelsMagic)
         guard shape[0] == labelShape[0] else {
-            throw DatasetError.countMismatch(imagesPath: imagesPath, images: shape[0],
-                                             labelsPath: labelsPath, labels: labelShape[0])
+            throw DatasetError.countMismatch(
+                imagesPath: imagesPath, images: shape[0],
+                labelsPath: labelsPath, labels: labelShape[0])
         }
         guard shape[0] > 0 else { throw DatasetError.empty(path: imagesPath) }
         let labels = labelBytes.map(Int.init)

@@ -75,8 +75,10 @@ public enum SyntheticData {
         }
     }
 
-    private static func generate(name: String, count: Int, classes: Int,
-                                 point: (Int, Int) -> (Float, Float)) -> Dataset {
+    private static func generate(
+        name: String, count: Int, classes: Int,
+        point: (Int, Int) -> (Float, Float)
+    ) -> Dataset {
         let n = max(0, count)
         var data = [Float](repeating: 0, count: n * 2)
         var labels = [Int](repeating: 0, count: n)

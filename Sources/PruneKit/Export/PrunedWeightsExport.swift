@@ -20,8 +20,10 @@ public enum PrunedWeightsExport {
     /// tensors are written as F32. The original metadata is kept, with
     /// `extraMetadata` added. Atomic (temporary file + rename).
     @discardableResult
-    public static func write(model: Model, original: SafetensorsFile?, to path: String,
-                             extraMetadata: [String: String] = [:]) throws -> WeightsExportSummary {
+    public static func write(
+        model: Model, original: SafetensorsFile?, to path: String,
+        extraMetadata: [String: String] = [:]
+    ) throws -> WeightsExportSummary {
         var entries = [SafetensorsEntry]()
         var summary = WeightsExportSummary(copied: [], rewritten: [], passedThrough: [])
         var written = Set<String>()
@@ -31,16 +33,21 @@ public enum PrunedWeightsExport {
             for info in original.tensors {
                 written.insert(info.name)
                 guard let p = model.parameter(named: info.name) else {
-                    entries.append(SafetensorsEntry(name: info.name, dtype: info.dtype, shape: info.shape,
-                                                    bytes: try original.rawBytes(named: info.name)))
+                    entries.append(
+                        SafetensorsEntry(
+                            name: info.name, dtype: info.dtype, shape: info.shape,
+                            bytes: try original.rawBytes(named: info.name)))
                     summary.passedThrough.append(info.name)
                     continue
                 }
                 if info.dtype.isFloatingPoint, info.shape == p.value.shape,
-                   let orig = try? original.floatTensor(named: info.name),
-                   orig.data.elementsEqual(p.value.data, by: { $0.bitPattern == $1.bitPattern }) {
-                    entries.append(SafetensorsEntry(name: info.name, dtype: info.dtype, shape: info.shape,
-                                                    bytes: try original.rawBytes(named: info.name)))
+                    let orig = try? original.floatTensor(named: info.name),
+                    orig.data.elementsEqual(p.value.data, by: { $0.bitPattern == $1.bitPattern })
+                {
+                    entries.append(
+                        SafetensorsEntry(
+                            name: info.name, dtype: info.dtype, shape: info.shape,
+                            bytes: try original.rawBytes(named: info.name)))
                     summary.copied.append(info.name)
                 } else {
                     entries.append(SafetensorsEntry(name: info.name, tensor: p.value))
@@ -66,8 +73,10 @@ public enum PrunedWeightsExport {
         var entries = [SafetensorsEntry]()
         for p in model.parameters {
             guard let m = p.mask else { continue }
-            entries.append(SafetensorsEntry(name: p.name + "_mask", dtype: .U8, shape: m.shape,
-                                            bytes: m.data.map { $0 == 0 ? 0 : 1 }))
+            entries.append(
+                SafetensorsEntry(
+                    name: p.name + "_mask", dtype: .U8, shape: m.shape,
+                    bytes: m.data.map { $0 == 0 ? 0 : 1 }))
         }
         try SafetensorsWriter.write(entries, metadata: ["format": "pt", "mask_convention": "1 keep, 0 pruned"], to: path)
         return entries.map(\.name)

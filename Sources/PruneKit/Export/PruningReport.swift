@@ -23,8 +23,10 @@ public struct PruningReport: Codable, Sendable {
     /// Parameters of the smaller model, if one was written.
     public var smallerModelParameters: Int?
 
-    public init(session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
-                sparseInference: [SparseInferenceTiming] = [], shrunk: ShrunkModel? = nil) {
+    public init(
+        session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
+        sparseInference: [SparseInferenceTiming] = [], shrunk: ShrunkModel? = nil
+    ) {
         model = session.model.name
         self.command = command
         self.settings = settings
@@ -66,20 +68,26 @@ public struct PruningReport: Codable, Sendable {
         s += "| Non-zero parameters | \(start.parameterNonzero) | \(final.parameterNonzero) |\n"
         s += "| Compression ratio (total / non-zero) | \(ratio(start.compressionRatio)) | \(ratio(final.compressionRatio)) |\n"
         s += "| FLOPs per sample (dense / remaining) | \(start.denseFLOPs) | \(final.remainingFLOPs) |\n"
-        s += "| Theoretical speed-up (dense / remaining FLOPs) | \(ratio(start.theoreticalSpeedup)) | \(ratio(final.theoreticalSpeedup)) |\n\n"
-        s += "## Layers (final)\n\n| Layer | Kind | Weights | Zeros | Weight sparsity | Units alive | MACs dense | MACs remaining |\n|---|---|---|---|---|---|---|---|\n"
+        s +=
+            "| Theoretical speed-up (dense / remaining FLOPs) | \(ratio(start.theoreticalSpeedup)) | \(ratio(final.theoreticalSpeedup)) |\n\n"
+        s +=
+            "## Layers (final)\n\n| Layer | Kind | Weights | Zeros | Weight sparsity | Units alive | MACs dense | MACs remaining |\n|---|---|---|---|---|---|---|---|\n"
         for l in final.layers {
-            s += "| \(l.name) | \(l.kind) | \(l.weightTotal) | \(l.weightZeros) | \(pct(l.weightSparsity)) | \(l.unitsAlive)/\(l.units) | \(l.denseMACs) | \(l.remainingMACs) |\n"
+            s +=
+                "| \(l.name) | \(l.kind) | \(l.weightTotal) | \(l.weightZeros) | \(pct(l.weightSparsity)) | \(l.unitsAlive)/\(l.units) | \(l.denseMACs) | \(l.remainingMACs) |\n"
         }
         s += "\n## History\n\n| Step | Kind | What | Prunable sparsity | Accuracy | Loss |\n|---|---|---|---|---|---|\n"
         for h in history {
-            s += "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
+            s +=
+                "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
         }
         if !sparseInference.isEmpty {
             s += "\n## Measured inference (final model, best of several runs)\n\n"
-            s += "| Batch | Dense (BLAS GEMM) | Sparse (CSR Dense layers) | Measured speed-up | BLAS threads | Max abs difference |\n|---|---|---|---|---|---|\n"
+            s +=
+                "| Batch | Dense (BLAS GEMM) | Sparse (CSR Dense layers) | Measured speed-up | BLAS threads | Max abs difference |\n|---|---|---|---|---|---|\n"
             for t in sparseInference {
-                s += "| \(t.batch) | \(String(format: "%.3f", t.denseSeconds * 1000)) ms | \(String(format: "%.3f", t.sparseSeconds * 1000)) ms"
+                s +=
+                    "| \(t.batch) | \(String(format: "%.3f", t.denseSeconds * 1000)) ms | \(String(format: "%.3f", t.sparseSeconds * 1000)) ms"
                 s += " | \(String(format: "%.2fx", t.measuredSpeedup)) | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
             }
         }

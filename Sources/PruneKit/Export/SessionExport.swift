@@ -25,9 +25,11 @@ public enum SessionExport {
     ///   - writeSmaller: `nil` writes the smaller model when some layer lost
     ///     whole units; `true` always tries; `false` never.
     ///   - measureInference: time dense vs CSR inference on the validation data.
-    public static func write(session: PruningSession, bundle: ModelBundle, to directory: String,
-                             command: String, settings: [String: String], writeSmaller: Bool? = nil,
-                             measureInference: Bool = true) throws -> SessionExportResult {
+    public static func write(
+        session: PruningSession, bundle: ModelBundle, to directory: String,
+        command: String, settings: [String: String], writeSmaller: Bool? = nil,
+        measureInference: Bool = true
+    ) throws -> SessionExportResult {
         let net = session.model
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -37,8 +39,9 @@ public enum SessionExport {
         let out = URL(fileURLWithPath: directory)
         var files = [String: String]()
         let original = try? SafetensorsFile(contentsOf: bundle.weightsURL.path)
-        try PrunedWeightsExport.write(model: net, original: original, to: out.appendingPathComponent("model.safetensors").path,
-                                      extraMetadata: ["prunescope": "pruned weights, zeros baked in"])
+        try PrunedWeightsExport.write(
+            model: net, original: original, to: out.appendingPathComponent("model.safetensors").path,
+            extraMetadata: ["prunescope": "pruned weights, zeros baked in"])
         files["weights"] = "model.safetensors"
         try PrunedWeightsExport.writeMasks(model: net, to: out.appendingPathComponent("masks.safetensors").path)
         files["masks"] = "masks.safetensors"
@@ -60,12 +63,15 @@ public enum SessionExport {
         var timings = [SparseInferenceTiming]()
         if measureInference, bundle.validation.count > 0, net.layers.contains(where: { $0.kind == .dense }) {
             for batch in Set([1, min(256, bundle.validation.count)]).sorted() {
-                timings.append(SparseInference.measure(net, input: bundle.validation.batch(0..<batch).inputs,
-                                                       repeats: batch == 1 ? 50 : 5))
+                timings.append(
+                    SparseInference.measure(
+                        net, input: bundle.validation.batch(0..<batch).inputs,
+                        repeats: batch == 1 ? 50 : 5))
             }
         }
-        let report = PruningReport(session: session, command: command, settings: settings, exports: files,
-                                   sparseInference: timings, shrunk: shrunk)
+        let report = PruningReport(
+            session: session, command: command, settings: settings, exports: files,
+            sparseInference: timings, shrunk: shrunk)
         try report.write(to: directory)
         return SessionExportResult(files: files, shrunk: shrunk, sparseInference: timings)
     }

@@ -47,8 +47,9 @@ public enum SmallerModelExport {
         spec.summary = (spec.summary.map { $0 + "; " } ?? "") + "structurally pruned by prunescope"
         let dir = URL(fileURLWithPath: directory)
         let entries = model.parameters.map { SafetensorsEntry(name: $0.name, tensor: $0.value) }
-        try SafetensorsWriter.write(entries, metadata: ["format": "pt", "prunescope.model": spec.name],
-                                    to: dir.appendingPathComponent("weights.safetensors").path)
+        try SafetensorsWriter.write(
+            entries, metadata: ["format": "pt", "prunescope.model": spec.name],
+            to: dir.appendingPathComponent("weights.safetensors").path)
         try AtomicFile.write([UInt8](try spec.encoded()), to: dir.appendingPathComponent("model.json").path)
     }
 

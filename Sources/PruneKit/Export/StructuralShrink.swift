@@ -32,7 +32,7 @@ public enum StructuralShrink {
                 for u in 0..<c.units {
                     var zero = true
                     outer: for r in 0..<rows {
-                        for col in u * c.consumerWidth ..< (u + 1) * c.consumerWidth where v[r * cols + col] != 0 {
+                        for col in u * c.consumerWidth..<(u + 1) * c.consumerWidth where v[r * cols + col] != 0 {
                             zero = false
                             break outer
                         }
@@ -59,7 +59,7 @@ public enum StructuralShrink {
             var keepCols = Array(0..<cols)
             var newIn = w.value.shape[1]
             if let prod = producerOf[w.name], let keptIn = keptUnits[prod.layer] {
-                keepCols = keptIn.flatMap { u in Array(u * prod.consumerWidth ..< (u + 1) * prod.consumerWidth) }
+                keepCols = keptIn.flatMap { u in Array(u * prod.consumerWidth..<(u + 1) * prod.consumerWidth) }
                 newIn = keptIn.count
             }
             func cut(_ t: Tensor) -> Tensor {
@@ -75,8 +75,9 @@ public enum StructuralShrink {
             nw.mask = w.mask.map(cut)
             var nb: Parameter?
             if let b = layer.bias {
-                let p = Parameter(name: b.name, role: .bias,
-                                  value: Tensor(shape: [keepRows.count], data: keepRows.map { b.value.data[$0] }))
+                let p = Parameter(
+                    name: b.name, role: .bias,
+                    value: Tensor(shape: [keepRows.count], data: keepRows.map { b.value.data[$0] }))
                 p.mask = b.mask.map { m in Tensor(shape: [keepRows.count], data: keepRows.map { m.data[$0] }) }
                 nb = p
             }
@@ -92,7 +93,8 @@ public enum StructuralShrink {
         for c in topology.couplings {
             if let kept = keptUnits[c.layer] { removed[c.layer] = Array(Set(0..<c.units).subtracting(kept)).sorted() }
         }
-        return ShrunkModel(model: small, removedUnits: removed,
-                           parametersBefore: model.parameterCount, parametersAfter: small.parameterCount)
+        return ShrunkModel(
+            model: small, removedUnits: removed,
+            parametersBefore: model.parameterCount, parametersAfter: small.parameterCount)
     }
 }

@@ -6,8 +6,10 @@ public enum ElementDecoding {
     /// float formats widen exactly. `source` need not be aligned.
     /// Precondition: `source` has `count x dtype.byteSize` bytes and
     /// `target` has room for `count` floats.
-    public static func decode(_ dtype: DType, from source: UnsafeRawBufferPointer,
-                              into target: UnsafeMutableBufferPointer<Float>, count: Int) {
+    public static func decode(
+        _ dtype: DType, from source: UnsafeRawBufferPointer,
+        into target: UnsafeMutableBufferPointer<Float>, count: Int
+    ) {
         precondition(source.count >= count * dtype.byteSize && target.count >= count)
         guard count > 0, let src = source.baseAddress, let dst = target.baseAddress else { return }
         switch dtype {

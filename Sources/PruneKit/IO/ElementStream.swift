@@ -8,8 +8,10 @@ public enum ElementStream {
     /// `dtype`, little-endian) converted to Float32. F32 data that is 4-byte
     /// aligned is passed in place.
     @inlinable
-    public static func forEachChunk(_ dtype: DType, _ bytes: UnsafeRawBufferPointer,
-                                    _ body: (UnsafeBufferPointer<Float>) throws -> Void) rethrows {
+    public static func forEachChunk(
+        _ dtype: DType, _ bytes: UnsafeRawBufferPointer,
+        _ body: (UnsafeBufferPointer<Float>) throws -> Void
+    ) rethrows {
         let count = bytes.count / dtype.byteSize
         guard count > 0, let base = bytes.baseAddress else { return }
         if dtype == .F32, Int(bitPattern: base) % MemoryLayout<Float>.alignment == 0 {

@@ -62,7 +62,8 @@ public enum NpyWriter {
         }
         let count = shape.reduce(1, *)
         guard shape.allSatisfy({ $0 >= 0 }), count * dtype.byteSize == bytes.count else {
-            throw NpyError.badHeader(path: path, problem: "shape \(shape) of \(dtype.rawValue) needs \(count * dtype.byteSize) bytes, got \(bytes.count)")
+            throw NpyError.badHeader(
+                path: path, problem: "shape \(shape) of \(dtype.rawValue) needs \(count * dtype.byteSize) bytes, got \(bytes.count)")
         }
         return NpyHeader.encode(descr: descr, shape: shape) + bytes
     }

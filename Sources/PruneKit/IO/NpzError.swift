@@ -37,7 +37,8 @@ public enum NpzError: Error, CustomStringConvertible, Sendable, Equatable {
         case let .duplicateMember(path, member):
             return "\(path): member \"\(member)\" appears twice"
         case let .zipBomb(path, member, declared, compressed):
-            return "\(path): member \"\(member)\": claims \(declared) bytes from \(compressed) compressed, beyond deflate's limit (zip bomb?)"
+            return
+                "\(path): member \"\(member)\": claims \(declared) bytes from \(compressed) compressed, beyond deflate's limit (zip bomb?)"
         case let .sizeMismatch(path, member, declared, described):
             return "\(path): member \"\(member)\": declared size \(declared) bytes, but its .npy header describes \(described)"
         case let .tooLarge(path, member, size):

@@ -62,8 +62,10 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
 
     /// Checks a member's sizes and parses its .npy header (expanding only the
     /// header's bytes of a deflated member).
-    private static func readHeader(_ member: ZipDirectory.Member, bytes: UnsafeRawBufferPointer,
-                                   path: String, memberPath: String) throws -> NpyHeader {
+    private static func readHeader(
+        _ member: ZipDirectory.Member, bytes: UnsafeRawBufferPointer,
+        path: String, memberPath: String
+    ) throws -> NpyHeader {
         let compressed = UnsafeRawBufferPointer(rebasing: bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
         switch member.method {
         case 0:
@@ -74,10 +76,12 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         case 8:
             let (limit, overflow) = member.compressedSize.multipliedReportingOverflow(by: Inflater.maximumRatio)
             if overflow || member.uncompressedSize > limit + 1024 {
-                throw NpzError.zipBomb(path: path, member: member.name, declared: member.uncompressedSize, compressed: member.compressedSize)
+                throw NpzError.zipBomb(
+                    path: path, member: member.name, declared: member.uncompressedSize, compressed: member.compressedSize)
             }
             // Expand just enough for the fixed prefix, then for the whole header.
-            var prefix = try inflatePrefix(compressed, count: min(member.uncompressedSize, NpyHeader.prefixLength), member: member, path: path)
+            var prefix = try inflatePrefix(
+                compressed, count: min(member.uncompressedSize, NpyHeader.prefixLength), member: member, path: path)
             var needed = prefix.count
             do {
                 return try prefix.withUnsafeBytes { try NpyHeader.parse($0, path: memberPath) }
@@ -91,8 +95,10 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         }
     }
 
-    private static func inflatePrefix(_ compressed: UnsafeRawBufferPointer, count: Int,
-                                      member: ZipDirectory.Member, path: String) throws(NpzError) -> [UInt8] {
+    private static func inflatePrefix(
+        _ compressed: UnsafeRawBufferPointer, count: Int,
+        member: ZipDirectory.Member, path: String
+    ) throws(NpzError) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         let result: Result<Inflater.Outcome, Inflater.Failure> = out.withUnsafeMutableBytes { target in
             do throws(Inflater.Failure) {

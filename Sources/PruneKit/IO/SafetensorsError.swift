@@ -71,7 +71,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Sendable, Equatabl
             if end < begin {
                 return "\(path): tensor \"\(tensor)\": data_offsets [\(begin), \(end)] end before they begin"
             }
-            return "\(path): tensor \"\(tensor)\": data_offsets [\(begin), \(end)] run past the data (\(dataLength) bytes): the file is truncated or its header lies"
+            return
+                "\(path): tensor \"\(tensor)\": data_offsets [\(begin), \(end)] run past the data (\(dataLength) bytes): the file is truncated or its header lies"
         case let .byteCountMismatch(path, tensor, expected, actual):
             return "\(path): tensor \"\(tensor)\": \(actual) bytes of data but shape x dtype size needs \(expected)"
         case let .dataLengthMismatch(path, described, actual):

@@ -85,7 +85,8 @@ public final class SafetensorsFile: @unchecked Sendable {
 
     /// The stored bytes of a tensor of this file (valid while the file is alive).
     func bytes(of info: TensorInfo) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(rebasing: mapping.bytes[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
+        UnsafeRawBufferPointer(
+            rebasing: mapping.bytes[(dataStart + info.dataOffsets.lowerBound)..<(dataStart + info.dataOffsets.upperBound)])
     }
 
     /// Calls `body` with the whole mapped file.
@@ -106,8 +107,9 @@ public final class SafetensorsFile: @unchecked Sendable {
     /// Like `release(_:)` for the pages of a range of the tensor's elements.
     public func release(_ info: TensorInfo, elements: Range<Int>) {
         let size = info.dtype.byteSize
-        mapping.release(offset: dataStart + info.dataOffsets.lowerBound + elements.lowerBound * size,
-                        count: elements.count * size)
+        mapping.release(
+            offset: dataStart + info.dataOffsets.lowerBound + elements.lowerBound * size,
+            count: elements.count * size)
     }
 
     // MARK: - Parsing and validation
@@ -240,7 +242,9 @@ public final class SafetensorsFile: @unchecked Sendable {
             throw .invalidEntry(path: path, tensor: name, problem: "data_offsets must be an array of two integers")
         }
         guard let begin = offsets[0].nonNegativeInt, let end = offsets[1].nonNegativeInt else {
-            if offsets.allSatisfy({ if case let .number(t) = $0 { return t.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } } else { return false } }) {
+            if offsets.allSatisfy({
+                if case let .number(t) = $0 { return t.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } } else { return false }
+            }) {
                 throw .overflow(path: path, tensor: name)
             }
             throw .invalidEntry(path: path, tensor: name, problem: "data_offsets must be two non-negative integers")

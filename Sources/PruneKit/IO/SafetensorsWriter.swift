@@ -80,8 +80,10 @@ public enum SafetensorsWriter {
     ///
     /// Each tuple gives a tensor's name, dtype, shape and byte count; byte
     /// counts are checked against shape x dtype size.
-    public static func layoutHeader(_ tensors: [(name: String, dtype: DType, shape: [Int], byteCount: Int)],
-                                    metadata: [String: String]?, path: String) throws -> [UInt8] {
+    public static func layoutHeader(
+        _ tensors: [(name: String, dtype: DType, shape: [Int], byteCount: Int)],
+        metadata: [String: String]?, path: String
+    ) throws -> [UInt8] {
         var json = "{"
         var first = true
         if let metadata, !metadata.isEmpty {
@@ -114,7 +116,8 @@ public enum SafetensorsWriter {
             let end = offset + t.byteCount
             if !first { json += "," }
             first = false
-            json += "\(quote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
+            json +=
+                "\(quote(t.name)):{\"dtype\":\"\(t.dtype.rawValue)\",\"shape\":[\(t.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(end)]}"
             offset = end
         }
         json += "}"

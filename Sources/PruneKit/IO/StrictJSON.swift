@@ -251,7 +251,8 @@ struct StrictJSON {
                     var code = try parseHex4()
                     if code >= 0xD800 && code < 0xDC00 {
                         guard bytes.count - position >= 6, current == UInt8(ascii: "\\"),
-                              bytes[position + 1] == UInt8(ascii: "u") else {
+                            bytes[position + 1] == UInt8(ascii: "u")
+                        else {
                             throw error("unpaired surrogate in a \\u escape")
                         }
                         position += 2

@@ -1,4 +1,5 @@
 import CZlib
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -44,7 +45,8 @@ struct ZipDirectory {
         let lowest = max(0, n - 22 - 65_535)
         while p >= lowest {
             if bytes[p] == 0x50, bytes[p + 1] == 0x4B, bytes[p + 2] == 0x05, bytes[p + 3] == 0x06,
-               p + 22 + u16(bytes, p + 20) <= n {
+                p + 22 + u16(bytes, p + 20) <= n
+            {
                 eocd = p
                 break
             }
@@ -126,8 +128,10 @@ struct ZipDirectory {
             guard dataOffset <= n, compressed <= n - dataOffset else {
                 throw .damaged(path: path, problem: "data of \"\(name)\" runs past the end of the file")
             }
-            members.append(Member(name: name, method: method, flags: flags, crc32: crc,
-                                  compressedSize: compressed, uncompressedSize: uncompressed, dataOffset: dataOffset))
+            members.append(
+                Member(
+                    name: name, method: method, flags: flags, crc32: crc,
+                    compressedSize: compressed, uncompressedSize: uncompressed, dataOffset: dataOffset))
         }
         return ZipDirectory(members: members)
     }
@@ -160,7 +164,8 @@ enum Inflater {
         while true {
             if stream.avail_in == 0 && inPosition < source.count {
                 let take = min(chunk, source.count - inPosition)
-                stream.next_in = UnsafeMutablePointer(mutating: source.baseAddress!.advanced(by: inPosition).assumingMemoryBound(to: Bytef.self))
+                stream.next_in = UnsafeMutablePointer(
+                    mutating: source.baseAddress!.advanced(by: inPosition).assumingMemoryBound(to: Bytef.self))
                 stream.avail_in = UInt32(take)
                 inPosition += take
             }

@@ -33,11 +33,14 @@ public final class Conv2D: Layer {
 
     /// A layer with PyTorch's default initialisation: weight and bias uniform in
     /// `[-1/sqrt(fanIn), 1/sqrt(fanIn))`, `fanIn = inChannels * kernelSize^2`.
-    public init(name: String, inChannels: Int, outChannels: Int, kernelSize: Int,
-                stride: Int = 1, padding: Int = 0,
-                weightName: String, biasName: String?, rng: inout SeededRandom) {
-        precondition(inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
-                     "Conv2D '\(name)': sizes must be positive and padding non-negative")
+    public init(
+        name: String, inChannels: Int, outChannels: Int, kernelSize: Int,
+        stride: Int = 1, padding: Int = 0,
+        weightName: String, biasName: String?, rng: inout SeededRandom
+    ) {
+        precondition(
+            inChannels > 0 && outChannels > 0 && kernelSize > 0 && stride > 0 && padding >= 0,
+            "Conv2D '\(name)': sizes must be positive and padding non-negative")
         self.name = name
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -48,8 +51,9 @@ public final class Conv2D: Layer {
         let bound = 1 / Float(fanIn).squareRoot()
         var w = [Float](repeating: 0, count: outChannels * fanIn)
         for i in w.indices { w[i] = rng.uniform(-bound, bound) }
-        weightParameter = Parameter(name: weightName, role: .weight,
-                                    value: Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize], data: w))
+        weightParameter = Parameter(
+            name: weightName, role: .weight,
+            value: Tensor(shape: [outChannels, inChannels, kernelSize, kernelSize], data: w))
         if let biasName {
             var b = [Float](repeating: 0, count: outChannels)
             for i in b.indices { b[i] = rng.uniform(-bound, bound) }
@@ -61,8 +65,10 @@ public final class Conv2D: Layer {
 
     /// A layer around existing parameters (e.g. loaded from a weights file).
     /// Throws unless the weight is `[out, in, k, k]` and the bias `[out]`.
-    public convenience init(name: String, weight: Parameter, bias: Parameter?,
-                            stride: Int = 1, padding: Int = 0) throws {
+    public convenience init(
+        name: String, weight: Parameter, bias: Parameter?,
+        stride: Int = 1, padding: Int = 0
+    ) throws {
         let s = weight.value.shape
         guard s.count == 4, s[2] == s[3], s.allSatisfy({ $0 > 0 }) else {
             throw LayerError.parameterShape(layer: name, parameter: weight.name, expected: [-1, -1, -1, -1], got: s)
@@ -71,7 +77,8 @@ public final class Conv2D: Layer {
             throw LayerError.parameterShape(layer: name, parameter: bias.name, expected: [s[0]], got: bias.value.shape)
         }
         guard stride > 0, padding >= 0 else {
-            throw LayerError.invalidArgument(layer: name, problem: "stride \(stride) and padding \(padding) must be positive and non-negative")
+            throw LayerError.invalidArgument(
+                layer: name, problem: "stride \(stride) and padding \(padding) must be positive and non-negative")
         }
         self.init(name: name, weightParameter: weight, biasParameter: bias, stride: stride, padding: padding)
     }
@@ -100,13 +107,15 @@ public final class Conv2D: Layer {
     }
 
     private func geometry(_ input: Tensor) -> Geometry {
-        precondition(input.rank == 4 && input.shape[1] == inChannels,
-                     "Conv2D '\(name)' expects [batch, \(inChannels), H, W], got \(input.shape)")
+        precondition(
+            input.rank == 4 && input.shape[1] == inChannels,
+            "Conv2D '\(name)' expects [batch, \(inChannels), H, W], got \(input.shape)")
         let h = input.shape[2], w = input.shape[3]
         let oh = (h + 2 * padding - kernelSize) / stride + 1
         let ow = (w + 2 * padding - kernelSize) / stride + 1
-        precondition(h + 2 * padding >= kernelSize && w + 2 * padding >= kernelSize,
-                     "Conv2D '\(name)': kernel \(kernelSize) larger than padded input \(h)x\(w)")
+        precondition(
+            h + 2 * padding >= kernelSize && w + 2 * padding >= kernelSize,
+            "Conv2D '\(name)': kernel \(kernelSize) larger than padded input \(h)x\(w)")
         return Geometry(batch: input.shape[0], height: h, width: w, outHeight: oh, outWidth: ow)
     }
 
@@ -131,7 +140,8 @@ public final class Conv2D: Layer {
                     scratch.withUnsafeMutableBufferPointer { t in
                         out.withUnsafeMutableBufferPointer { y in
                             guard let xB = x.baseAddress, let wB = w.baseAddress, let cB = c.baseAddress,
-                                  let tB = t.baseAddress, let yB = y.baseAddress else { return }
+                                let tB = t.baseAddress, let yB = y.baseAddress
+                            else { return }
                             var n0 = 0
                             while n0 < g.batch {
                                 let nb = min(chunk, g.batch - n0)
@@ -179,8 +189,9 @@ public final class Conv2D: Layer {
         guard let input = lastInput else { preconditionFailure("Conv2D '\(name)': backward before forward") }
         let g = geometry(input)
         let p = g.positions, ckk = rowsPerColumn, oc = outChannels
-        precondition(gradOutput.count == g.batch * oc * p,
-                     "Conv2D '\(name)': gradient \(gradOutput.shape) does not match output [\(g.batch), \(oc), \(g.outHeight), \(g.outWidth)]")
+        precondition(
+            gradOutput.count == g.batch * oc * p,
+            "Conv2D '\(name)': gradient \(gradOutput.shape) does not match output [\(g.batch), \(oc), \(g.outHeight), \(g.outWidth)]")
         let chunk = chunkSize(g)
         let reuseCols = colsCoverBatch && chunk >= g.batch
         ensure(&cols, ckk * chunk * p)
@@ -199,7 +210,7 @@ public final class Conv2D: Layer {
                                 gradCols.withUnsafeMutableBufferPointer { gc in
                                     gradIn.withUnsafeMutableBufferPointer { gi in
                                         guard let xB = x.baseAddress, let goB = go.baseAddress, let wB = w.baseAddress,
-                                              let gwB = gw.baseAddress, let cB = c.baseAddress, let tB = t.baseAddress
+                                            let gwB = gw.baseAddress, let cB = c.baseAddress, let tB = t.baseAddress
                                         else { return }
                                         var n0 = 0
                                         while n0 < g.batch {
@@ -322,8 +333,9 @@ public final class Conv2D: Layer {
 
     public func outputShape(for inputShape: [Int]) throws -> [Int] {
         guard inputShape.count == 3, inputShape[0] == inChannels else {
-            throw LayerError.inputShape(layer: name, kind: kind,
-                                        expected: "[\(inChannels), height, width]", got: inputShape)
+            throw LayerError.inputShape(
+                layer: name, kind: kind,
+                expected: "[\(inChannels), height, width]", got: inputShape)
         }
         let h = inputShape[1] + 2 * padding, w = inputShape[2] + 2 * padding
         guard h >= kernelSize, w >= kernelSize else {
@@ -338,7 +350,8 @@ public final class Conv2D: Layer {
     }
 
     public func copy() -> any Layer {
-        Conv2D(name: name, weightParameter: weightParameter.copy(), biasParameter: biasParameter?.copy(),
-               stride: stride, padding: padding)
+        Conv2D(
+            name: name, weightParameter: weightParameter.copy(), biasParameter: biasParameter?.copy(),
+            stride: stride, padding: padding)
     }
 }

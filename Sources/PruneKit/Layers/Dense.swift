@@ -20,8 +20,10 @@ public final class Dense: Layer {
     /// - Parameters:
     ///   - weightName, biasName: tensor names in the weights file
     ///     (e.g. `fc1.weight`); `biasName == nil` builds a layer without bias.
-    public init(name: String, inFeatures: Int, outFeatures: Int,
-                weightName: String, biasName: String?, rng: inout SeededRandom) {
+    public init(
+        name: String, inFeatures: Int, outFeatures: Int,
+        weightName: String, biasName: String?, rng: inout SeededRandom
+    ) {
         precondition(inFeatures > 0 && outFeatures > 0, "Dense '\(name)' needs positive sizes")
         self.name = name
         self.inFeatures = inFeatures
@@ -29,8 +31,9 @@ public final class Dense: Layer {
         let bound = 1 / Float(inFeatures).squareRoot()
         var w = [Float](repeating: 0, count: outFeatures * inFeatures)
         for i in w.indices { w[i] = rng.uniform(-bound, bound) }
-        weightParameter = Parameter(name: weightName, role: .weight,
-                                    value: Tensor(shape: [outFeatures, inFeatures], data: w))
+        weightParameter = Parameter(
+            name: weightName, role: .weight,
+            value: Tensor(shape: [outFeatures, inFeatures], data: w))
         if let biasName {
             var b = [Float](repeating: 0, count: outFeatures)
             for i in b.indices { b[i] = rng.uniform(-bound, bound) }
@@ -45,8 +48,9 @@ public final class Dense: Layer {
     /// the bias `[out]`.
     public convenience init(name: String, weight: Parameter, bias: Parameter?) throws {
         guard weight.value.rank == 2, weight.value.shape.allSatisfy({ $0 > 0 }) else {
-            throw LayerError.parameterShape(layer: name, parameter: weight.name,
-                                            expected: [-1, -1], got: weight.value.shape)
+            throw LayerError.parameterShape(
+                layer: name, parameter: weight.name,
+                expected: [-1, -1], got: weight.value.shape)
         }
         let out = weight.value.shape[0]
         if let bias, bias.value.shape != [out] {
@@ -70,8 +74,9 @@ public final class Dense: Layer {
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
         let batch = input.count / inFeatures
-        precondition(input.rank >= 1 && batch * inFeatures == input.count && input.shape[0] == batch,
-                     "Dense '\(name)' expects [batch, \(inFeatures)], got \(input.shape)")
+        precondition(
+            input.rank >= 1 && batch * inFeatures == input.count && input.shape[0] == batch,
+            "Dense '\(name)' expects [batch, \(inFeatures)], got \(input.shape)")
         lastInput = input
         let out = [Float](unsafeUninitializedCapacity: batch * outFeatures) { y, initialized in
             initialized = y.count
@@ -87,8 +92,9 @@ public final class Dense: Layer {
             input.data.withUnsafeBufferPointer { x in
                 weightParameter.value.data.withUnsafeBufferPointer { w in
                     guard let xBase = x.baseAddress, let wBase = w.baseAddress else { return }
-                    BLAS.gemm(m: batch, n: outFeatures, k: inFeatures,
-                              a: xBase, b: wBase, transB: true, c: yBase, beta: beta)
+                    BLAS.gemm(
+                        m: batch, n: outFeatures, k: inFeatures,
+                        a: xBase, b: wBase, transB: true, c: yBase, beta: beta)
                 }
             }
         }
@@ -121,15 +127,17 @@ public final class Dense: Layer {
             preconditionFailure("Dense '\(name)': backward before forward")
         }
         let batch = gradOutput.count / outFeatures
-        precondition(batch * outFeatures == gradOutput.count && batch * inFeatures == input.count,
-                     "Dense '\(name)': gradient \(gradOutput.shape) does not match the last input \(input.shape)")
+        precondition(
+            batch * outFeatures == gradOutput.count && batch * inFeatures == input.count,
+            "Dense '\(name)': gradient \(gradOutput.shape) does not match the last input \(input.shape)")
         gradOutput.data.withUnsafeBufferPointer { g in
             guard let gBase = g.baseAddress else { return }
             input.data.withUnsafeBufferPointer { x in
                 weightParameter.grad.data.withUnsafeMutableBufferPointer { gw in
                     guard let xBase = x.baseAddress, let gwBase = gw.baseAddress else { return }
-                    BLAS.gemm(m: outFeatures, n: inFeatures, k: batch,
-                              a: gBase, transA: true, b: xBase, c: gwBase, beta: 1)
+                    BLAS.gemm(
+                        m: outFeatures, n: inFeatures, k: batch,
+                        a: gBase, transA: true, b: xBase, c: gwBase, beta: 1)
                 }
             }
             if let biasParameter {

@@ -22,8 +22,9 @@ public final class MaxPool2D: Layer {
     }
 
     public func forward(_ input: Tensor, training: Bool) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] >= kernelSize && input.shape[3] >= kernelSize,
-                     "MaxPool2D '\(name)' expects [batch, C, H >= \(kernelSize), W >= \(kernelSize)], got \(input.shape)")
+        precondition(
+            input.rank == 4 && input.shape[2] >= kernelSize && input.shape[3] >= kernelSize,
+            "MaxPool2D '\(name)' expects [batch, C, H >= \(kernelSize), W >= \(kernelSize)], got \(input.shape)")
         precondition(input.count <= Int(Int32.max), "MaxPool2D '\(name)': input too large")
         let n = input.shape[0], c = input.shape[1], h = input.shape[2], w = input.shape[3]
         let oh = (h - kernelSize) / stride + 1, ow = (w - kernelSize) / stride + 1

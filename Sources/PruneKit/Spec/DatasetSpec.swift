@@ -45,11 +45,13 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     /// Seed of the shuffle before the split.
     public var splitSeed: UInt64
 
-    public init(name: String, format: Format, images: String? = nil, labels: String? = nil,
-                file: String? = nil, header: Bool? = nil, labelColumn: CSVLabelColumn? = nil,
-                generator: SyntheticData.Kind? = nil, count: Int? = nil, noise: Float? = nil,
-                classes: Int? = nil, seed: UInt64? = nil, normalisation: Normalisation? = nil,
-                validationFraction: Double, splitSeed: UInt64) {
+    public init(
+        name: String, format: Format, images: String? = nil, labels: String? = nil,
+        file: String? = nil, header: Bool? = nil, labelColumn: CSVLabelColumn? = nil,
+        generator: SyntheticData.Kind? = nil, count: Int? = nil, noise: Float? = nil,
+        classes: Int? = nil, seed: UInt64? = nil, normalisation: Normalisation? = nil,
+        validationFraction: Double, splitSeed: UInt64
+    ) {
         self.name = name
         self.format = format
         self.images = images
@@ -83,11 +85,13 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         }
         switch format {
         case .idx:
-            return try IDX.readDataset(images: try path(images, "images"), labels: try path(labels, "labels"),
-                                       classCount: classCount, name: name)
+            return try IDX.readDataset(
+                images: try path(images, "images"), labels: try path(labels, "labels"),
+                classCount: classCount, name: name)
         case .csv:
-            return try CSV.readDataset(path: try path(file, "file"), hasHeader: header,
-                                       labelColumn: labelColumn ?? .index(-1), classCount: classCount, name: name)
+            return try CSV.readDataset(
+                path: try path(file, "file"), hasHeader: header,
+                labelColumn: labelColumn ?? .index(-1), classCount: classCount, name: name)
         case .synthetic:
             guard let generator else {
                 throw ModelSpecError.invalid(path: specPath, problem: "dataset format synthetic needs \"generator\"")
@@ -95,8 +99,9 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
             guard let count, count > 0 else {
                 throw ModelSpecError.invalid(path: specPath, problem: "dataset format synthetic needs a positive \"count\"")
             }
-            var data = SyntheticData.make(generator, count: count, noise: noise ?? 0.1,
-                                          classes: classes ?? 3, seed: seed ?? 0)
+            var data = SyntheticData.make(
+                generator, count: count, noise: noise ?? 0.1,
+                classes: classes ?? 3, seed: seed ?? 0)
             data.name = name
             guard data.classCount <= classCount else {
                 throw DatasetError.labelOutOfRange(path: specPath, index: 0, label: data.classCount - 1, classCount: classCount)
@@ -110,8 +115,10 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
     /// training part only), with samples shaped as `sampleShape`.
     /// - Throws: `DatasetError`, or `ModelSpecError.datasetShape` when the
     ///   samples do not have `sampleShape`'s element count.
-    public func load(directory: URL, sampleShape: [Int], classCount: Int,
-                     specPath: String) throws -> (train: Dataset, validation: Dataset) {
+    public func load(
+        directory: URL, sampleShape: [Int], classCount: Int,
+        specPath: String
+    ) throws -> (train: Dataset, validation: Dataset) {
         let all = try loadSamples(directory: directory, classCount: classCount, specPath: specPath)
         guard all.sampleSize == Tensor.elementCount(sampleShape) else {
             throw ModelSpecError.datasetShape(path: specPath, dataset: name, inputShape: sampleShape, sampleShape: all.sampleShape)

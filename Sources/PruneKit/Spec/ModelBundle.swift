@@ -92,8 +92,10 @@ public final class ModelBundle {
     /// - Parameters:
     ///   - specURL: where the spec lives (relative data paths start in its directory).
     ///   - weightsURL: where weights go by default; the spec's `weights` when nil.
-    public static func initialise(spec: ModelSpec, specURL: URL, seed: UInt64,
-                                  weightsURL: URL? = nil) throws -> ModelBundle {
+    public static func initialise(
+        spec: ModelSpec, specURL: URL, seed: UInt64,
+        weightsURL: URL? = nil
+    ) throws -> ModelBundle {
         let model = try spec.makeModel(seed: seed, path: specURL.path)
         let weights = weightsURL ?? resolve(spec.weights, in: specURL.deletingLastPathComponent())
         return try assemble(spec: spec, specURL: specURL, weightsURL: weights, model: model)
@@ -121,8 +123,9 @@ public final class ModelBundle {
                     throw ModelSpecError.shapeMismatch(path: path, tensor: p.name, expected: p.value.shape, found: info.shape)
                 }
                 guard info.dtype.isFloatingPoint else {
-                    throw ModelSpecError.unusableTensor(path: path, tensor: p.name,
-                                                        problem: "dtype \(info.dtype) is not a floating-point type")
+                    throw ModelSpecError.unusableTensor(
+                        path: path, tensor: p.name,
+                        problem: "dtype \(info.dtype) is not a floating-point type")
                 }
                 p.value = try archive.floatTensor(named: p.name)
             }
@@ -135,11 +138,13 @@ public final class ModelBundle {
 
     private static func assemble(spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model) throws -> ModelBundle {
         let outputs = try model.activationShapes().last ?? []
-        let (train, validation) = try spec.dataset.load(directory: specURL.deletingLastPathComponent(),
-                                                        sampleShape: spec.inputShape,
-                                                        classCount: outputs.first ?? 0,
-                                                        specPath: specURL.path)
-        return ModelBundle(spec: spec, specURL: specURL, weightsURL: weightsURL, model: model,
-                           train: train, validation: validation)
+        let (train, validation) = try spec.dataset.load(
+            directory: specURL.deletingLastPathComponent(),
+            sampleShape: spec.inputShape,
+            classCount: outputs.first ?? 0,
+            specPath: specURL.path)
+        return ModelBundle(
+            spec: spec, specURL: specURL, weightsURL: weightsURL, model: model,
+            train: train, validation: validation)
     }
 }

@@ -24,8 +24,10 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// The recipe `prunescope train` uses unless overridden.
     public var training: TrainingConfig
 
-    public init(name: String, summary: String? = nil, inputShape: [Int], layers: [LayerSpec],
-                weights: String, dataset: DatasetSpec, training: TrainingConfig) {
+    public init(
+        name: String, summary: String? = nil, inputShape: [Int], layers: [LayerSpec],
+        weights: String, dataset: DatasetSpec, training: TrainingConfig
+    ) {
         self.name = name
         self.summary = summary
         self.inputShape = inputShape
@@ -50,7 +52,8 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             spec = try JSONDecoder().decode(ModelSpec.self, from: data)
         } catch let error as DecodingError {
             if case let .dataCorrupted(context) = error, context.codingPath.isEmpty,
-               (try? JSONSerialization.jsonObject(with: data)) != nil {
+                (try? JSONSerialization.jsonObject(with: data)) != nil
+            {
                 // Valid JSON that the decoder rejects without a path: on Linux
                 // this is a number that does not fit its field's type.
                 throw ModelSpecError.invalid(
@@ -78,7 +81,8 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             throw ModelSpecError.invalid(path: path, problem: "training.optimizer learningRate must be a positive number")
         }
         if !(dataset.validationFraction >= 0 && dataset.validationFraction < 1) {
-            throw ModelSpecError.invalid(path: path, problem: "dataset.validationFraction must be in [0, 1), got \(dataset.validationFraction)")
+            throw ModelSpecError.invalid(
+                path: path, problem: "dataset.validationFraction must be in [0, 1), got \(dataset.validationFraction)")
         }
     }
 
@@ -134,7 +138,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         guard shape.count == 1, shape[0] >= 2 else {
             throw ModelSpecError.invalid(
                 path: path,
-                problem: "the last layer '\(built[built.count - 1].name)' outputs \(shape); the model must end in a vector of at least 2 class scores")
+                problem:
+                    "the last layer '\(built[built.count - 1].name)' outputs \(shape); the model must end in a vector of at least 2 class scores"
+            )
         }
         return Model(name: name, inputShape: inputShape, layers: built)
     }
@@ -187,10 +193,12 @@ public struct LayerSpec: Codable, Sendable, Equatable {
     /// False when the layer has no bias (`"bias": false` in JSON).
     public var hasBias: Bool
 
-    public init(kind: LayerKind, name: String?, inFeatures: Int? = nil, outFeatures: Int? = nil,
-                inChannels: Int? = nil, outChannels: Int? = nil, kernelSize: Int? = nil,
-                stride: Int? = nil, padding: Int? = nil, probability: Float? = nil,
-                weight: String? = nil, bias: String? = nil, hasBias: Bool = true) {
+    public init(
+        kind: LayerKind, name: String?, inFeatures: Int? = nil, outFeatures: Int? = nil,
+        inChannels: Int? = nil, outChannels: Int? = nil, kernelSize: Int? = nil,
+        stride: Int? = nil, padding: Int? = nil, probability: Float? = nil,
+        weight: String? = nil, bias: String? = nil, hasBias: Bool = true
+    ) {
         self.kind = kind
         self.name = name
         self.inFeatures = inFeatures
@@ -226,8 +234,9 @@ public struct LayerSpec: Codable, Sendable, Equatable {
         weight = try c.decodeIfPresent(String.self, forKey: .weight)
         if let flag = try? c.decodeIfPresent(Bool.self, forKey: .bias) {
             guard !flag else {
-                throw DecodingError.dataCorruptedError(forKey: .bias, in: c,
-                                                       debugDescription: "give a tensor name, or false for no bias")
+                throw DecodingError.dataCorruptedError(
+                    forKey: .bias, in: c,
+                    debugDescription: "give a tensor name, or false for no bias")
             }
             bias = nil
             hasBias = false
@@ -268,15 +277,17 @@ public struct LayerSpec: Codable, Sendable, Equatable {
         let biasName = hasBias ? (bias ?? "\(name).bias") : nil
         switch kind {
         case .dense:
-            return Dense(name: name, inFeatures: try need(inFeatures, "inFeatures"),
-                         outFeatures: try need(outFeatures, "outFeatures"),
-                         weightName: weightName, biasName: biasName, rng: &rng)
+            return Dense(
+                name: name, inFeatures: try need(inFeatures, "inFeatures"),
+                outFeatures: try need(outFeatures, "outFeatures"),
+                weightName: weightName, biasName: biasName, rng: &rng)
         case .conv2d:
-            return Conv2D(name: name, inChannels: try need(inChannels, "inChannels"),
-                          outChannels: try need(outChannels, "outChannels"),
-                          kernelSize: try need(kernelSize, "kernelSize"),
-                          stride: try need(stride ?? 1, "stride"), padding: try need(padding ?? 0, "padding", min: 0),
-                          weightName: weightName, biasName: biasName, rng: &rng)
+            return Conv2D(
+                name: name, inChannels: try need(inChannels, "inChannels"),
+                outChannels: try need(outChannels, "outChannels"),
+                kernelSize: try need(kernelSize, "kernelSize"),
+                stride: try need(stride ?? 1, "stride"), padding: try need(padding ?? 0, "padding", min: 0),
+                weightName: weightName, biasName: biasName, rng: &rng)
         case .maxpool2d:
             let k = try need(kernelSize, "kernelSize")
             return MaxPool2D(name: name, kernelSize: k, stride: try need(stride ?? k, "stride"))

@@ -36,7 +36,8 @@ public enum ModelSpecError: Error, CustomStringConvertible, Sendable, Equatable 
         case let .unusableTensor(path, tensor, problem):
             return "\(path): tensor \"\(tensor)\": \(problem)"
         case let .datasetShape(path, dataset, inputShape, sampleShape):
-            return "\(path): dataset \(dataset) has samples of shape \(shapeText(sampleShape)) (\(sampleShape.reduce(1, *)) values), which do not fit inputShape \(shapeText(inputShape))"
+            return
+                "\(path): dataset \(dataset) has samples of shape \(shapeText(sampleShape)) (\(sampleShape.reduce(1, *)) values), which do not fit inputShape \(shapeText(inputShape))"
         }
     }
 }

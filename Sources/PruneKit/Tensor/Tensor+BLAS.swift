@@ -18,12 +18,13 @@ public enum BLAS {
         if m == 0 || n == 0 { return }
         let lda = transA ? m : k
         let ldb = transB ? k : n
-        cblas_sgemm(CblasRowMajor,
-                    transA ? CblasTrans : CblasNoTrans,
-                    transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k),
-                    alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
-                    beta, c, Int32(max(n, 1)))
+        cblas_sgemm(
+            CblasRowMajor,
+            transA ? CblasTrans : CblasNoTrans,
+            transB ? CblasTrans : CblasNoTrans,
+            Int32(m), Int32(n), Int32(k),
+            alpha, a, Int32(max(lda, 1)), b, Int32(max(ldb, 1)),
+            beta, c, Int32(max(n, 1)))
     }
 
     /// Sets how many threads OpenBLAS may use (benchmarks pin this).
@@ -55,10 +56,11 @@ extension Tensor {
         a.data.withUnsafeBufferPointer { pa in
             b.data.withUnsafeBufferPointer { pb in
                 out.data.withUnsafeMutableBufferPointer { pc in
-                    BLAS.gemm(m: m, n: n, k: k,
-                              a: pa.baseAddress!, transA: transposeA,
-                              b: pb.baseAddress!, transB: transposeB,
-                              c: pc.baseAddress!)
+                    BLAS.gemm(
+                        m: m, n: n, k: k,
+                        a: pa.baseAddress!, transA: transposeA,
+                        b: pb.baseAddress!, transB: transposeB,
+                        c: pc.baseAddress!)
                 }
             }
         }

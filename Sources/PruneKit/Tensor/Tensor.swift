@@ -12,8 +12,9 @@ public struct Tensor: Sendable, Equatable {
     /// Wraps `data` with `shape`. Precondition: the element counts agree.
     public init(shape: [Int], data: [Float]) {
         precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension in \(shape)")
-        precondition(Tensor.elementCount(shape) == data.count,
-                     "shape \(shape) needs \(Tensor.elementCount(shape)) elements, got \(data.count)")
+        precondition(
+            Tensor.elementCount(shape) == data.count,
+            "shape \(shape) needs \(Tensor.elementCount(shape)) elements, got \(data.count)")
         self.shape = shape
         self.data = data
     }

@@ -35,8 +35,9 @@ public func evaluate(_ model: Model, on dataset: Dataset, batchSize: Int = 500) 
         correct += part.correct
         start = end
     }
-    return Evaluation(loss: Float(lossSum / Double(n)), accuracy: Double(correct) / Double(n),
-                      correct: correct, count: n)
+    return Evaluation(
+        loss: Float(lossSum / Double(n)), accuracy: Double(correct) / Double(n),
+        correct: correct, count: n)
 }
 
 /// The argmax class of every sample of `dataset`, in order (dropout off).

@@ -5,8 +5,9 @@ public enum OptimizerConfig: Codable, Sendable, Equatable {
     case sgd(learningRate: Float, momentum: Float = 0, weightDecay: Float = 0)
     /// Adam with bias correction; `weightDecay` is L2 added to the gradient
     /// (as `torch.optim.Adam`, not AdamW).
-    case adam(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
-              epsilon: Float = 1e-8, weightDecay: Float = 0)
+    case adam(
+        learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999,
+        epsilon: Float = 1e-8, weightDecay: Float = 0)
 
     /// The configured learning rate.
     public var learningRate: Float {

@@ -80,8 +80,9 @@ public enum SoftmaxCrossEntropy {
     }
 
     private static func dimensions(_ logits: Tensor, _ labels: [Int]) -> (batch: Int, classes: Int) {
-        precondition(logits.rank == 2 && logits.shape[0] == labels.count,
-                     "softmax cross-entropy needs [batch, classes] logits for \(labels.count) labels, got \(logits.shape)")
+        precondition(
+            logits.rank == 2 && logits.shape[0] == labels.count,
+            "softmax cross-entropy needs [batch, classes] logits for \(labels.count) labels, got \(logits.shape)")
         let classes = logits.shape[1]
         precondition(labels.allSatisfy { $0 >= 0 && $0 < classes }, "a label is outside 0..<\(classes)")
         return (logits.shape[0], classes)

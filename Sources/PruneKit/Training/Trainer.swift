@@ -36,9 +36,11 @@ public final class Trainer {
     ///     epoch; keep it cheap (hand the event to a queue).
     ///   - isCancelled: polled before every step; returning true stops
     ///     training and returns with `cancelled == true`.
-    public func train(on train: Dataset, validation: Dataset?,
-                      onEvent: (TrainingEvent) -> Void = { _ in },
-                      isCancelled: () -> Bool = { false }) -> TrainingResult {
+    public func train(
+        on train: Dataset, validation: Dataset?,
+        onEvent: (TrainingEvent) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) -> TrainingResult {
         precondition(config.batchSize > 0, "batch size must be positive")
         let parameters = model.parameters
         let weights = parameters.filter { $0.role == .weight }
@@ -78,9 +80,10 @@ public final class Trainer {
                 afterStep?(globalStep)
                 onEvent(.step(epoch: epoch, step: stepIndex + 1, globalStep: globalStep, loss: loss))
             }
-            var metrics = EpochMetrics(epoch: epoch,
-                                       trainLoss: n > 0 ? Float(lossSum / Double(n)) : 0,
-                                       trainAccuracy: n > 0 ? Double(correct) / Double(n) : 0)
+            var metrics = EpochMetrics(
+                epoch: epoch,
+                trainLoss: n > 0 ? Float(lossSum / Double(n)) : 0,
+                trainAccuracy: n > 0 ? Double(correct) / Double(n) : 0)
             if let validation {
                 let e = evaluate(model, on: validation)
                 metrics.validationLoss = e.loss

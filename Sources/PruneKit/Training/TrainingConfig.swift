@@ -47,8 +47,10 @@ public struct EpochMetrics: Codable, Sendable, Equatable {
     /// Validation accuracy in [0, 1] after the epoch, if a validation set was given.
     public var validationAccuracy: Double?
 
-    public init(epoch: Int, trainLoss: Float, trainAccuracy: Double,
-                validationLoss: Float? = nil, validationAccuracy: Double? = nil) {
+    public init(
+        epoch: Int, trainLoss: Float, trainAccuracy: Double,
+        validationLoss: Float? = nil, validationAccuracy: Double? = nil
+    ) {
         self.epoch = epoch
         self.trainLoss = trainLoss
         self.trainAccuracy = trainAccuracy

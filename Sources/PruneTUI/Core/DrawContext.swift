@@ -33,7 +33,8 @@ public struct DrawContext: Sendable {
     public var focusedBorder: Style { style(.borderFocused, [.bold]) }
     /// The selected row: colours plus bold, reverse video without colour.
     public var selection: Style {
-        usesColor ? Style(fg: theme[.selectionForeground], bg: theme[.selectionBackground], attributes: [.bold])
+        usesColor
+            ? Style(fg: theme[.selectionForeground], bg: theme[.selectionBackground], attributes: [.bold])
             : Style(attributes: [.reverse, .bold])
     }
     /// Pruned things: their colour plus dim.

@@ -145,24 +145,31 @@ public struct DemoApp: TerminalApp {
             return [.text(l.name), .text("\(l.rows)x\(l.columns)"), .gauge(s), .text(Text.percent(s))]
         }
         let total = layers.reduce(0) { $0 + $1.weights.count }
-        let pruned = layers.enumerated().reduce(0.0) { $0 + $1.element.sparsity(threshold: sliders[$1.offset].value) * Double($1.element.weights.count) }
+        let pruned = layers.enumerated().reduce(0.0) {
+            $0 + $1.element.sparsity(threshold: sliders[$1.offset].value) * Double($1.element.weights.count)
+        }
         let totalS = total > 0 ? pruned / Double(total) : 0
         // The shape column only when there is room for it next to the bar.
         let wide = tableInner.width >= 34
-        let columns = [TableColumn("layer", width: .fixed(5))] + (wide ? [TableColumn("shape", width: .fixed(7))] : [])
+        let columns =
+            [TableColumn("layer", width: .fixed(5))] + (wide ? [TableColumn("shape", width: .fixed(7))] : [])
             + [TableColumn("sparsity", width: .fill(1)), TableColumn("", width: .fixed(6), alignRight: true)]
         let rowsShown = tableRows.map { wide ? $0 : [$0[0], $0[2], $0[3]] }
-        let footer: [TableCell] = wide ? [.text("total"), .text(Text.compact(Double(total))), .gauge(totalS), .text(Text.percent(totalS))]
+        let footer: [TableCell] =
+            wide
+            ? [.text("total"), .text(Text.compact(Double(total))), .gauge(totalS), .text(Text.percent(totalS))]
             : [.text("total"), .gauge(totalS), .text(Text.percent(totalS))]
         let tbl = Table(columns: columns, rows: rowsShown, state: table, footer: [footer])
         table = tbl.render(into: &buffer, area: tableInner, context: context)
 
         // Per-layer bars.
         let barsInner = Block(title: "Sparsity by layer").render(into: &buffer, area: left[1], context: context)
-        BarChart(bars: layers.enumerated().map { i, l in
-            let s = l.sparsity(threshold: sliders[i].value)
-            return BarChart.Bar(label: l.name, fraction: s, valueText: Text.percent(s))
-        }, selected: selectedLayer).render(into: &buffer, area: barsInner, context: context)
+        BarChart(
+            bars: layers.enumerated().map { i, l in
+                let s = l.sparsity(threshold: sliders[i].value)
+                return BarChart.Bar(label: l.name, fraction: s, valueText: Text.percent(s))
+            }, selected: selectedLayer
+        ).render(into: &buffer, area: barsInner, context: context)
 
         // Histogram and slider.
         let layer = layers[selectedLayer]
@@ -172,12 +179,15 @@ public struct DemoApp: TerminalApp {
             .render(into: &buffer, area: right[0], context: context)
         let hs = Layout.split(histInner, .vertical, [.fill(1), .fixed(1), .fixed(1)])
         areas.histogram = hs[0]
-        Histogram(counts: layer.histogram.counts, range: layer.histogram.range, scale: logScale ? .log : .linear,
-                  thresholds: [-t, t], shading: shadeInside ? .inside : .outside).render(into: &buffer, area: hs[0], context: context)
+        Histogram(
+            counts: layer.histogram.counts, range: layer.histogram.range, scale: logScale ? .log : .linear,
+            thresholds: [-t, t], shading: shadeInside ? .inside : .outside
+        ).render(into: &buffer, area: hs[0], context: context)
         let s = layer.sparsity(threshold: t)
         let what = shadeInside ? "pruned: |w| < \(Text.compact(t))" : "shaded: |w| > \(Text.compact(t))"
-        buffer.write(Text.truncate(what + "  " + Text.percent(s) + " of \(layer.name)", to: hs[1].width, ellipsis: context.glyphs.ellipsis),
-                     x: hs[1].x, y: hs[1].y, style: context.muted)
+        buffer.write(
+            Text.truncate(what + "  " + Text.percent(s) + " of \(layer.name)", to: hs[1].width, ellipsis: context.glyphs.ellipsis),
+            x: hs[1].x, y: hs[1].y, style: context.muted)
         let readout = Text.fixed(t, 4)
         areas.slider = Slider.layout(area: hs[2], label: "threshold", readout: readout).track
         Slider(label: "threshold", state: sliders[selectedLayer], readout: readout, focused: focus.isFocused(1))
@@ -186,7 +196,8 @@ public struct DemoApp: TerminalApp {
         // Heatmap.
         let mask = layer.weights.map { abs(Double($0)) < t ? Float(0) : Float(1) }
         let heat = Heatmap(values: layer.weights, rows: layer.rows, columns: layer.columns, mask: mask, aggregation: aggregation)
-        let hb = Block(title: "\(layer.name) weights & mask", focused: focus.isFocused(2)).render(into: &buffer, area: bottom[0], context: context)
+        let hb = Block(title: "\(layer.name) weights & mask", focused: focus.isFocused(2)).render(
+            into: &buffer, area: bottom[0], context: context)
         let heatParts = Layout.split(hb, .vertical, [.fixed(1), .fill(1)])
         let caption = heat.caption(for: heatParts[1].size, context: context)
         buffer.write(Text.truncate(caption, to: hb.width, ellipsis: context.glyphs.ellipsis), x: hb.x, y: hb.y, style: context.muted)
@@ -197,14 +208,18 @@ public struct DemoApp: TerminalApp {
         let chartInner = Block(title: "loss / accuracy", rightTitle: training ? "training" : "", focused: focus.isFocused(3))
             .render(into: &buffer, area: bottom[1], context: context)
         areas.chart = chartInner
-        LineChart(series: [LineChart.Series(name: "loss", points: loss), LineChart.Series(name: "acc", points: accuracy)],
-                  markers: events, yRange: 0...2.5).render(into: &buffer, area: chartInner, context: context)
+        LineChart(
+            series: [LineChart.Series(name: "loss", points: loss), LineChart.Series(name: "acc", points: accuracy)],
+            markers: events, yRange: 0...2.5
+        ).render(into: &buffer, area: chartInner, context: context)
 
         // Messages share the bottom line with the key hints, on its right.
         let hintRow = toasts.renderLine(into: &buffer, row: rows[2], context: context, maxWidth: rows[2].width * 3 / 5)
-        KeyHintBar([("?", "help"), ("←→", "threshold"), ("↑↓", "layer"), ("Tab", "focus"), ("t", "type value"),
-                    ("s", "log"), ("m", "heatmap"), ("r", "retrain"), ("c", "theme"), ("q", "quit")])
-            .render(into: &buffer, area: hintRow, context: context)
+        KeyHintBar([
+            ("?", "help"), ("←→", "threshold"), ("↑↓", "layer"), ("Tab", "focus"), ("t", "type value"),
+            ("s", "log"), ("m", "heatmap"), ("r", "retrain"), ("c", "theme"), ("q", "quit"),
+        ])
+        .render(into: &buffer, area: hintRow, context: context)
         if showHelp { DemoApp.helpOverlay.render(into: &buffer, area: full, context: context, state: help) }
         if let p = prompt { Prompt(state: p).render(into: &buffer, area: full, context: context) }
     }
@@ -212,20 +227,31 @@ public struct DemoApp: TerminalApp {
     private func renderHeader(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         buffer.fill(area, " ", context.base)
         let left = " PruneTUI demo · \(theme.name) theme · \(context.capability) colours"
-        let l = buffer.write(Text.truncate(left, to: area.width, ellipsis: context.glyphs.ellipsis), x: area.x, y: area.y, style: context.title)
+        let l = buffer.write(
+            Text.truncate(left, to: area.width, ellipsis: context.glyphs.ellipsis), x: area.x, y: area.y, style: context.title)
         let layer = layers[selectedLayer]
         let right = "\(layer.name) sparsity \(Text.percent(layer.sparsity(threshold: threshold))) "
         let w = CellBuffer.columns(of: right)
         if l + w + 1 <= area.width { buffer.write(right, x: area.maxX - w, y: area.y, style: context.base.adding(.bold)) }
     }
 
-    static let helpOverlay = HelpOverlay(title: "Help", sections: [
-        HelpOverlay.Section("Threshold", [("← →  h l", "coarse step"), ("⇧← ⇧→  < >", "fine step"), ("Home End", "ends of the range"),
-                                          ("t", "type a threshold"), ("mouse", "drag the slider")]),
-        HelpOverlay.Section("View", [("↑ ↓  j k", "select layer"), ("Tab ⇧Tab", "move focus"), ("s", "linear / log counts"),
-                                     ("o", "shade inside / outside ±t"), ("m", "heatmap: max |w| / fraction pruned"), ("c", "next theme")]),
-        HelpOverlay.Section("Other", [("r", "simulate retraining in the background"), ("?", "this help"), ("q  Ctrl-C", "quit")]),
-    ])
+    static let helpOverlay = HelpOverlay(
+        title: "Help",
+        sections: [
+            HelpOverlay.Section(
+                "Threshold",
+                [
+                    ("← →  h l", "coarse step"), ("⇧← ⇧→  < >", "fine step"), ("Home End", "ends of the range"),
+                    ("t", "type a threshold"), ("mouse", "drag the slider"),
+                ]),
+            HelpOverlay.Section(
+                "View",
+                [
+                    ("↑ ↓  j k", "select layer"), ("Tab ⇧Tab", "move focus"), ("s", "linear / log counts"),
+                    ("o", "shade inside / outside ±t"), ("m", "heatmap: max |w| / fraction pruned"), ("c", "next theme"),
+                ]),
+            HelpOverlay.Section("Other", [("r", "simulate retraining in the background"), ("?", "this help"), ("q  Ctrl-C", "quit")]),
+        ])
 
     // MARK: Events
 
@@ -284,8 +310,9 @@ public struct DemoApp: TerminalApp {
             themeIndex = (themeIndex + 1) % themes.count
             toasts.post("theme: \(themes[themeIndex].name)", now: context.now)
         case .char("t"):
-            prompt = PromptState(title: "Threshold for \(layers[selectedLayer].name)", label: "|w| <",
-                                 text: Text.fixed(threshold, 4))
+            prompt = PromptState(
+                title: "Threshold for \(layers[selectedLayer].name)", label: "|w| <",
+                text: Text.fixed(threshold, 4))
         case .char("r"): startTraining(context: context)
         case .char("!") where crashOnBang: fatalError("demo crash requested with \"!\" (--crash-key)")
         default: break

@@ -12,7 +12,8 @@ public struct FrameBenchmarkResult: Sendable, CustomStringConvertible {
 
     public var description: String {
         let ms = { (s: Double) in Text.fixed(s * 1000, 3) + " ms" }
-        return "demo frame \(size.width)x\(size.height): median \(ms(median)), worst \(ms(worst)) over \(frames) frames (render + diff; median \(medianChangedCells) changed cells per frame)"
+        return
+            "demo frame \(size.width)x\(size.height): median \(ms(median)), worst \(ms(worst)) over \(frames) frames (render + diff; median \(medianChangedCells) changed cells per frame)"
     }
 }
 
@@ -21,8 +22,10 @@ public struct FrameBenchmarkResult: Sendable, CustomStringConvertible {
 /// whole screen into a cell buffer and diffs it against the previous frame
 /// into an in-memory screen. No terminal output is included.
 public enum FrameBenchmark {
-    public static func run(size: Size = Size(width: 200, height: 60), frames: Int = 500,
-                           capability: ColorCapability = .truecolor) -> FrameBenchmarkResult {
+    public static func run(
+        size: Size = Size(width: 200, height: 60), frames: Int = 500,
+        capability: ColorCapability = .truecolor
+    ) -> FrameBenchmarkResult {
         var app = DemoApp()
         let context = DrawContext(theme: app.theme, glyphs: .unicode, capability: capability)
         var screen = CellBuffer(size: size)
@@ -52,7 +55,8 @@ public enum FrameBenchmark {
         let steady = times.count > 1 ? Array(times.dropFirst()) : times
         let sorted = steady.sorted()
         let changedSorted = changed.dropFirst().sorted()
-        return FrameBenchmarkResult(size: size, frames: steady.count, median: sorted[sorted.count / 2], worst: sorted.last ?? 0,
-                                    medianChangedCells: changedSorted.isEmpty ? changed[0] : changedSorted[changedSorted.count / 2])
+        return FrameBenchmarkResult(
+            size: size, frames: steady.count, median: sorted[sorted.count / 2], worst: sorted.last ?? 0,
+            medianChangedCells: changedSorted.isEmpty ? changed[0] : changedSorted[changedSorted.count / 2])
     }
 }

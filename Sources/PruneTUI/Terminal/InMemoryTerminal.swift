@@ -29,8 +29,10 @@ public final class InMemoryTerminal: TerminalDriver {
     /// Events still to be read, in order. `nil` entries stand for a timeout.
     public var script: [TerminalEvent?]
 
-    public init(size: Size, capability: ColorCapability = .truecolor, glyphs: Glyphs = .unicode,
-                script: [TerminalEvent?] = [], time: ManualTime = ManualTime()) {
+    public init(
+        size: Size, capability: ColorCapability = .truecolor, glyphs: Glyphs = .unicode,
+        script: [TerminalEvent?] = [], time: ManualTime = ManualTime()
+    ) {
         self.size = size
         self.capability = capability
         self.glyphs = glyphs

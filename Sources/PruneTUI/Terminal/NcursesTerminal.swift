@@ -1,8 +1,9 @@
+import CNcurses
+import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNcurses
-import Foundation
 
 /// A problem taking over the terminal.
 public enum TerminalError: Error, CustomStringConvertible {

@@ -1,8 +1,9 @@
+import CNcurses
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import CNcurses
-import Synchronization
 
 // State shared with signal handlers. Plain C structs are heap-allocated
 // (Swift 6.3 lays out global C structs without their trailing padding).
@@ -139,14 +140,13 @@ enum TerminalSignals {
     /// (all modes curses or we may have turned on), attributes reset, the
     /// keypad back in normal mode, the alternate screen left, the cursor
     /// shown, and a newline so the shell prompt starts on its own line.
-    static let crashRestoreSequence: [UInt8] = Array((
-        "\u{1b}[?1000l\u{1b}[?1002l\u{1b}[?1003l\u{1b}[?1006l"
-        + "\u{1b}[0m"
-        + "\u{1b}[?1l\u{1b}>"
-        + "\u{1b}[?1049l"
-        + "\u{1b}[?25h"
-        + "\r\n"
-    ).utf8)
+    static let crashRestoreSequence: [UInt8] = Array(
+        ("\u{1b}[?1000l\u{1b}[?1002l\u{1b}[?1003l\u{1b}[?1006l"
+            + "\u{1b}[0m"
+            + "\u{1b}[?1l\u{1b}>"
+            + "\u{1b}[?1049l"
+            + "\u{1b}[?25h"
+            + "\r\n").utf8)
 
     /// The exit status of a program ended by `signal`: 128 plus its number,
     /// as shells report it (SIGINT 130, SIGHUP 129, SIGTERM 143).

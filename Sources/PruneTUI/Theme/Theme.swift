@@ -76,8 +76,10 @@ public struct Theme: Sendable, Equatable {
     /// Where themes are looked for, in order: `$PRUNESCOPE_THEMES`, the user
     /// directory (`$XDG_CONFIG_HOME` or `~/.config`)`/prunescope/themes`,
     /// `./Themes`, and `Themes/` next to or above the executable.
-    public static func searchDirectories(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                         executable: String = CommandLine.arguments.first ?? "") -> [String] {
+    public static func searchDirectories(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: String = CommandLine.arguments.first ?? ""
+    ) -> [String] {
         var dirs: [String] = []
         if let d = environment["PRUNESCOPE_THEMES"], !d.isEmpty { dirs.append(d) }
         if let x = environment["XDG_CONFIG_HOME"], !x.isEmpty {

@@ -69,8 +69,9 @@ public struct Dialog: Sendable {
         for i in 0..<shown {
             // The last row shown carries what did not fit, cut with an ellipsis.
             let text = i == shown - 1 ? lines[i...].joined(separator: " ") : lines[i]
-            buffer.write(Text.truncate(text, to: inner.width - 2, ellipsis: context.glyphs.ellipsis), x: inner.x + 1,
-                         y: inner.maxY - shown + i, style: context.overlay.adding(.dim))
+            buffer.write(
+                Text.truncate(text, to: inner.width - 2, ellipsis: context.glyphs.ellipsis), x: inner.x + 1,
+                y: inner.maxY - shown + i, style: context.overlay.adding(.dim))
         }
         inner.height -= shown
         return inner

@@ -32,8 +32,10 @@ public struct Heatmap: Sendable {
     /// |w| that maps to full colour; nil = the largest |w| kept.
     public var scale: Double?
 
-    public init(values: [Float], rows: Int, columns: Int, mask: [Float]? = nil,
-                aggregation: Aggregation = .maxAbs, scale: Double? = nil) {
+    public init(
+        values: [Float], rows: Int, columns: Int, mask: [Float]? = nil,
+        aggregation: Aggregation = .maxAbs, scale: Double? = nil
+    ) {
         self.values = values; self.rows = rows; self.columns = columns
         self.mask = mask; self.aggregation = aggregation; self.scale = scale
     }
@@ -140,7 +142,8 @@ public struct Heatmap: Sendable {
                     switch (aggregation, p) {
                     case (.maxAbs, nil): ch = context.glyphs.masked
                     case (.maxAbs, let v?): ch = shades[max(1, min(shades.count - 1, Int((abs(v) * Double(shades.count - 1)).rounded())))]
-                    case (.fractionPruned, let v): ch = shades[max(0, min(shades.count - 1, Int(((v ?? 1) * Double(shades.count - 1)).rounded())))]
+                    case (.fractionPruned, let v):
+                        ch = shades[max(0, min(shades.count - 1, Int(((v ?? 1) * Double(shades.count - 1)).rounded())))]
                     }
                     buffer.set(area.x + cx, area.y + cy, ch, style)
                 }

@@ -82,12 +82,16 @@ public struct HelpOverlay: Sendable {
             switch line {
             case .blank: break
             case .section(let title):
-                buffer.write(Text.truncate(title, to: inner.width - 1, ellipsis: context.glyphs.ellipsis), x: inner.x + 1, y: y,
-                             style: context.overlay.adding([.bold, .underline]))
+                buffer.write(
+                    Text.truncate(title, to: inner.width - 1, ellipsis: context.glyphs.ellipsis), x: inner.x + 1, y: y,
+                    style: context.overlay.adding([.bold, .underline]))
             case .entry(let key, let text):
-                buffer.write(Text.fit(key, keyW, alignRight: true), x: inner.x + 1, y: y, style: context.overlay.fg(context.color(.hintKey)).adding(.bold))
-                buffer.write(Text.truncate(text, to: max(0, inner.width - keyW - 3), ellipsis: context.glyphs.ellipsis),
-                             x: inner.x + keyW + 3, y: y, style: context.overlay)
+                buffer.write(
+                    Text.fit(key, keyW, alignRight: true), x: inner.x + 1, y: y,
+                    style: context.overlay.fg(context.color(.hintKey)).adding(.bold))
+                buffer.write(
+                    Text.truncate(text, to: max(0, inner.width - keyW - 3), ellipsis: context.glyphs.ellipsis),
+                    x: inner.x + keyW + 3, y: y, style: context.overlay)
             }
         }
         // How much is hidden, on the bottom border.

@@ -26,14 +26,18 @@ public struct Histogram: Sendable {
     /// Axis and labels; dropped automatically when the area is under 4 rows.
     public var showAxes: Bool
 
-    public init(counts: [Double], range: ClosedRange<Double>, scale: Scale = .linear,
-                thresholds: [Double] = [], shading: Shading = .inside, showAxes: Bool = true) {
+    public init(
+        counts: [Double], range: ClosedRange<Double>, scale: Scale = .linear,
+        thresholds: [Double] = [], shading: Shading = .inside, showAxes: Bool = true
+    ) {
         self.counts = counts; self.range = range; self.scale = scale
         self.thresholds = thresholds.sorted(); self.shading = shading; self.showAxes = showAxes
     }
 
     /// Counts `values` into `bins` equal bins over `range` (default: min...max).
-    public static func bin(_ values: [Float], bins: Int, range: ClosedRange<Double>? = nil) -> (counts: [Double], range: ClosedRange<Double>) {
+    public static func bin(
+        _ values: [Float], bins: Int, range: ClosedRange<Double>? = nil
+    ) -> (counts: [Double], range: ClosedRange<Double>) {
         let n = max(1, bins)
         var lo = range?.lowerBound ?? Double.infinity, hi = range?.upperBound ?? -Double.infinity
         if range == nil {
@@ -168,7 +172,9 @@ public struct Histogram: Sendable {
             for i in max(0, start - 1)..<min(plotW, start + w + 1) { taken[i] = true }
             buffer.write(text, x: plotX + start, y: axisY + 1, style: style)
         }
-        for t in thresholds { if let c = columnOf(t) { let s = Text.compact(t); place(s, at: c, style: marker, anchor: CellBuffer.columns(of: s) / 2) } }
+        for t in thresholds {
+            if let c = columnOf(t) { let s = Text.compact(t); place(s, at: c, style: marker, anchor: CellBuffer.columns(of: s) / 2) }
+        }
         place(Text.compact(lo), at: 0, style: context.muted, anchor: 0)
         let hiText = Text.compact(hi)
         place(hiText, at: plotW - 1, style: context.muted, anchor: CellBuffer.columns(of: hiText) - 1)

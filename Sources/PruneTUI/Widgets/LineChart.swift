@@ -25,8 +25,10 @@ public struct LineChart: Sendable {
     public var yRange: ClosedRange<Double>?
     public var showLegend: Bool
 
-    public init(series: [Series], markers: [Marker] = [], xRange: ClosedRange<Double>? = nil,
-                yRange: ClosedRange<Double>? = nil, showLegend: Bool = true) {
+    public init(
+        series: [Series], markers: [Marker] = [], xRange: ClosedRange<Double>? = nil,
+        yRange: ClosedRange<Double>? = nil, showLegend: Bool = true
+    ) {
         self.series = series; self.markers = markers; self.xRange = xRange; self.yRange = yRange; self.showLegend = showLegend
     }
 
@@ -45,9 +47,11 @@ public struct LineChart: Sendable {
 
     private func dataRanges() -> (ClosedRange<Double>, ClosedRange<Double>) {
         var xlo = Double.infinity, xhi = -Double.infinity, ylo = Double.infinity, yhi = -Double.infinity
-        for s in series { for p in s.points where p.x.isFinite && p.y.isFinite {
-            xlo = min(xlo, p.x); xhi = max(xhi, p.x); ylo = min(ylo, p.y); yhi = max(yhi, p.y)
-        } }
+        for s in series {
+            for p in s.points where p.x.isFinite && p.y.isFinite {
+                xlo = min(xlo, p.x); xhi = max(xhi, p.x); ylo = min(ylo, p.y); yhi = max(yhi, p.y)
+            }
+        }
         if !xlo.isFinite { xlo = 0; xhi = 1 }
         if !ylo.isFinite { ylo = 0; yhi = 1 }
         if xhi <= xlo { xhi = xlo + 1 }
@@ -125,7 +129,9 @@ public struct LineChart: Sendable {
                 let i = cy * plot.width + cx
                 guard bits[i] != 0 else { continue }
                 let s = owner[i]
-                let ch: Unicode.Scalar = unicode ? Unicode.Scalar(0x2800 + UInt32(bits[i])) ?? "*"
+                let ch: Unicode.Scalar =
+                    unicode
+                    ? Unicode.Scalar(0x2800 + UInt32(bits[i])) ?? "*"
                     : context.glyphs.seriesPoints[s % context.glyphs.seriesPoints.count]
                 buffer.set(plot.x + cx, plot.y + cy, ch, Style(fg: context.series(s), bg: context.color(.background)))
             }
@@ -167,8 +173,10 @@ public struct LineChart: Sendable {
     /// one blank column between) is dropped rather than overwritten, so two
     /// close markers never read as one ("79%" and "95%" as "7995%"). Only
     /// the rightmost label may be cut, with an ellipsis, at the plot's edge.
-    func markerLabels(plot: Rect, xRange: ClosedRange<Double>, column: (Double) -> Int,
-                      context: DrawContext) -> [(x: Int, text: String)] {
+    func markerLabels(
+        plot: Rect, xRange: ClosedRange<Double>, column: (Double) -> Int,
+        context: DrawContext
+    ) -> [(x: Int, text: String)] {
         var placed: [(x: Int, text: String)] = []
         var limit = plot.maxX
         // Right to left; of markers at the same x, the later one in the list first.
@@ -195,7 +203,8 @@ public struct LineChart: Sendable {
     private func drawLegend(into buffer: inout CellBuffer, plot: Rect, context: DrawContext) {
         var items: [(String, Int)] = []
         for (i, s) in series.enumerated() {
-            let mark = context.glyphs.isUnicode ? "━" : String(Character(context.glyphs.seriesPoints[i % context.glyphs.seriesPoints.count]))
+            let mark =
+                context.glyphs.isUnicode ? "━" : String(Character(context.glyphs.seriesPoints[i % context.glyphs.seriesPoints.count]))
             items.append((mark + " " + s.name, i))
         }
         let total = items.reduce(0) { $0 + CellBuffer.columns(of: $1.0) + 2 }
@@ -204,7 +213,9 @@ public struct LineChart: Sendable {
             for (text, i) in items {
                 let w = CellBuffer.columns(of: text)
                 buffer.fill(Rect(x: x - 1, y: plot.y, width: w + 2, height: 1), " ", context.base)
-                let markEnd = buffer.write(String(text.prefix(1)), x: x, y: plot.y, style: Style(fg: context.series(i), bg: context.color(.background), attributes: [.bold]))
+                let markEnd = buffer.write(
+                    String(text.prefix(1)), x: x, y: plot.y,
+                    style: Style(fg: context.series(i), bg: context.color(.background), attributes: [.bold]))
                 buffer.write(String(text.dropFirst(1)), x: x + markEnd, y: plot.y, style: context.base)
                 x += w + 2
             }

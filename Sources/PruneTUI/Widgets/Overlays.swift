@@ -52,8 +52,9 @@ public struct ConfirmDialog: Sendable {
         guard box.width >= 10, box.height >= 3 else { return }
         let inner = dialog.render(into: &buffer, box: box, context: context)
         for (i, l) in lines.enumerated() where i < inner.height {
-            buffer.write(Text.truncate(l, to: inner.width - 1, ellipsis: context.glyphs.ellipsis), x: inner.x + 1, y: inner.y + i,
-                         style: i == 0 ? context.overlay.adding(.bold) : context.overlay)
+            buffer.write(
+                Text.truncate(l, to: inner.width - 1, ellipsis: context.glyphs.ellipsis), x: inner.x + 1, y: inner.y + i,
+                style: i == 0 ? context.overlay.adding(.bold) : context.overlay)
         }
     }
 }
@@ -73,8 +74,10 @@ public struct JobStatusBar: Sendable {
         guard area.width > 0, area.height > 0 else { return }
         buffer.fill(Rect(x: area.x, y: area.y, width: area.width, height: 1), " ", context.style(.hintText))
         var x = area.x + 1
-        x += buffer.write(Text.truncate(title, to: max(0, area.width / 2), ellipsis: context.glyphs.ellipsis), x: x, y: area.y,
-                          style: context.style(.hintKey, [.bold])) + 1
+        x +=
+            buffer.write(
+                Text.truncate(title, to: max(0, area.width / 2), ellipsis: context.glyphs.ellipsis), x: x, y: area.y,
+                style: context.style(.hintKey, [.bold])) + 1
         let barW = min(20, max(0, area.width / 5))
         if barW > 2 {
             Gauge.drawBar(into: &buffer, x: x, y: area.y, width: barW, fraction: fraction, context: context)
@@ -82,8 +85,9 @@ public struct JobStatusBar: Sendable {
         }
         let keysW = CellBuffer.columns(of: keys)
         let tail = "\(Text.fixed(min(1, max(0, fraction)) * 100, 0))% \(status)"
-        x += buffer.write(Text.truncate(tail, to: max(0, area.maxX - x - keysW - 2), ellipsis: context.glyphs.ellipsis), x: x, y: area.y,
-                          style: context.style(.hintText))
+        x += buffer.write(
+            Text.truncate(tail, to: max(0, area.maxX - x - keysW - 2), ellipsis: context.glyphs.ellipsis), x: x, y: area.y,
+            style: context.style(.hintText))
         if x + keysW + 2 <= area.maxX {
             buffer.write(keys, x: area.maxX - keysW - 1, y: area.y, style: context.style(.hintKey))
         }

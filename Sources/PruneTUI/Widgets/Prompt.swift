@@ -66,7 +66,8 @@ public struct Prompt: Sendable {
         guard box.width >= 10, box.height >= 3 else { return }
         let inner = dialog.render(into: &buffer, box: box, context: context)
         guard inner.height >= 1 else { return }
-        let lw = buffer.write(state.label + " ", x: inner.x + 1, y: inner.y + (inner.height > 1 ? 1 : 0), style: context.overlay.adding(.bold))
+        let lw = buffer.write(
+            state.label + " ", x: inner.x + 1, y: inner.y + (inner.height > 1 ? 1 : 0), style: context.overlay.adding(.bold))
         let fieldX = inner.x + 1 + lw, fieldW = inner.maxX - 1 - fieldX
         let y = inner.y + (inner.height > 1 ? 1 : 0)
         guard fieldW > 1 else { return }
@@ -86,7 +87,9 @@ public struct Prompt: Sendable {
             buffer.set(cx, y, under.char, field.adding(.reverse))
         }
         if let e = state.error, inner.height >= 3 {
-            buffer.write(Text.truncate(e, to: inner.width - 2), x: inner.x + 1, y: y + 2, style: context.style(.error, [.bold]).bg(context.color(.overlayBackground)))
+            buffer.write(
+                Text.truncate(e, to: inner.width - 2), x: inner.x + 1, y: y + 2,
+                style: context.style(.error, [.bold]).bg(context.color(.overlayBackground)))
         }
     }
 }

@@ -107,7 +107,8 @@ public struct Slider: Sendable {
         let g = context.glyphs
         let labelStyle = focused ? context.base.adding(.bold) : context.base
         if parts.label.width > 0 {
-            buffer.write(Text.truncate(label, to: parts.label.width - 1, ellipsis: g.ellipsis), x: parts.label.x, y: area.y, style: labelStyle)
+            buffer.write(
+                Text.truncate(label, to: parts.label.width - 1, ellipsis: g.ellipsis), x: parts.label.x, y: area.y, style: labelStyle)
         }
         let t = parts.track
         if t.width > 0 {
@@ -125,7 +126,9 @@ public struct Slider: Sendable {
             buffer.set(t.maxX, area.y, "]", context.muted)
         }
         if parts.readout.width > 0 {
-            buffer.write(Text.truncate(readout, to: parts.readout.width, ellipsis: g.ellipsis), x: parts.readout.x, y: area.y, style: context.base.adding(.bold))
+            buffer.write(
+                Text.truncate(readout, to: parts.readout.width, ellipsis: g.ellipsis), x: parts.readout.x, y: area.y,
+                style: context.base.adding(.bold))
         }
     }
 }

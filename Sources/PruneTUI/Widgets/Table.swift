@@ -91,8 +91,9 @@ public struct Table: Sendable {
         let cols = Layout.split(inner, .horizontal, columns.map(\.width), spacing: 1)
         let header = context.muted.adding(.underline)
         for (c, col) in columns.enumerated() where cols[c].width > 0 {
-            buffer.write(Text.fit(col.title, cols[c].width, alignRight: col.alignRight, ellipsis: context.glyphs.ellipsis),
-                         x: cols[c].x, y: area.y, style: header)
+            buffer.write(
+                Text.fit(col.title, cols[c].width, alignRight: col.alignRight, ellipsis: context.glyphs.ellipsis),
+                x: cols[c].x, y: area.y, style: header)
         }
         let visible = visibleRows(in: area)
         st.scrollToSelection(visible: visible, rowCount: rows.count)
@@ -100,8 +101,9 @@ public struct Table: Sendable {
             for (c, col) in columns.enumerated() where c < cells.count && cols[c].width > 0 {
                 switch cells[c] {
                 case .text(let s):
-                    buffer.write(Text.fit(s, cols[c].width, alignRight: col.alignRight, ellipsis: context.glyphs.ellipsis),
-                                 x: cols[c].x, y: y, style: style)
+                    buffer.write(
+                        Text.fit(s, cols[c].width, alignRight: col.alignRight, ellipsis: context.glyphs.ellipsis),
+                        x: cols[c].x, y: y, style: style)
                 case .gauge(let f):
                     Gauge.drawBar(into: &buffer, x: cols[c].x, y: y, width: cols[c].width, fraction: f, context: context)
                 }

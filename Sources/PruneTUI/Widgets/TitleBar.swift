@@ -12,8 +12,9 @@ public struct TitleBar: Sendable {
     public func render(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         buffer.fill(area, " ", context.base)
         let rightWidth = CellBuffer.columns(of: right)
-        let written = buffer.write(Text.truncate(left, to: max(0, area.width - rightWidth - 1), ellipsis: context.glyphs.ellipsis),
-                                   x: area.x, y: area.y, style: context.title)
+        let written = buffer.write(
+            Text.truncate(left, to: max(0, area.width - rightWidth - 1), ellipsis: context.glyphs.ellipsis),
+            x: area.x, y: area.y, style: context.title)
         if written + rightWidth < area.width {
             buffer.write(right, x: area.maxX - rightWidth, y: area.y, style: context.base.adding(.bold))
         }

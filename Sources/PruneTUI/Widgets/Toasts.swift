@@ -34,8 +34,10 @@ public struct Toasts: Hashable, Sendable {
     /// over. A long message wraps onto up to `maxLines` lines of at most
     /// `maxWidth` columns (default: the area's width), the last one cut with
     /// an ellipsis; older messages that do not fit are left out whole.
-    public func render(into buffer: inout CellBuffer, inside area: Rect, context: DrawContext,
-                       maxWidth: Int? = nil, maxLines: Int = 3) {
+    public func render(
+        into buffer: inout CellBuffer, inside area: Rect, context: DrawContext,
+        maxWidth: Int? = nil, maxLines: Int = 3
+    ) {
         let width = min(area.width, maxWidth ?? area.width)
         guard width >= 5, area.height >= 1 else { return }
         var bottom = area.maxY
@@ -73,11 +75,12 @@ public struct Toasts: Hashable, Sendable {
     /// The lines of one message, all as wide as the widest: " i text " with
     /// the level's glyph, wrapped under the text.
     static func lines(of toast: Toast, width: Int, maxLines: Int, context: DrawContext) -> [String] {
-        let prefix = switch toast.level {
-        case .info: " i "
-        case .warning: " ! "
-        case .error: " x "
-        }
+        let prefix =
+            switch toast.level {
+            case .info: " i "
+            case .warning: " ! "
+            case .error: " x "
+            }
         let body = Text.wrap(toast.text, width: max(1, width - 4), maxLines: maxLines, ellipsis: context.glyphs.ellipsis)
         let bodyWidth = body.map { CellBuffer.columns(of: $0) }.max() ?? 0
         return body.enumerated().map { i, line in
@@ -87,12 +90,14 @@ public struct Toasts: Hashable, Sendable {
 
     /// The level's colour on the overlay background, bold; reverse video without colour.
     static func style(_ toast: Toast, _ context: DrawContext) -> Style {
-        let key: ThemeKey = switch toast.level {
-        case .info: .info
-        case .warning: .warning
-        case .error: .error
-        }
-        return Style(fg: context.color(key), bg: context.color(.overlayBackground), attributes: context.usesColor ? [.bold] : [.reverse, .bold])
+        let key: ThemeKey =
+            switch toast.level {
+            case .info: .info
+            case .warning: .warning
+            case .error: .error
+            }
+        return Style(
+            fg: context.color(key), bg: context.color(.overlayBackground), attributes: context.usesColor ? [.bold] : [.reverse, .bold])
     }
 }
 

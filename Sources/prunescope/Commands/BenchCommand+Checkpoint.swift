@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -58,7 +59,8 @@ extension BenchCommand {
             let bytes = checkpointMB * 1_000_000
             let hidden = CheckpointSynthesis.hiddenSize(approximateBytes: bytes)
             let layout = try CheckpointSynthesis.writeBERT(to: path, approximateBytes: bytes, hidden: hidden, intermediate: 4 * hidden)
-            generatedShape = "BERT-style, hidden \(hidden), \(layout.filter { $0.name.hasSuffix(".attention.self.query.weight") }.count) layers"
+            generatedShape =
+                "BERT-style, hidden \(hidden), \(layout.filter { $0.name.hasSuffix(".attention.self.query.weight") }.count) layers"
         }
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
 
@@ -68,7 +70,7 @@ extension BenchCommand {
 
         var times: [Double] = []
         var shape = (tensors: 0, parameters: 0)
-        for run in 0...runs {   // run 0 is a warm-up
+        for run in 0...runs {  // run 0 is a warm-up
             let t0 = ContinuousClock.now
             let archive = try openTensorArchive(path: path)
             let inspection = try CheckpointInspector.inspect(archive, bins: Self.checkpointBins, threads: threads)
@@ -88,18 +90,23 @@ extension BenchCommand {
             return
         }
         let mb = { (bytes: Int) in String(format: "%.1f MB", Double(bytes) / 1e6) }
-        print("checkpoint: \(generatedShape.map { "generated safetensors (\($0))" } ?? path), \(mb(fileBytes)) " +
-              "(\(Format.grouped(fileBytes)) bytes), \(report.tensors) tensors, " +
-              "\(Format.grouped(report.parameters)) parameters; \(threads) thread\(threads == 1 ? "" : "s"), \(Self.checkpointBins) histogram bins")
+        print(
+            "checkpoint: \(generatedShape.map { "generated safetensors (\($0))" } ?? path), \(mb(fileBytes)) "
+                + "(\(Format.grouped(fileBytes)) bytes), \(report.tensors) tensors, "
+                + "\(Format.grouped(report.parameters)) parameters; \(threads) thread\(threads == 1 ? "" : "s"), \(Self.checkpointBins) histogram bins"
+        )
         let rate = { (s: Double) in s > 0 ? String(format: "%.0f", Double(fileBytes) / 1e6 / s) : "-" }
         let rows = [
-            ["open + statistics + histograms (s)", String(format: "%.3f", figure.median),
-             String(format: "%.3f", figure.min), String(format: "%.3f", figure.max), "\(figure.runs) runs"],
+            [
+                "open + statistics + histograms (s)", String(format: "%.3f", figure.median),
+                String(format: "%.3f", figure.min), String(format: "%.3f", figure.max), "\(figure.runs) runs",
+            ],
             ["throughput (MB/s)", rate(figure.median), rate(figure.max), rate(figure.min), "\(figure.runs) runs"],
         ]
         print(CommandSupport.table(rows, header: ["measure", "median", "min", "max", "runs"]), terminator: "")
-        print("peak memory (RSS): \(mb(report.peakRSSBytes)) while opening and inspecting " +
-              "(\(mb(before)) before the first open" + (report.peakExcludesGeneration ? "" : "; includes generating the file") + ")")
+        print(
+            "peak memory (RSS): \(mb(report.peakRSSBytes)) while opening and inspecting " + "(\(mb(before)) before the first open"
+                + (report.peakExcludesGeneration ? "" : "; includes generating the file") + ")")
     }
 }
 
@@ -115,8 +122,9 @@ enum ResidentMemory {
     /// Current resident set size (VmRSS in /proc/self/status), in bytes; 0 if unknown.
     static var current: Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "") else { return 0 }
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
+            let kb = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+        else { return 0 }
         return kb * 1024
     }
 

@@ -11,45 +11,47 @@ struct BenchCommand: ParsableCommand {
         commandName: "bench",
         abstract: "Measure training throughput and evaluation latency of a model, or checkpoint inspection time and memory.",
         discussion: """
-        Training: mini-batch SGD steps (forward, backward, optimiser update) \
-        at the given batch size on the model's training set, from a copy of \
-        its weights. One warm-up epoch, then timed epochs (at least --epochs, \
-        and more until about 3 s have been measured); the table shows the \
-        median, fastest and slowest in samples per second.
+            Training: mini-batch SGD steps (forward, backward, optimiser update) \
+            at the given batch size on the model's training set, from a copy of \
+            its weights. One warm-up epoch, then timed epochs (at least --epochs, \
+            and more until about 3 s have been measured); the table shows the \
+            median, fastest and slowest in samples per second.
 
-        Evaluation: the forward pass over 1000 samples (validation samples, \
-        repeated if there are fewer) as `prunescope eval` runs it; one warm-up, \
-        then at least 10 timed repetitions (more until about 1 s), in \
-        milliseconds per 1000 samples.
+            Evaluation: the forward pass over 1000 samples (validation samples, \
+            repeated if there are fewer) as `prunescope eval` runs it; one warm-up, \
+            then at least 10 timed repetitions (more until about 1 s), in \
+            milliseconds per 1000 samples.
 
-        OpenBLAS runs matrix products with --threads threads and the kernel \
-        set named in the first line (prunescope picks the best one this CPU \
-        supports unless OPENBLAS_CORETYPE is set). Compare figures between \
-        runs of the same build configuration and kernel set (use a release \
-        build: swift build -c release). Takes well under 30 s for the sample models.
+            OpenBLAS runs matrix products with --threads threads and the kernel \
+            set named in the first line (prunescope picks the best one this CPU \
+            supports unless OPENBLAS_CORETYPE is set). Compare figures between \
+            runs of the same build configuration and kernel set (use a release \
+            build: swift build -c release). Takes well under 30 s for the sample models.
 
-        Checkpoint (--checkpoint): writes a seeded BERT-style .safetensors of \
-        --checkpoint-mb MB (hidden size 768 from about 76 MB, smaller below; \
-        F32 with F16 word embeddings, a BF16 attention block and an I64 buffer) \
-        to a temporary directory, removed afterwards, then times opening it \
-        and computing every tensor's statistics and histograms as `prunescope \
-        inspect` does: one warm-up and --runs timed runs, with the file in the \
-        page cache (just written). Reports the median, fastest and slowest \
-        time, the throughput, and the process's peak resident memory while \
-        opening and inspecting. --checkpoint-file measures an existing file \
-        instead.
+            Checkpoint (--checkpoint): writes a seeded BERT-style .safetensors of \
+            --checkpoint-mb MB (hidden size 768 from about 76 MB, smaller below; \
+            F32 with F16 word embeddings, a BF16 attention block and an I64 buffer) \
+            to a temporary directory, removed afterwards, then times opening it \
+            and computing every tensor's statistics and histograms as `prunescope \
+            inspect` does: one warm-up and --runs timed runs, with the file in the \
+            page cache (just written). Reports the median, fastest and slowest \
+            time, the throughput, and the process's peak resident memory while \
+            opening and inspecting. --checkpoint-file measures an existing file \
+            instead.
 
-        Examples:
-          prunescope bench
-          prunescope bench SampleModels/digits-cnn --threads 1
-          prunescope bench --json
-          prunescope bench --checkpoint
-          prunescope bench --checkpoint --checkpoint-mb 500 --runs 3
-          prunescope bench --checkpoint-file model.safetensors
-        """
+            Examples:
+              prunescope bench
+              prunescope bench SampleModels/digits-cnn --threads 1
+              prunescope bench --json
+              prunescope bench --checkpoint
+              prunescope bench --checkpoint --checkpoint-mb 500 --runs 3
+              prunescope bench --checkpoint-file model.safetensors
+            """
     )
 
-    @Argument(help: ArgumentHelp("A model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    @Argument(
+        help: ArgumentHelp(
+            "A model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
     var model: String?
 
     @Option(help: "OpenBLAS threads (with --checkpoint: inspection threads).")
@@ -64,13 +66,22 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Print JSON instead of a table.")
     var json = false
 
-    @Flag(help: "Instead of a model, measure opening a generated BERT-style checkpoint and computing every tensor's statistics and histograms (inspection mode), and the peak memory.")
+    @Flag(
+        help:
+            "Instead of a model, measure opening a generated BERT-style checkpoint and computing every tensor's statistics and histograms (inspection mode), and the peak memory."
+    )
     var checkpoint = false
 
-    @Option(name: .customLong("checkpoint-mb"), help: ArgumentHelp("With --checkpoint: size of the generated checkpoint in MB (10^6 bytes).", valueName: "MB"))
+    @Option(
+        name: .customLong("checkpoint-mb"),
+        help: ArgumentHelp("With --checkpoint: size of the generated checkpoint in MB (10^6 bytes).", valueName: "MB"))
     var checkpointMB: Int = 100
 
-    @Option(name: .customLong("checkpoint-file"), help: ArgumentHelp("Measure this .safetensors/.npz/.npy file instead of a generated one (implies --checkpoint; the file is left as it is).", valueName: "PATH"))
+    @Option(
+        name: .customLong("checkpoint-file"),
+        help: ArgumentHelp(
+            "Measure this .safetensors/.npz/.npy file instead of a generated one (implies --checkpoint; the file is left as it is).",
+            valueName: "PATH"))
     var checkpointFile: String?
 
     @Option(help: "With --checkpoint: timed runs (after one warm-up run).")
@@ -153,23 +164,29 @@ struct BenchCommand: ParsableCommand {
                 evalTimes.append(1000 * Self.seconds(ContinuousClock.now - t0))
             }
 
-            let report = Report(model: bundle.spec.name, parameters: net.parameterCount,
-                                threads: Int(openblas_get_num_threads()), blasCore: BLAS.coreName, batchSize: batchSize,
-                                trainSamplesPerEpoch: bundle.train.count,
-                                trainSamplesPerSecond: Figure(trainRates),
-                                evalMillisecondsPer1000: Figure(evalTimes))
+            let report = Report(
+                model: bundle.spec.name, parameters: net.parameterCount,
+                threads: Int(openblas_get_num_threads()), blasCore: BLAS.coreName, batchSize: batchSize,
+                trainSamplesPerEpoch: bundle.train.count,
+                trainSamplesPerSecond: Figure(trainRates),
+                evalMillisecondsPer1000: Figure(evalTimes))
             if json {
                 print(try CommandSupport.json(report))
                 return
             }
-            print("\(report.model): \(Format.grouped(report.parameters)) parameters, " +
-                  "OpenBLAS threads \(report.threads), core \(report.blasCore)")
+            print(
+                "\(report.model): \(Format.grouped(report.parameters)) parameters, "
+                    + "OpenBLAS threads \(report.threads), core \(report.blasCore)")
             let t = report.trainSamplesPerSecond, e = report.evalMillisecondsPer1000
             let rows = [
-                ["train, batch \(batchSize) (samples/s)", String(format: "%.0f", t.median),
-                 String(format: "%.0f", t.min), String(format: "%.0f", t.max), "\(t.runs) epochs of \(report.trainSamplesPerEpoch)"],
-                ["eval, 1000 samples (ms)", String(format: "%.2f", e.median),
-                 String(format: "%.2f", e.min), String(format: "%.2f", e.max), "\(e.runs) runs"],
+                [
+                    "train, batch \(batchSize) (samples/s)", String(format: "%.0f", t.median),
+                    String(format: "%.0f", t.min), String(format: "%.0f", t.max), "\(t.runs) epochs of \(report.trainSamplesPerEpoch)",
+                ],
+                [
+                    "eval, 1000 samples (ms)", String(format: "%.2f", e.median),
+                    String(format: "%.2f", e.min), String(format: "%.2f", e.max), "\(e.runs) runs",
+                ],
             ]
             print(CommandSupport.table(rows, header: ["measure", "median", "min", "max", "runs"]), terminator: "")
         }

@@ -9,13 +9,13 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Show the terminal toolkit's widgets on one live screen (synthetic data).",
         discussion: """
-        Keys: arrows move the threshold and the selected layer, Tab cycles focus, \
-        t types a value, s log counts, o shading side, m heatmap aggregation, \
-        r simulated background retraining, c next theme, ? help, q quit.
+            Keys: arrows move the threshold and the selected layer, Tab cycles focus, \
+            t types a value, s log counts, o shading side, m heatmap aggregation, \
+            r simulated background retraining, c next theme, ? help, q quit.
 
-        With --bench, draws and diffs many frames of the demo screen off-screen \
-        and reports the median and worst time per frame.
-        """
+            With --bench, draws and diffs many frames of the demo screen off-screen \
+            and reports the median and worst time per frame.
+            """
     )
 
     @Option(help: "Theme name (a file NAME.theme in a theme directory) or a path to a theme file.")

@@ -9,26 +9,26 @@ struct InspectCommand: ParsableCommand {
         commandName: "inspect",
         abstract: "List every tensor of a .safetensors, .npz or .npy file with its statistics.",
         discussion: """
-        Works on any checkpoint, no model spec needed (inspection mode): dtype, \
-        shape, parameter count, min/max/mean/std, fraction of exact zeros, and \
-        whether the tensor is prunable and why.
+            Works on any checkpoint, no model spec needed (inspection mode): dtype, \
+            shape, parameter count, min/max/mean/std, fraction of exact zeros, and \
+            whether the tensor is prunable and why.
 
-        Default prunable rules: 2-D weight matrices and 4-D convolution kernels; \
-        embeddings, normalisation parameters (LayerNorm, BatchNorm, ln_*) and \
-        biases are not. Change them with --include / --exclude (shell globs over \
-        the full name, or regular expressions written re:PATTERN); --exclude wins.
+            Default prunable rules: 2-D weight matrices and 4-D convolution kernels; \
+            embeddings, normalisation parameters (LayerNorm, BatchNorm, ln_*) and \
+            biases are not. Change them with --include / --exclude (shell globs over \
+            the full name, or regular expressions written re:PATTERN); --exclude wins.
 
-        With --output, also prunes the prunable tensors by magnitude and writes a \
-        new .safetensors: untouched tensors byte-identical, dtypes kept, the \
-        original __metadata__ kept plus prunescope.* entries.
+            With --output, also prunes the prunable tensors by magnitude and writes a \
+            new .safetensors: untouched tensors byte-identical, dtypes kept, the \
+            original __metadata__ kept plus prunescope.* entries.
 
-        Examples:
-          prunescope inspect model.safetensors
-          prunescope inspect model.safetensors --exclude 'encoder.layer.0.*' --json
-          prunescope inspect model.safetensors --groups --depth 2
-          prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
-          prunescope inspect model.safetensors --granularity 2:4 --output pruned-2of4.safetensors
-        """
+            Examples:
+              prunescope inspect model.safetensors
+              prunescope inspect model.safetensors --exclude 'encoder.layer.0.*' --json
+              prunescope inspect model.safetensors --groups --depth 2
+              prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
+              prunescope inspect model.safetensors --granularity 2:4 --output pruned-2of4.safetensors
+            """
     )
 
     @Argument(help: "The checkpoint: .safetensors, .npz or .npy.")
@@ -37,7 +37,9 @@ struct InspectCommand: ParsableCommand {
     @Option(name: .customLong("include"), help: ArgumentHelp("Make tensors matching GLOB prunable (repeatable).", valueName: "GLOB"))
     var include: [String] = []
 
-    @Option(name: .customLong("exclude"), help: ArgumentHelp("Never prune tensors matching GLOB (repeatable; wins over --include).", valueName: "GLOB"))
+    @Option(
+        name: .customLong("exclude"),
+        help: ArgumentHelp("Never prune tensors matching GLOB (repeatable; wins over --include).", valueName: "GLOB"))
     var exclude: [String] = []
 
     @Flag(name: .customLong("no-defaults"), help: "Only --include patterns decide what is prunable.")
@@ -61,7 +63,10 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "With --output: 'global' (one ranking over all prunable tensors) or 'layer' (each tensor alone).")
     var scope: Scope = .global
 
-    @Option(help: ArgumentHelp("With --output: 'unstructured' (default) or N:M, e.g. 2:4 (keep N of every M weights along each row; --amount and --scope are then not used).", valueName: "G"))
+    @Option(
+        help: ArgumentHelp(
+            "With --output: 'unstructured' (default) or N:M, e.g. 2:4 (keep N of every M weights along each row; --amount and --scope are then not used).",
+            valueName: "G"))
     var granularity: String = "unstructured"
 
     @Option(help: ArgumentHelp("Write a magnitude-pruned copy as .safetensors to PATH.", valueName: "PATH"))
@@ -99,10 +104,14 @@ struct InspectCommand: ParsableCommand {
         let progress = ProgressReporter(enabled: archive.tensors.reduce(0) { $0 + $1.byteCount } >= 32 << 20)
         defer { progress.finish() }
         progress.begin("reading tensors")
-        let inspection = try CheckpointInspector.inspect(archive, rules: rules, bins: bins, progress: { p in
-            progress.update(p.fraction, "\(p.tensorsDone)/\(p.tensorsTotal) tensors, "
-                            + "\(p.bytesDone / 1_000_000)/\(p.bytesTotal / 1_000_000) MB")
-        })
+        let inspection = try CheckpointInspector.inspect(
+            archive, rules: rules, bins: bins,
+            progress: { p in
+                progress.update(
+                    p.fraction,
+                    "\(p.tensorsDone)/\(p.tensorsTotal) tensors, "
+                        + "\(p.bytesDone / 1_000_000)/\(p.bytesTotal / 1_000_000) MB")
+            })
         progress.finish()
         if json {
             print(try InspectReport(inspection).jsonText())
@@ -116,9 +125,10 @@ struct InspectCommand: ParsableCommand {
             let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
             let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope.rawValue : record.granularity
-            let message = "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), " +
-                "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, " +
-                "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
+            let message =
+                "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), "
+                + "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, "
+                + "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
             CommandSupport.writeStderr(message)
         }
     }
@@ -174,15 +184,19 @@ enum InspectTable {
             let prunable = entries.filter(\.prunable.isPrunable).reduce(0) { $0 + $1.info.elementCount }
             let zeros = entries.reduce(0) { $0 + $1.statistics.zeroCount }
             let label = String(repeating: "  ", count: level) + (group.prefix.isEmpty ? "(all)" : group.prefix)
-            rows.append([label, String(entries.count), String(params), String(prunable),
-                         Format.percent(params == 0 ? 0 : Double(zeros) / Double(params))])
+            rows.append([
+                label, String(entries.count), String(params), String(prunable),
+                Format.percent(params == 0 ? 0 : Double(zeros) / Double(params)),
+            ])
             guard level + 1 < depth else { return }
             for g in group.groups { visit(g, level: level + 1) }
             for name in group.tensors where level + 1 < depth {
                 guard let e = byName[name] else { continue }
-                rows.append([String(repeating: "  ", count: level + 1) + name, "1", String(e.info.elementCount),
-                             e.prunable.isPrunable ? String(e.info.elementCount) : "0",
-                             Format.percent(e.statistics.zeroFraction)])
+                rows.append([
+                    String(repeating: "  ", count: level + 1) + name, "1", String(e.info.elementCount),
+                    e.prunable.isPrunable ? String(e.info.elementCount) : "0",
+                    Format.percent(e.statistics.zeroFraction),
+                ])
             }
         }
         visit(inspection.groups, level: 0)
@@ -263,8 +277,9 @@ struct InspectReport: Encodable {
                 zeroFraction: s.zeroFraction, nonFinite: s.nonFiniteCount, prunable: e.prunable.isPrunable,
                 reason: e.prunable.reason,
                 histogram: HistogramJSON(lower: s.histogram.lower, upper: s.histogram.upper, counts: s.histogram.counts),
-                magnitudeHistogram: HistogramJSON(lower: s.magnitudeHistogram.lower, upper: s.magnitudeHistogram.upper,
-                                                  counts: s.magnitudeHistogram.counts))
+                magnitudeHistogram: HistogramJSON(
+                    lower: s.magnitudeHistogram.lower, upper: s.magnitudeHistogram.upper,
+                    counts: s.magnitudeHistogram.counts))
         }
     }
 

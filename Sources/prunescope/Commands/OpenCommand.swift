@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PruneKit
 import PruneApps
+import PruneKit
 import PruneTUI
 
 /// `prunescope open [MODEL]` (also plain `prunescope`): the live pruning explorer.
@@ -10,30 +10,32 @@ struct OpenCommand: ParsableCommand {
         commandName: "open",
         abstract: "Open the pruning explorer on a model (default: the lenet-300-100 sample).",
         discussion: """
-        The explorer lists the model's layers with their sparsity, shows the selected \
-        layer's weight histogram with the threshold, its weights and mask as a heatmap, \
-        and the loss / accuracy of every step. Move the slider with the arrow keys and \
-        watch the figures change; the validation accuracy of the preview arrives from \
-        the background. Enter applies, r retrains, u undoes, g switches to one global \
-        threshold, p runs a schedule (iterative, gradual, lottery), e exports, ? lists \
-        every key.
+            The explorer lists the model's layers with their sparsity, shows the selected \
+            layer's weight histogram with the threshold, its weights and mask as a heatmap, \
+            and the loss / accuracy of every step. Move the slider with the arrow keys and \
+            watch the figures change; the validation accuracy of the preview arrives from \
+            the background. Enter applies, r retrains, u undoes, g switches to one global \
+            threshold, p runs a schedule (iterative, gradual, lottery), e exports, ? lists \
+            every key.
 
-        MODEL is a directory with a model.json, a spec .json, or a weights file with a \
-        model.json beside it. With --session, a session saved from the explorer (w) or \
-        by `prunescope prune` (its session/ directory) resumes where it was.
+            MODEL is a directory with a model.json, a spec .json, or a weights file with a \
+            model.json beside it. With --session, a session saved from the explorer (w) or \
+            by `prunescope prune` (its session/ directory) resumes where it was.
 
-        A .safetensors, .npz or .npy file with no model.json beside it opens in \
-        inspection mode: every tensor in foldable name-prefix groups with a filter (/), \
-        its statistics, histogram and heatmap, the rules that make it prunable \
-        (--include, --exclude, or i / x in the app), and magnitude pruning per tensor, \
-        global or 2:4, exported with every untouched tensor byte-identical (e).
+            A .safetensors, .npz or .npy file with no model.json beside it opens in \
+            inspection mode: every tensor in foldable name-prefix groups with a filter (/), \
+            its statistics, histogram and heatmap, the rules that make it prunable \
+            (--include, --exclude, or i / x in the app), and magnitude pruning per tensor, \
+            global or 2:4, exported with every untouched tensor byte-identical (e).
 
-        With --bench, nothing is opened: the latency from a slider key to a finished \
-        frame and the time of one accuracy preview are measured and printed.
-        """
+            With --bench, nothing is opened: the latency from a slider key to a finished \
+            frame and the time of one accuracy preview are measured and printed.
+            """
     )
 
-    @Argument(help: ArgumentHelp("Model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
+    @Argument(
+        help: ArgumentHelp(
+            "Model directory, spec .json, or weights file beside a model.json (default: the lenet-300-100 sample).", valueName: "model"))
     var model: String?
 
     @Option(help: "Resume a saved session directory (session.json + tensors.safetensors).")
@@ -75,8 +77,10 @@ struct OpenCommand: ParsableCommand {
     /// it is and how to convert it (see `openTensorArchive`).
     static func isBareCheckpoint(_ path: String) -> Bool {
         let url = URL(fileURLWithPath: path)
-        guard ["safetensors", "npz", "npy"].contains(url.pathExtension.lowercased())
-                || PyTorchCheckpoint.detect(path: path) != nil else { return false }
+        guard
+            ["safetensors", "npz", "npy"].contains(url.pathExtension.lowercased())
+                || PyTorchCheckpoint.detect(path: path) != nil
+        else { return false }
         return !FileManager.default.fileExists(atPath: url.deletingLastPathComponent().appendingPathComponent("model.json").path)
     }
 
@@ -86,8 +90,10 @@ struct OpenCommand: ParsableCommand {
 
     /// Runs `app` on the real terminal until it quits; restores the terminal,
     /// then lets `worker`'s cancelled jobs finish before the process exits.
-    private func runOnTerminal<App: TerminalApp>(_ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal,
-                                                 worker: ThreadWorker) throws {
+    private func runOnTerminal<App: TerminalApp>(
+        _ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal,
+        worker: ThreadWorker
+    ) throws {
         let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
         runner.run()
         let restoredLog = terminal.stop()
@@ -110,8 +116,9 @@ struct OpenCommand: ParsableCommand {
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<InspectorMessage>()
         let worker = ThreadWorker()
-        var app = InspectorApp.make(archive: archive, rules: PrunableRules(include: include, exclude: exclude), size: terminal.size,
-                                    themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir)
+        var app = InspectorApp.make(
+            archive: archive, rules: PrunableRules(include: include, exclude: exclude), size: terminal.size,
+            themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir)
         app.startLoading()
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
@@ -135,8 +142,9 @@ struct OpenCommand: ParsableCommand {
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<ExplorerMessage>()
         let worker = ThreadWorker()
-        var app = ExplorerApp.make(session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
-                                   post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
+        var app = ExplorerApp.make(
+            session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
+            post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
         if let session { app.announce("resumed session \(session) at step \(pruning.cursor)", now: 0) }
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }

@@ -9,17 +9,17 @@ struct PruneCommand: ParsableCommand {
         commandName: "prune",
         abstract: "Prune a model headless and write the pruned weights, masks, report and session.",
         discussion: """
-        Amount semantics: --sparsity is the target fraction of zeros of each chosen tensor \
-        (--scope layer) or of all chosen tensors together (--scope global, PyTorch \
-        global_unstructured); iterative and lottery schedules reach it in --rounds rounds that \
-        each prune the same fraction of the remaining weights. --threshold prunes scores strictly \
-        below the value; --quality Q prunes |w| < Q x std of each layer (Han et al.). \
-        N:M granularity implies its own sparsity (1 - N/M) and takes no amount.
+            Amount semantics: --sparsity is the target fraction of zeros of each chosen tensor \
+            (--scope layer) or of all chosen tensors together (--scope global, PyTorch \
+            global_unstructured); iterative and lottery schedules reach it in --rounds rounds that \
+            each prune the same fraction of the remaining weights. --threshold prunes scores strictly \
+            below the value; --quality Q prunes |w| < Q x std of each layer (Han et al.). \
+            N:M granularity implies its own sparsity (1 - N/M) and takes no amount.
 
-        Writes to --out: model.safetensors (zeros baked in, untouched tensors byte-identical), \
-        masks.safetensors (<tensor>_mask, U8), report.json, report.md, session/ (resumable), \
-        and after neuron/filter pruning smaller/ (a physically smaller model).
-        """
+            Writes to --out: model.safetensors (zeros baked in, untouched tensors byte-identical), \
+            masks.safetensors (<tensor>_mask, U8), report.json, report.md, session/ (resumable), \
+            and after neuron/filter pruning smaller/ (a physically smaller model).
+            """
     )
 
     @Argument(help: "Model directory or model.json (SampleModels/NAME works from any directory).")
@@ -45,8 +45,9 @@ struct PruneCommand: ParsableCommand {
     var schedule = "one-shot"
     @Option(help: "Rounds for iterative and lottery schedules (default: \(ScheduleDefaults.rounds)).")
     var rounds: Int?
-    @Option(name: .customLong("retrain-epochs"),
-            help: "Epochs of each retraining (gradual: of the whole run; default: \(ScheduleDefaults.retrainEpochs)).")
+    @Option(
+        name: .customLong("retrain-epochs"),
+        help: "Epochs of each retraining (gradual: of the whole run; default: \(ScheduleDefaults.retrainEpochs)).")
     var retrainEpochs: Int?
     @Option(help: "Learning rate for retraining.")
     var lr: Float = 0.01
@@ -60,15 +61,20 @@ struct PruneCommand: ParsableCommand {
     var l1: Float = 0
     @Option(name: .customLong("initial-sparsity"), help: "Gradual: s_i (default: \(ScheduleDefaults.gradualInitialSparsity)).")
     var initialSparsity: Double?
-    @Option(name: .customLong("start-step"),
-            help: "Gradual: t0, optimiser step of the first mask update (default: \(ScheduleDefaults.gradualStartStep)).")
+    @Option(
+        name: .customLong("start-step"),
+        help: "Gradual: t0, optimiser step of the first mask update (default: \(ScheduleDefaults.gradualStartStep)).")
     var startStep: Int?
     @Option(help: "Gradual: dt, steps between mask updates (default: fitted to the training run).")
     var frequency: Int?
-    @Option(help: "Gradual: n, number of updates after t0, the last at t0 + n dt (default: up to \(ScheduleDefaults.gradualUpdates), fitted to the run).")
+    @Option(
+        help:
+            "Gradual: n, number of updates after t0, the last at t0 + n dt (default: up to \(ScheduleDefaults.gradualUpdates), fitted to the run)."
+    )
     var updates: Int?
-    @Option(name: .customLong("rewind-iteration"),
-            help: "Lottery: rewind to the weights after k steps (0 = init; default: \(ScheduleDefaults.lotteryRewindIteration)).")
+    @Option(
+        name: .customLong("rewind-iteration"),
+        help: "Lottery: rewind to the weights after k steps (0 = init; default: \(ScheduleDefaults.lotteryRewindIteration)).")
     var rewindIteration: Int?
     @Option(name: .customLong("taylor-batches"), help: "Taylor: mini-batches to accumulate |w * g| over.")
     var taylorBatches = 10
@@ -97,7 +103,9 @@ struct PruneCommand: ParsableCommand {
         }
         let amount: Amount
         if case .nOfM = granularity {
-            guard given == 0 else { throw PruningError("--granularity", "\(granularity) implies its sparsity; drop --sparsity/--threshold/--quality") }
+            guard given == 0 else {
+                throw PruningError("--granularity", "\(granularity) implies its sparsity; drop --sparsity/--threshold/--quality")
+            }
             amount = .implied
         } else if let sparsity {
             try PruneOptions.checkFraction(sparsity, "--sparsity")
@@ -160,7 +168,8 @@ struct PruneCommand: ParsableCommand {
             if layers == nil { tensors = targets.keys.sorted() }
         }
         request.tensors = tensors
-        let retrain = schedule == .oneShot ? nil : RetrainSettings(epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1)
+        let retrain =
+            schedule == .oneShot ? nil : RetrainSettings(epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1)
 
         // Validate the request on the model before any work.
         let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
@@ -169,17 +178,20 @@ struct PruneCommand: ParsableCommand {
         // Fail on an unusable --out before the long work, not after it.
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         progress.begin("\(schedule)")
-        try session.run(schedule, request: request, retrain: retrain, onEvent: { e in
-            switch e {
-            case .phase(let name, let f): progress.begin(name, at: f)
-            case .training(let t, let f):
-                if case .step(let epoch, let step, _, let loss) = t {
-                    progress.update(f, "epoch \(epoch) step \(step) loss \(String(format: "%.4f", loss))")
+        try session.run(
+            schedule, request: request, retrain: retrain,
+            onEvent: { e in
+                switch e {
+                case .phase(let name, let f): progress.begin(name, at: f)
+                case .training(let t, let f):
+                    if case .step(let epoch, let step, _, let loss) = t {
+                        progress.update(f, "epoch \(epoch) step \(step) loss \(String(format: "%.4f", loss))")
+                    }
+                case .recorded(let step):
+                    progress.note(
+                        "step \(step.id): \(step.summary), validation accuracy \(Format.percent(step.metrics.accuracy, digits: 2))")
                 }
-            case .recorded(let step):
-                progress.note("step \(step.id): \(step.summary), validation accuracy \(Format.percent(step.metrics.accuracy, digits: 2))")
-            }
-        })
+            })
         progress.begin("writing exports", at: 1)
 
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
@@ -187,24 +199,40 @@ struct PruneCommand: ParsableCommand {
             "criterion": criterion.description, "granularity": granularity.description, "scope": scope.description,
             "amount": request.amount.description, "schedule": schedule.description, "seed": String(seed),
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
-            "retraining": retrain.map { "\(Format.count($0.epochs, "epoch")), batch \($0.batchSize), \($0.optimizer.summary)" + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") } ?? "none",
+            "retraining": retrain.map {
+                "\(Format.count($0.epochs, "epoch")), batch \($0.batchSize), \($0.optimizer.summary)"
+                    + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "")
+            } ?? "none",
         ]
-        let result = try SessionExport.write(session: session, bundle: bundle, to: out, command: command, settings: settings,
-                                             writeSmaller: granularity.isStructured)
+        let result = try SessionExport.write(
+            session: session, bundle: bundle, to: out, command: command, settings: settings,
+            writeSmaller: granularity.isStructured)
         let exports = result.files, timings = result.sparseInference, shrunk = result.shrunk
 
         let start = session.steps[0].metrics, end = session.current.metrics
         print("model \(net.name): \(schedule), \(criterion) \(granularity) \(scope) \(request.amount)")
         print("validation accuracy      \(Format.percent(start.accuracy, digits: 2)) -> \(Format.percent(end.accuracy, digits: 2))")
-        print("prunable-weight sparsity \(Format.percent(start.prunableSparsity, digits: 2)) -> \(Format.percent(end.prunableSparsity, digits: 2))")
-        print("all-parameter sparsity   \(Format.percent(start.parameterSparsity, digits: 2)) -> \(Format.percent(end.parameterSparsity, digits: 2))")
-        print("non-zero parameters      \(start.parameterNonzero) -> \(end.parameterNonzero) (compression \(String(format: "%.2fx", end.compressionRatio)))")
-        print("FLOPs per sample         \(end.denseFLOPs) -> \(end.remainingFLOPs) (theoretical speed-up \(String(format: "%.2fx", end.theoreticalSpeedup)))")
+        print(
+            "prunable-weight sparsity \(Format.percent(start.prunableSparsity, digits: 2)) -> \(Format.percent(end.prunableSparsity, digits: 2))"
+        )
+        print(
+            "all-parameter sparsity   \(Format.percent(start.parameterSparsity, digits: 2)) -> \(Format.percent(end.parameterSparsity, digits: 2))"
+        )
+        print(
+            "non-zero parameters      \(start.parameterNonzero) -> \(end.parameterNonzero) (compression \(String(format: "%.2fx", end.compressionRatio)))"
+        )
+        print(
+            "FLOPs per sample         \(end.denseFLOPs) -> \(end.remainingFLOPs) (theoretical speed-up \(String(format: "%.2fx", end.theoreticalSpeedup)))"
+        )
         for l in end.layers {
-            print("  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)")
+            print(
+                "  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
+            )
         }
         for timing in timings {
-            print("measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))")
+            print(
+                "measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))"
+            )
         }
         if let shrunk {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
@@ -218,8 +246,9 @@ struct PruneCommand: ParsableCommand {
     private func gradualSchedule(trainingSamples: Int, retrainEpochs: Int) -> Schedule {
         let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: trainingSamples, batchSize: batchSize)
         let fitted = ScheduleDefaults.gradual(stepsPerEpoch: perEpoch, epochs: retrainEpochs)
-        return .gradual(initialSparsity: initialSparsity ?? ScheduleDefaults.gradualInitialSparsity,
-                        startStep: startStep ?? ScheduleDefaults.gradualStartStep,
-                        frequency: frequency ?? fitted.frequency, updates: updates ?? fitted.updates)
+        return .gradual(
+            initialSparsity: initialSparsity ?? ScheduleDefaults.gradualInitialSparsity,
+            startStep: startStep ?? ScheduleDefaults.gradualStartStep,
+            frequency: frequency ?? fitted.frequency, updates: updates ?? fitted.updates)
     }
 }

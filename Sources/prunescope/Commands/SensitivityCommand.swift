@@ -59,8 +59,9 @@ struct SensitivityCommand: ParsableCommand {
             print(try CommandSupport.json(result))
             return
         }
-        print("validation accuracy (loss) with one tensor pruned alone; unpruned: "
-              + "\(Format.percent(result.baselineAccuracy, digits: 2)) (\(String(format: "%.4f", result.baselineLoss)))")
+        print(
+            "validation accuracy (loss) with one tensor pruned alone; unpruned: "
+                + "\(Format.percent(result.baselineAccuracy, digits: 2)) (\(String(format: "%.4f", result.baselineLoss)))")
         let names = (result.points.map(\.tensor) + result.skipped.map(\.tensor))
             .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let width = max(12, (names.map(\.count).max() ?? 0) + 2)

@@ -8,23 +8,23 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a model from its spec, starting from fresh seeded weights.",
         discussion: """
-        Reads the model spec (a directory holding model.json, or the .json \
-        itself), builds the layers with PyTorch's default initialisation drawn \
-        from --seed, loads and splits the dataset the spec names, and trains \
-        with the spec's recipe ("training" in model.json), overridden by the \
-        options below. Progress (per-step loss, per-epoch loss and accuracy) \
-        goes to stderr; the final validation accuracy to stdout. The weights \
-        are written atomically as .safetensors (by default to the spec's \
-        weights file, replacing it).
+            Reads the model spec (a directory holding model.json, or the .json \
+            itself), builds the layers with PyTorch's default initialisation drawn \
+            from --seed, loads and splits the dataset the spec names, and trains \
+            with the spec's recipe ("training" in model.json), overridden by the \
+            options below. Progress (per-step loss, per-epoch loss and accuracy) \
+            goes to stderr; the final validation accuracy to stdout. The weights \
+            are written atomically as .safetensors (by default to the spec's \
+            weights file, replacing it).
 
-        The same seed gives the same weights, bit for bit. Ctrl-C stops \
-        after the current step and writes nothing.
+            The same seed gives the same weights, bit for bit. Ctrl-C stops \
+            after the current step and writes nothing.
 
-        Examples:
-          prunescope train SampleModels/lenet-300-100
-          prunescope train SampleModels/spirals-mlp --epochs 50 --out /tmp/s.safetensors
-          prunescope train my-model/model.json --seed 7 --batch-size 32
-        """
+            Examples:
+              prunescope train SampleModels/lenet-300-100
+              prunescope train SampleModels/spirals-mlp --epochs 50 --out /tmp/s.safetensors
+              prunescope train my-model/model.json --seed 7 --batch-size 32
+            """
     )
 
     @Argument(help: ArgumentHelp("A directory with model.json, or a spec .json file.", valueName: "spec-or-dir"))
@@ -65,27 +65,31 @@ struct TrainCommand: ParsableCommand {
             if let batchSize { config.batchSize = batchSize }
             if let seed { config.seed = seed }
             if let learningRate { config.optimizer = config.optimizer.withLearningRate(learningRate) }
-            let bundle = try ModelBundle.initialise(spec: modelSpec, specURL: specURL, seed: config.seed,
-                                                    weightsURL: weightsOverride)
+            let bundle = try ModelBundle.initialise(
+                spec: modelSpec, specURL: specURL, seed: config.seed,
+                weightsURL: weightsOverride)
             let outPath = out ?? bundle.weightsURL.path
 
             let stepsPerEpoch = (bundle.train.count + config.batchSize - 1) / config.batchSize
             if !quiet {
                 CommandSupport.writeStderr(
-                    "training \(modelSpec.name): \(Format.grouped(bundle.model.parameterCount)) parameters, " +
-                    "\(bundle.train.count) training / \(bundle.validation.count) validation samples, " +
-                    "\(Format.count(config.epochs, "epoch")), batch \(config.batchSize), \(config.optimizer.summary), seed \(config.seed)\n")
+                    "training \(modelSpec.name): \(Format.grouped(bundle.model.parameterCount)) parameters, "
+                        + "\(bundle.train.count) training / \(bundle.validation.count) validation samples, "
+                        + "\(Format.count(config.epochs, "epoch")), batch \(config.batchSize), \(config.optimizer.summary), seed \(config.seed)\n"
+                )
             }
             let reporter = ProgressReporter(enabled: !quiet)
             defer { reporter.finish() }
             let progress = TrainingProgress(totalEpochs: config.epochs, stepsPerEpoch: stepsPerEpoch, reporter: reporter)
             let trainer = Trainer(model: bundle.model, config: config)
             let interrupt = InterruptFlag()
-            let result = trainer.train(on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
-                                       onEvent: progress.handle, isCancelled: { interrupt.isRaised })
+            let result = trainer.train(
+                on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
+                onEvent: progress.handle, isCancelled: { interrupt.isRaised })
             reporter.finish()
             if result.cancelled {
-                CommandSupport.writeStderr("prunescope: training interrupted after \(Format.count(trainer.globalStep, "step")); no weights written\n")
+                CommandSupport.writeStderr(
+                    "prunescope: training interrupted after \(Format.count(trainer.globalStep, "step")); no weights written\n")
                 throw ExitCode(130)
             }
 
@@ -99,12 +103,12 @@ struct TrainCommand: ParsableCommand {
             let trainText = last.map { "train accuracy \(Format.percent($0.trainAccuracy, digits: 2)) in the last epoch" } ?? ""
             if bundle.validation.count > 0 {
                 let final = evaluate(bundle.model, on: bundle.validation)
-                print("\(modelSpec.name): validation accuracy \(Format.percent(final.accuracy, digits: 2)) " +
-                      "(\(final.correct)/\(final.count)), loss \(String(format: "%.4f", final.loss))" +
-                      (trainText.isEmpty ? "" : ", " + trainText))
+                print(
+                    "\(modelSpec.name): validation accuracy \(Format.percent(final.accuracy, digits: 2)) "
+                        + "(\(final.correct)/\(final.count)), loss \(String(format: "%.4f", final.loss))"
+                        + (trainText.isEmpty ? "" : ", " + trainText))
             } else {
-                print("\(modelSpec.name): no validation samples (validationFraction is 0)" +
-                      (trainText.isEmpty ? "" : "; " + trainText))
+                print("\(modelSpec.name): no validation samples (validationFraction is 0)" + (trainText.isEmpty ? "" : "; " + trainText))
             }
             print("weights written to \(outPath)")
         }

@@ -1,6 +1,7 @@
 import CBLAS
 import Foundation
 import PruneKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,9 +24,10 @@ enum BLASKernelSelection {
         let variable = BLASCoreType.environmentVariable
         guard getenv(variable) == nil else { return }
         guard let cpuinfo = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let flags = BLASCoreType.flags(cpuinfo: cpuinfo),
-              let core = BLASCoreType.preferred(cpuFlags: flags),
-              BLASCoreType.shouldOverride(detected: BLAS.coreName, preferred: core) else { return }
+            let flags = BLASCoreType.flags(cpuinfo: cpuinfo),
+            let core = BLASCoreType.preferred(cpuFlags: flags),
+            BLASCoreType.shouldOverride(detected: BLAS.coreName, preferred: core)
+        else { return }
         // The new process sees the variable set, so this happens once.
         guard setenv(variable, core, 1) == 0 else { return }
         execv("/proc/self/exe", CommandLine.unsafeArgv)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PruneApps
 import PruneKit
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,7 +87,8 @@ final class TrainingProgress {
         case let .epochEnd(m):
             let elapsed = ContinuousClock.now - epochStart
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-            var line = "epoch \(m.epoch)/\(totalEpochs)  train loss \(String(format: "%.4f", m.trainLoss)) "
+            var line =
+                "epoch \(m.epoch)/\(totalEpochs)  train loss \(String(format: "%.4f", m.trainLoss)) "
                 + "acc \(Format.percent(m.trainAccuracy, digits: 2))"
             if let vl = m.validationLoss, let va = m.validationAccuracy {
                 line += "  validation loss \(String(format: "%.4f", vl)) acc \(Format.percent(va, digits: 2))"

@@ -16,8 +16,9 @@ enum ModelLocation {
     static func resolve(_ given: String?) throws -> String {
         guard let given else {
             guard let samples = sampleModelsDirectory() else {
-                throw ModelSpecError.notFound(path: "SampleModels/\(defaultSample)",
-                                              problem: "the default sample model is not here; give a model path")
+                throw ModelSpecError.notFound(
+                    path: "SampleModels/\(defaultSample)",
+                    problem: "the default sample model is not here; give a model path")
             }
             return samples.appendingPathComponent(defaultSample).path
         }

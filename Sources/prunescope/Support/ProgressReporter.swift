@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -32,8 +33,10 @@ final class ProgressReporter: Sendable {
     ///   - enabled: false draws nothing (--no-progress, --quiet).
     ///   - isTerminal: whether stderr redraws in place (default: isatty(2)).
     ///   - write: where text goes (default: stderr, unbuffered).
-    init(enabled: Bool = true, isTerminal: Bool = CommandSupport.stderrIsTerminal,
-         write: @escaping @Sendable (String) -> Void = { CommandSupport.writeStderr($0) }) {
+    init(
+        enabled: Bool = true, isTerminal: Bool = CommandSupport.stderrIsTerminal,
+        write: @escaping @Sendable (String) -> Void = { CommandSupport.writeStderr($0) }
+    ) {
         self.enabled = enabled
         self.isTerminal = isTerminal
         self.write = write

@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+
 @testable import PruneApps
 @testable import PruneTUI
 
@@ -26,15 +27,18 @@ struct ExplorerHarness {
     }
 
     /// Runs the explorer with `script` (`nil` entries are idle ticks) until it quits or the script ends.
-    func run(_ size: Size, _ script: [TerminalEvent?], exportDirectory: String? = nil, sessionDirectory: String? = nil,
-             measureInference: Bool = false, controls: ExplorerControls? = nil,
-             worker: any BackgroundWorker = InlineWorker()) -> (InMemoryTerminal, AppRunner<ExplorerApp>) {
+    func run(
+        _ size: Size, _ script: [TerminalEvent?], exportDirectory: String? = nil, sessionDirectory: String? = nil,
+        measureInference: Bool = false, controls: ExplorerControls? = nil,
+        worker: any BackgroundWorker = InlineWorker()
+    ) -> (InMemoryTerminal, AppRunner<ExplorerApp>) {
         let term = InMemoryTerminal(size: size, script: script)
         let mailbox = Mailbox<ExplorerMessage>()
         // Measured inference timings differ run to run: off unless a test checks them.
-        let app = ExplorerApp.make(session: session, bundle: bundle, size: size, worker: worker, post: { mailbox.post($0) },
-                                   controls: controls, exportDirectory: exportDirectory, sessionDirectory: sessionDirectory,
-                                   measureInference: measureInference)
+        let app = ExplorerApp.make(
+            session: session, bundle: bundle, size: size, worker: worker, post: { mailbox.post($0) },
+            controls: controls, exportDirectory: exportDirectory, sessionDirectory: sessionDirectory,
+            measureInference: measureInference)
         let runner = AppRunner(app: app, driver: term, mailbox: mailbox)
         runner.run()
         return (term, runner)
