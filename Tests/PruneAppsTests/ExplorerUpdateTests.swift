@@ -191,4 +191,19 @@ import Testing
         #expect(term.text.contains("skip"))
         #expect(term.text.contains("neurons/filters"))
     }
+
+    /// Taylor scores need gradients: a background effect computes them and
+    /// the screen says so meanwhile; a frame never computes them.
+    @Test func gradientScoresAreComputedInTheBackground() throws {
+        var m = try Self.model()
+        Self.press(&m, .char("c"), .char("c"))
+        #expect(m.controls.criterion == .taylor)
+        #expect(m.preview.needsScores)
+        var buffer = CellBuffer(size: m.size)
+        m.render(into: &buffer, context: DrawContext())
+        #expect(buffer.text.contains("computing taylor scores"))
+        #expect(m.preview.needsScores, "drawing must not compute the scores")
+        let effects = m.tick(now: 1).effects
+        #expect(effects == [.computeScores(generation: m.scores.generation)])
+    }
 }

@@ -6,7 +6,7 @@ extension ExplorerModel {
     func renderHeatmap(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         guard let l = selected, let (values, mask) = selectedTensorState() else { return }
         var mode = heatmapMode == .inputPixels && l.inputImage == nil ? .auto : heatmapMode
-        if mode == .auto { mode = Mask.prunedCount(mask) > 0 ? .fractionPruned : .weights }
+        if mode == .auto { mode = maskedCount(l.tensor, in: previewMetrics ?? session.metrics) > 0 ? .fractionPruned : .weights }
         let title: String
         switch mode {
         case .auto, .weights: title = "\(l.name) weights (pruned dark)"

@@ -81,8 +81,9 @@ extension ExplorerModel {
         if let e = preview.error { return (e, true) }
         if preview.needsScores { return ("computing \(controls.criterion.rawValue) scores (gradients on the training data)…", false) }
         let c = controls
-        let alreadyPruned = Mask.prunedCount(committed)
-        let pruned = Mask.prunedCount(mask ?? committed)
+        // Counted once per step and per preview in the metrics, not per frame.
+        let alreadyPruned = maskedCount(l.tensor, in: session.metrics)
+        let pruned = maskedCount(l.tensor, in: previewMetrics ?? session.metrics)
         let newly = max(0, pruned - alreadyPruned)
         let sparsity = l.count > 0 ? Double(pruned) / Double(l.count) : 0
         var caption: String
@@ -149,5 +150,10 @@ extension ExplorerModel {
         let span = max(q, 1e-12)
         let clamped = kept.map { Float(min(span, max(-span, Double($0)))) }
         return PruneTUI.Histogram.bin(clamped, bins: bins, range: -span...span)
+    }
+
+    /// Masked entries of `tensor` in `metrics`.
+    func maskedCount(_ tensor: String, in metrics: ModelMetrics) -> Int {
+        metrics.tensors.first { $0.name == tensor }?.masked ?? 0
     }
 }

@@ -10,7 +10,7 @@ public enum Mask {
         guard let mask else { return 0 }
         return mask.data.withUnsafeBufferPointer { m in
             var n = 0
-            for v in m where v == 0 { n += 1 }
+            for v in m { n &+= v == 0 ? 1 : 0 }
             return n
         }
     }
@@ -32,7 +32,7 @@ public enum Mask {
     public static func zeroCount(_ values: Tensor) -> Int {
         values.data.withUnsafeBufferPointer { v in
             var n = 0
-            for x in v where x == 0 { n += 1 }
+            for x in v { n &+= x == 0 ? 1 : 0 }
             return n
         }
     }
