@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
-import PruneApps
 import PruneKit
+import PruneTUI
 
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,6 @@
 import Testing
 
-@testable import PruneApps
+@testable import PruneTUI
 
 /// The one debounced "due / in flight / generation" slot behind every
 /// value the explorer computes in the background.
