@@ -5,82 +5,84 @@ import Testing
 /// A newcomer's path through the real explorer under tmux: open the default
 /// model, move fc1's slider, apply, retrain an epoch, undo, go global,
 /// export, quit; then the exported files are checked.
+///
+/// The slider moves one point of sparsity per → press; Enter and `r` run as
+/// background jobs whose progress takes the bottom line; messages appear at
+/// the right of the hint line. Every wait asks for a whole frame (the
+/// bottom line is drawn last) before reading the screen.
 @Suite(.serialized) struct ExplorerEndToEndTests {
     static func pidFile() -> URL {
         FileManager.default.temporaryDirectory.appendingPathComponent("ps-explorer-\(UUID().uuidString).pid")
     }
 
-    /// The layer row of `name` in the layer table ("▶ fc1   300x784 ███░  51.9%*").
-    static func row(_ screen: String, _ name: String) -> String? {
-        screen.split(separator: "\n").first { $0.contains(" \(name) ") && $0.contains("%") }.map(String.init)
-    }
-
-    /// The header's "step N/M".
-    static func step(_ screen: String) -> String? {
-        guard let line = screen.split(separator: "\n").first, let r = line.range(of: "step ") else { return nil }
-        return String(line[r.upperBound...].prefix { $0 != " " })
-    }
-
     @Test func newcomersPath() throws {
-        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-explorer-e2e-\(UUID().uuidString)")
+        // A short path: the export prompt shows it whole, so the test can read it back.
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-e2e-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: out) }
         let tmux = try Tmux(command: Tmux.restoringScript([], pidFile: Self.pidFile()), width: 120, height: 40,
                             directory: Binary.packageRoot, name: "explore")
         defer { tmux.kill() }
-        // The whole first frame: the hint line is drawn last.
-        var screen = try tmux.waitFor(timeout: 30, "the explorer on lenet-300-100") {
-            $0.contains("lenet-300-100 (mnist5k)") && $0.contains("fc1.weight") && $0.contains("Enter apply") && Self.row($0, "fc3") != nil
+        var screen = try tmux.waitForFrame(timeout: 30, "the explorer on lenet-300-100") {
+            $0.showsHints && $0.header.contains("lenet-300-100 (mnist5k)") && $0.text.contains("fc1.weight")
+                && $0.bottom.contains("Enter apply") && $0.row("fc3") != nil
         }
-        #expect(screen.contains("val acc 94.00%"))
-        let before = try #require(Self.row(screen, "fc1"))
+        #expect(screen.header.contains("val acc 94.00%"))
+        #expect(screen.step == "0/0")
+        let before = try #require(screen.row("fc1"))
         #expect(before.contains("0.0%"))
-        #expect(!screen.contains("░░░░┃"), "no pruned region on the histogram axis yet")
+        #expect(screen.shadedAxis == nil, "no pruned range on the histogram axis yet")
 
-        // Slider right: fc1's sparsity and the histogram's pruned shading change; the accuracy preview arrives.
-        try tmux.send("Right", "Right", "Right", "Right", "Right", "Right", "Right", "Right")
-        screen = try tmux.waitFor(timeout: 20, "fc1's preview, caption and shading") {
-            (Self.row($0, "fc1") ?? "").contains("*") && $0.contains("preview 9") && $0.contains("prune |w| < 0.0") && $0.contains("░░")
+        // 20 presses: 20 points of sparsity on fc1, shaded on the histogram's axis; the accuracy preview arrives.
+        try tmux.send(Array(repeating: "Right", count: 20))
+        screen = try tmux.waitForFrame(timeout: 20, "fc1's preview at 20%, caption and shading") {
+            ($0.row("fc1") ?? "").contains("20.0%*") && $0.header.contains("· preview ")
+                && $0.text.contains("prune |w| < 0.0") && $0.text.contains("20.0% of fc1") && $0.shadedAxis != nil
         }
-        #expect(Self.row(screen, "fc1") != before)
+        #expect(screen.row("fc1") != before)
 
-        // Apply, then retrain one epoch: the loss curve grows while keys still respond.
+        // Apply (a background job), then retrain one epoch: the loss curve grows while keys still respond.
         try tmux.send("Enter")
-        try tmux.waitFor(timeout: 20, "step 1/1 with nothing pending") { Self.step($0) == "1/1" && !(Self.row($0, "fc1") ?? "*").contains("*") }
+        try tmux.waitForFrame(timeout: 30, "step 1/1 with nothing pending") {
+            $0.showsHints && $0.step == "1/1" && !($0.row("fc1") ?? "*").contains("*")
+        }
         try tmux.send("r")
-        try tmux.waitFor(timeout: 20, "the retrain job line") { $0.contains("Esc cancel") }
+        try tmux.waitForFrame(timeout: 20, "the retrain job line") { $0.showsJob && $0.bottom.contains("retrain") }
         try tmux.send("2")
-        try tmux.waitFor(timeout: 10, "history during the retrain") { $0.contains("History (") }
+        try tmux.waitForFrame(timeout: 10, "history during the retrain") { $0.text.contains("History (") }
         try tmux.resize(width: 100, height: 32)
         try tmux.send("1")
-        screen = try tmux.waitFor(timeout: 180, "the retrain step and its loss curve") {
-            Self.step($0) == "2/2" && ($0.contains("⣀") || $0.contains("⠉") || $0.contains("⢄")) && $0.contains("Enter apply")
+        screen = try tmux.waitForFrame(timeout: 180, "the retrain step and its loss curve") {
+            $0.showsHints && $0.step == "2/2" && ($0.text.contains("⣀") || $0.text.contains("⠉") || $0.text.contains("⢄"))
         }
         try tmux.resize(width: 120, height: 40)
 
         // Undo the retrain: back at step 1 of 2.
         try tmux.send("u")
-        try tmux.waitFor(timeout: 10, "undo") { Self.step($0) == "1/2" && $0.contains("undid: retrain") }
+        try tmux.waitForFrame(timeout: 10, "undo") { $0.step == "1/2" && $0.bottom.contains("undid: retrain") }
 
         // Global scope: one slider over all layers.
         try tmux.send("g")
-        try tmux.waitFor(timeout: 10, "global scope") { $0.contains("global |w| <") }
-        try tmux.send("Right", "Right", "Right", "Right", "Right", "Right")
-        screen = try tmux.waitFor(timeout: 20, "a global preview") { (Self.row($0, "fc2") ?? "").contains("*") }
+        try tmux.waitForFrame(timeout: 10, "global scope") { $0.text.contains("global |w| <") }
+        try tmux.send(Array(repeating: "Right", count: 6))
+        screen = try tmux.waitForFrame(timeout: 20, "a global preview") { ($0.row("fc2") ?? "").contains("*") }
         try tmux.send("Enter")
-        try tmux.waitFor(timeout: 20, "the global step") { Self.step($0) == "2/2" }
+        try tmux.waitForFrame(timeout: 30, "the global step") {
+            $0.showsHints && $0.step == "2/2" && !($0.row("fc2") ?? "*").contains("*")
+        }
 
-        // Export to a fresh directory.
+        // Export to a fresh directory: the prefilled path is selected, so typing replaces it.
         try tmux.send("e")
-        try tmux.waitFor(timeout: 10, "the export prompt") { $0.contains("Export pruned model") }
-        try tmux.send("C-u")
+        try tmux.waitForFrame(timeout: 10, "the export prompt") { $0.text.contains("Export pruned model") }
         try tmux.send(out.path, literal: true)
+        try tmux.waitForFrame(timeout: 10, "the typed path alone") { $0.text.contains("directory \(out.path) ") }
         try tmux.send("Enter")
-        screen = try tmux.waitFor(timeout: 60, "the export message") { $0.contains("wrote ") }
+        try tmux.waitForFrame(timeout: 60, "the export message") { $0.showsHints && $0.bottom.contains("wrote ") }
 
         // Exported: q quits at once, the terminal comes back as it was.
         try tmux.send("q")
-        screen = try tmux.waitFor(timeout: 20, "exit") { $0.contains("PROGRAM-EXIT") }
-        #expect(screen.contains("PROGRAM-EXIT code=0 stty=same"))
+        let after = try tmux.waitForExitAndShell()
+        #expect(after.contains("PROGRAM-EXIT code=0 stty=same"))
+        #expect(!after.contains("Enter apply"), "the explorer's screen should be gone (alternate screen left)")
 
         let weights = try SafetensorsFile(contentsOf: out.appendingPathComponent("model.safetensors").path)
         #expect(Set(weights.tensors.map(\.name)) == ["fc1.weight", "fc1.bias", "fc2.weight", "fc2.bias", "fc3.weight", "fc3.bias"])
@@ -100,15 +102,22 @@ import Testing
         let tmux = try Tmux(command: Tmux.restoringScript(["open", "SampleModels/lenet-300-100"], pidFile: Self.pidFile()),
                             width: 80, height: 24, directory: Binary.packageRoot, name: "quit")
         defer { tmux.kill() }
-        try tmux.waitFor(timeout: 30, "the explorer") { $0.contains("fc1.weight") }
-        try tmux.send("o", "Down", "Down", "Down", "Down", "Down", "Down", "Right", "Right", "Right", "Escape")
+        try tmux.waitForFrame(timeout: 30, "the explorer") { $0.showsHints && $0.text.contains("fc1.weight") }
+        // Options: the seventh row is the retrain epochs; 4 epochs keep the retrain running while we quit.
+        try tmux.send("o", "Down", "Down", "Down", "Down", "Down", "Down", "Right", "Right", "Right")
+        try tmux.waitFor(timeout: 10, "4 retrain epochs") { $0.contains("retrain epochs") && $0.contains(" 4 ") }
+        try tmux.send("Escape")
+        try tmux.waitForFrame(timeout: 10, "options closed") { !$0.text.contains("retrain epochs") }
         try tmux.send("r")
-        try tmux.waitFor(timeout: 20, "the retrain job") { $0.contains("Esc cancel") }
+        try tmux.waitForFrame(timeout: 20, "the retrain job") { $0.showsJob }
         try tmux.send("q")
-        try tmux.waitFor(timeout: 10, "the quit question") { $0.contains("quitting cancels it") }
+        try tmux.waitFor(timeout: 10, "the quit question") { $0.contains("Quit?") && $0.contains("quitting cancels it") }
+        let asked = Date()
         try tmux.send("y")
-        let screen = try tmux.waitFor(timeout: 30, "exit") { $0.contains("PROGRAM-EXIT") }
-        #expect(screen.contains("PROGRAM-EXIT code=0 stty=same"))
+        try tmux.waitFor(timeout: 30, "exit") { $0.contains("PROGRAM-EXIT") }
+        #expect(Date().timeIntervalSince(asked) < 15, "quitting should cancel the retrain promptly")
+        let after = try tmux.waitForExitAndShell()
+        #expect(after.contains("PROGRAM-EXIT code=0 stty=same"))
     }
 
     @Test func badModelPathIsOneLineAndNoScreen() throws {

@@ -106,6 +106,11 @@ final class Tmux {
 
     /// Sends keys as tmux names them ("Right", "C-c", "Enter") or literal text with `literal: true`.
     func send(_ keys: String..., literal: Bool = false) throws {
+        try send(keys, literal: literal)
+    }
+
+    /// Sends a list of keys in one go (`Array(repeating: "Right", count: 20)`).
+    func send(_ keys: [String], literal: Bool = false) throws {
         try run(["send-keys", "-t", session] + (literal ? ["-l"] : []) + keys)
     }
 
