@@ -18,7 +18,8 @@ import Testing
         let detected = try #require(cores.first, "no Core line: \(r.stderr)")
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)).flatMap { BLASCoreType.flags(cpuinfo: $0) }
         if let preferred = flags.flatMap({ BLASCoreType.preferred(cpuFlags: $0) }),
-           BLASCoreType.shouldOverride(detected: detected, preferred: preferred) {
+            BLASCoreType.shouldOverride(detected: detected, preferred: preferred)
+        {
             // OpenBLAS's own choice, then once more (only once) with the better core.
             #expect(cores == [detected, preferred])
         } else {

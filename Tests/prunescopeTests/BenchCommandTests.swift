@@ -18,7 +18,8 @@ import Testing
         for (line, label) in zip(lines[2...3], ["open + statistics + histograms (s)", "throughput (MB/s)"]) {
             #expect(line.hasPrefix(label), "\(line)")
             let figures = line.dropFirst(label.count).split(separator: " ")
-            #expect(figures.count == 5 && figures.prefix(3).allSatisfy { Double($0) != nil } && figures.suffix(2) == ["2", "runs"], "\(line)")
+            #expect(
+                figures.count == 5 && figures.prefix(3).allSatisfy { Double($0) != nil } && figures.suffix(2) == ["2", "runs"], "\(line)")
         }
         #expect(lines[4].hasPrefix("peak memory (RSS): ") && lines[4].contains(" MB while opening and inspecting ("), "\(lines[4])")
     }
@@ -37,7 +38,8 @@ import Testing
         #expect(report["threads"] as? Int == 1 && report["bins"] as? Int == 32)
         let time = try #require(report["openStatsHistogramsSeconds"] as? [String: Any])
         #expect(time["runs"] as? Int == 3)
-        let median = try #require(time["median"] as? Double), lo = try #require(time["min"] as? Double), hi = try #require(time["max"] as? Double)
+        let median = try #require(time["median"] as? Double), lo = try #require(time["min"] as? Double),
+            hi = try #require(time["max"] as? Double)
         #expect(lo > 0 && lo <= median && median <= hi)
         let peak = try #require(report["peakRSSBytes"] as? Int), before = try #require(report["rssBeforeBytes"] as? Int)
         #expect(before > 0 && peak >= before)

@@ -14,7 +14,8 @@ import Testing
 
     @Test(arguments: [(80, 24), (200, 60)])
     func demoUnderTmux(width: Int, height: Int) throws {
-        let tmux = try Tmux(command: DemoEndToEndTests.script([], pidFile: Self.pidFile()), width: width, height: height, name: "demo\(width)")
+        let tmux = try Tmux(
+            command: DemoEndToEndTests.script([], pidFile: Self.pidFile()), width: width, height: height, name: "demo\(width)")
         defer { tmux.kill() }
         // The whole first frame, not just its top lines (output arrives in pieces under load).
         var screen = try tmux.waitFor(timeout: 20, "the demo's first frame") {
@@ -58,8 +59,9 @@ import Testing
     }
 
     @Test func quitWithQAndAsciiLocale() throws {
-        let tmux = try Tmux(command: DemoEndToEndTests.script(["--ascii", "--theme", "monochrome"], pidFile: Self.pidFile()), width: 80, height: 24,
-                            environment: ["NO_COLOR": "1"], name: "ascii")
+        let tmux = try Tmux(
+            command: DemoEndToEndTests.script(["--ascii", "--theme", "monochrome"], pidFile: Self.pidFile()), width: 80, height: 24,
+            environment: ["NO_COLOR": "1"], name: "ascii")
         defer { tmux.kill() }
         let screen = try tmux.waitFor("PruneTUI demo")
         #expect(screen.contains("mono colours"))
@@ -88,8 +90,9 @@ import Testing
 
     @Test func fatalErrorRestoresTheTerminalAndShowsTheMessage() throws {
         // No backtrace, so the message stays on the visible screen.
-        let tmux = try Tmux(command: DemoEndToEndTests.script(["--crash-key"], pidFile: Self.pidFile()), width: 100, height: 30,
-                            environment: ["SWIFT_BACKTRACE": "enable=no"], name: "crash")
+        let tmux = try Tmux(
+            command: DemoEndToEndTests.script(["--crash-key"], pidFile: Self.pidFile()), width: 100, height: 30,
+            environment: ["SWIFT_BACKTRACE": "enable=no"], name: "crash")
         defer { tmux.kill() }
         try tmux.waitFor("PruneTUI demo")
         try tmux.send("!")

@@ -4,8 +4,10 @@ import Testing
 /// Broken inputs through the real binary: one line on stderr naming the file
 /// and the problem, exit status 1, never a crash.
 @Suite struct ErrorsTests {
-    func expectOneLineError(_ args: [String], mentions: [String],
-                            sourceLocation: SourceLocation = #_sourceLocation) throws {
+    func expectOneLineError(
+        _ args: [String], mentions: [String],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws {
         let result = try Binary.run(args)
         #expect(result.status == 1, "status \(result.status): \(result.stderr)", sourceLocation: sourceLocation)
         let lines = result.stderr.split(separator: "\n", omittingEmptySubsequences: true)
@@ -41,15 +43,17 @@ import Testing
     @Test func specNamingAMissingTensor() throws {
         let dir = try TinyModel.trained("missing")
         try TinyModel.writeSpec(in: dir, headWeight: "head.weight")
-        try expectOneLineError(["eval", dir.path],
-                               mentions: [dir.appendingPathComponent("weights.safetensors").path, "head.weight", "fc2"])
+        try expectOneLineError(
+            ["eval", dir.path],
+            mentions: [dir.appendingPathComponent("weights.safetensors").path, "head.weight", "fc2"])
     }
 
     @Test func shapeMismatchBetweenSpecAndFile() throws {
         let dir = try TinyModel.trained("shape")
         try TinyModel.writeSpec(in: dir, hidden: 4)
-        try expectOneLineError(["eval", dir.path],
-                               mentions: [dir.appendingPathComponent("weights.safetensors").path, "fc1.weight", "[3, 2]", "[4, 2]"])
+        try expectOneLineError(
+            ["eval", dir.path],
+            mentions: [dir.appendingPathComponent("weights.safetensors").path, "fc1.weight", "[3, 2]", "[4, 2]"])
     }
 
     @Test func datasetLabelsOutOfRange() throws {
@@ -57,9 +61,11 @@ import Testing
         try TinyModel.idx(shape: [4, 1, 2], bytes: [1, 2, 3, 4, 5, 6, 7, 8]).write(to: dir.appendingPathComponent("images"))
         let labels = dir.appendingPathComponent("labels")
         try TinyModel.idx(shape: [4], bytes: [0, 1, 7, 1]).write(to: labels)
-        try TinyModel.writeSpec(in: dir, dataset: """
-        {"name": "bad", "format": "idx", "images": "images", "labels": "labels", "validationFraction": 0.25, "splitSeed": 0}
-        """)
+        try TinyModel.writeSpec(
+            in: dir,
+            dataset: """
+                {"name": "bad", "format": "idx", "images": "images", "labels": "labels", "validationFraction": 0.25, "splitSeed": 0}
+                """)
         try expectOneLineError(["train", dir.path], mentions: [labels.path, "label 7", "0..<2"])
     }
 
@@ -117,9 +123,10 @@ import Testing
             try expectOneLine([command, missing], prefix: "prunescope: \(missing): no such file or directory")
         }
         for command in ["prune", "sensitivity"] {
-            try expectOneLine([command, missing, "--sparsity", "0.5", "--out", "/tmp/x", "--no-progress"]
-                                .filter { command == "prune" || ($0 != "--sparsity" && $0 != "0.5" && $0 != "--out" && $0 != "/tmp/x") },
-                              prefix: "prunescope: \(missing): no such file or directory")
+            try expectOneLine(
+                [command, missing, "--sparsity", "0.5", "--out", "/tmp/x", "--no-progress"]
+                    .filter { command == "prune" || ($0 != "--sparsity" && $0 != "0.5" && $0 != "--out" && $0 != "/tmp/x") },
+                prefix: "prunescope: \(missing): no such file or directory")
         }
         try expectOneLine(["inspect", missing + ".safetensors"], prefix: "prunescope: \(missing).safetensors: cannot open")
         try expectOneLine(["demo", "--theme", "no-such-theme"], prefix: "prunescope: ")
@@ -135,9 +142,11 @@ import Testing
         let beside = dir.appendingPathComponent("weights.bin")
         try Data(pickle).write(to: beside)
         let what = "a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with python -c"
-        for args in [["eval", beside.path], ["info", beside.path], ["bench", beside.path], ["inspect", alone.path],
-                     ["open", alone.path], ["eval", alone.path], ["bench", "--checkpoint-file", alone.path],
-                     ["prune", beside.path, "--sparsity", "0.5", "--out", dir.appendingPathComponent("out").path, "--no-progress"]] {
+        for args in [
+            ["eval", beside.path], ["info", beside.path], ["bench", beside.path], ["inspect", alone.path],
+            ["open", alone.path], ["eval", alone.path], ["bench", "--checkpoint-file", alone.path],
+            ["prune", beside.path, "--sparsity", "0.5", "--out", dir.appendingPathComponent("out").path, "--no-progress"],
+        ] {
             let path = args.contains(alone.path) ? alone.path : beside.path
             try expectOneLine(args, prefix: "prunescope: \(path): \(what)")
         }

@@ -19,8 +19,9 @@ import Testing
         // A short path: the export prompt shows it whole, so the test can read it back.
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-e2e-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: out) }
-        let tmux = try Tmux(command: Tmux.restoringScript([], pidFile: Self.pidFile()), width: 120, height: 40,
-                            directory: Binary.packageRoot, name: "explore")
+        let tmux = try Tmux(
+            command: Tmux.restoringScript([], pidFile: Self.pidFile()), width: 120, height: 40,
+            directory: Binary.packageRoot, name: "explore")
         defer { tmux.kill() }
         var screen = try tmux.waitForFrame(timeout: 30, "the explorer on lenet-300-100") {
             $0.showsHints && $0.header.contains("lenet-300-100 (mnist5k)") && $0.text.contains("fc1.weight")
@@ -76,7 +77,7 @@ import Testing
         try tmux.send(out.path, literal: true)
         try tmux.waitForFrame(timeout: 10, "the typed path alone") { $0.text.contains("directory \(out.path) ") }
         try tmux.send("Enter")
-        try tmux.waitForFrame(timeout: 60, "the export message") { $0.showsHints && $0.bottom.contains("wrote ") }
+        try tmux.waitForFrame(timeout: 60, "the export message") { $0.showsHints && $0.bottom.contains("exported to ") }
 
         // Exported: q quits at once, the terminal comes back as it was.
         try tmux.send("q")
@@ -92,15 +93,17 @@ import Testing
         #expect(report.contains("global"))
         // The saved session resumes at the exported step.
         let bundle = try ModelBundle.load(path: Binary.packageRoot.appendingPathComponent("SampleModels/lenet-300-100").path)
-        let session = try PruningSession.load(from: out.appendingPathComponent("session").path, model: bundle.model,
-                                              train: bundle.train, validation: bundle.validation)
+        let session = try PruningSession.load(
+            from: out.appendingPathComponent("session").path, model: bundle.model,
+            train: bundle.train, validation: bundle.validation)
         #expect(session.cursor == 2)
         #expect(session.steps.map(\.kind) == [.start, .prune, .prune])
     }
 
     @Test func quitDuringRetrainAsksAndRestoresTheTerminal() throws {
-        let tmux = try Tmux(command: Tmux.restoringScript(["open", "SampleModels/lenet-300-100"], pidFile: Self.pidFile()),
-                            width: 80, height: 24, directory: Binary.packageRoot, name: "quit")
+        let tmux = try Tmux(
+            command: Tmux.restoringScript(["open", "SampleModels/lenet-300-100"], pidFile: Self.pidFile()),
+            width: 80, height: 24, directory: Binary.packageRoot, name: "quit")
         defer { tmux.kill() }
         try tmux.waitForFrame(timeout: 30, "the explorer") { $0.showsHints && $0.text.contains("fc1.weight") }
         // Options: the seventh row is the retrain epochs; 4 epochs keep the retrain running while we quit.
@@ -146,23 +149,28 @@ import Testing
         try CheckpointSynthesis.writeBERT(to: file.path, approximateBytes: 48 << 20, seed: 1)
         let out = dir.appendingPathComponent("pruned.safetensors")
         let pid = FileManager.default.temporaryDirectory.appendingPathComponent("ps-inspect-\(UUID().uuidString).pid")
-        let tmux = try Tmux(command: Tmux.restoringScript(["open", file.path, "--export-dir", out.path], pidFile: pid),
-                            width: 120, height: 40, name: "inspect")
+        let tmux = try Tmux(
+            command: Tmux.restoringScript(["open", file.path, "--export-dir", out.path], pidFile: pid),
+            width: 120, height: 40, name: "inspect")
         defer { tmux.kill() }
         var screen = try tmux.waitFor(timeout: 30, "the inspector") { $0.contains("inspect bert.safetensors") }
         // The help overlay opens and closes whether or not the statistics are done.
         try tmux.send("?")
         try tmux.waitFor(timeout: 10, "help") { $0.contains("Inspecting a checkpoint") }
         try tmux.send("Escape")
-        screen = try tmux.waitFor(timeout: 120, "statistics") { $0.contains("after") && !$0.contains("reading statistics") && !$0.contains("Inspecting a checkpoint") }
+        screen = try tmux.waitFor(timeout: 120, "statistics") {
+            $0.contains("after") && !$0.contains("reading statistics") && !$0.contains("Inspecting a checkpoint")
+        }
         try tmux.send("/")
         try tmux.send("query.weight", literal: true)
         try tmux.send("Enter")
-        screen = try tmux.waitFor(timeout: 10, "the filtered list") { $0.contains("matching \"query.weight\"") && $0.contains("prunable: ") }
+        screen = try tmux.waitFor(timeout: 10, "the filtered list") {
+            $0.contains("matching \"query.weight\"") && $0.contains("prunable: ")
+        }
         try tmux.send("e")
         try tmux.waitFor(timeout: 10, "the export prompt") { $0.contains("Export pruned checkpoint") }
         try tmux.send("Enter")
-        screen = try tmux.waitFor(timeout: 120, "the export") { $0.contains("wrote ") }
+        screen = try tmux.waitFor(timeout: 120, "the export") { $0.contains("exported to ") }
         try tmux.send("q")
         screen = try tmux.waitFor(timeout: 20, "exit") { $0.contains("PROGRAM-EXIT") }
         #expect(screen.contains("PROGRAM-EXIT code=0 stty=same"))

@@ -1,5 +1,5 @@
-import Testing
 import Foundation
+import Testing
 
 @Suite struct HelpTests {
     @Test func helpNamesTheTool() throws {

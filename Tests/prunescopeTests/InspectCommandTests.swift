@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import PruneKit
+import Testing
 
 /// `prunescope inspect` run as a user would.
 @Suite struct InspectCommandTests {
@@ -12,11 +12,13 @@ import PruneKit
 
     func checkpoint() throws -> String {
         let path = directory + "/tiny.safetensors"
-        try SafetensorsWriter.write([
-            try SafetensorsEntry(name: "encoder.layer.0.dense.weight", tensor: Tensor(shape: [2, 3], data: [0, 1, -2, 3, -4, 5]), dtype: .F16),
-            SafetensorsEntry(name: "encoder.layer.0.dense.bias", tensor: Tensor(shape: [2], data: [0, 0])),
-            SafetensorsEntry(name: "encoder.LayerNorm.weight", tensor: Tensor(shape: [3], data: [1, 1, 1])),
-        ], metadata: ["format": "pt"], to: path)
+        try SafetensorsWriter.write(
+            [
+                try SafetensorsEntry(
+                    name: "encoder.layer.0.dense.weight", tensor: Tensor(shape: [2, 3], data: [0, 1, -2, 3, -4, 5]), dtype: .F16),
+                SafetensorsEntry(name: "encoder.layer.0.dense.bias", tensor: Tensor(shape: [2], data: [0, 0])),
+                SafetensorsEntry(name: "encoder.LayerNorm.weight", tensor: Tensor(shape: [3], data: [1, 1, 1])),
+            ], metadata: ["format": "pt"], to: path)
         return path
     }
 
@@ -27,7 +29,8 @@ import PruneKit
         let lines = r.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("tensor") == true)
         let weight = try #require(lines.first { $0.hasPrefix("encoder.layer.0.dense.weight") })
-        #expect(weight.contains("F16") && weight.contains("[2, 3]") && weight.contains("16.7%") && weight.contains("yes (2-D weight matrix)"))
+        #expect(
+            weight.contains("F16") && weight.contains("[2, 3]") && weight.contains("16.7%") && weight.contains("yes (2-D weight matrix)"))
         let bias = try #require(lines.first { $0.hasPrefix("encoder.layer.0.dense.bias") })
         #expect(bias.contains("100.0%") && bias.hasSuffix("no (bias)"))
         #expect(r.stdout.contains("3 tensors, 11 parameters"))
@@ -66,8 +69,10 @@ import PruneKit
         let missing = directory + "/missing.safetensors"
         let junk = directory + "/junk.bin"
         try Data("hello".utf8).write(to: URL(fileURLWithPath: junk))
-        for (file, problem) in [(truncated, "run past the data"), (missing, "cannot open"), (junk, "not a .safetensors, .npy or .npz file"),
-                                 (directory, "is a directory")] {
+        for (file, problem) in [
+            (truncated, "run past the data"), (missing, "cannot open"), (junk, "not a .safetensors, .npy or .npz file"),
+            (directory, "is a directory"),
+        ] {
             let r = try Binary.run(["inspect", file])
             #expect(r.status == 1)
             #expect(r.stdout.isEmpty)
@@ -89,7 +94,8 @@ import PruneKit
         #expect(pruned.metadata["prunescope.scope"] == "global" && pruned.metadata["format"] == "pt")
         // The one already-zero weight is among the 3 the mask prunes.
         #expect(pruned.metadata["prunescope.pruned_elements"] == "3" && pruned.metadata["prunescope.pruned_tensor_elements"] == "6")
-        #expect(r.stderr.contains("1 tensors pruned by magnitude (global), 3 of their 6 weights set to zero, sparsity 0.500000"), "\(r.stderr)")
+        #expect(
+            r.stderr.contains("1 tensors pruned by magnitude (global), 3 of their 6 weights set to zero, sparsity 0.500000"), "\(r.stderr)")
         let original = try SafetensorsFile(contentsOf: path)
         #expect(try pruned.rawBytes(named: "encoder.LayerNorm.weight") == original.rawBytes(named: "encoder.LayerNorm.weight"))
     }

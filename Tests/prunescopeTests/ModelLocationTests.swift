@@ -34,8 +34,10 @@ import Testing
     @Test func sampleModelsByRelativePathFromAnotherDirectory() throws {
         let cwd = try elsewhere()
         defer { try? FileManager.default.removeItem(at: cwd) }
-        for args in [["info", "SampleModels/spirals-mlp"], ["eval", "SampleModels/spirals-mlp"],
-                     ["sensitivity", "SampleModels/spirals-mlp", "--sparsities", "0.5", "--no-progress"]] {
+        for args in [
+            ["info", "SampleModels/spirals-mlp"], ["eval", "SampleModels/spirals-mlp"],
+            ["sensitivity", "SampleModels/spirals-mlp", "--sparsities", "0.5", "--no-progress"],
+        ] {
             let r = try Binary.run(args, in: cwd)
             #expect(r.status == 0, "\(args): \(r.stderr)")
             #expect(r.stdout.contains("spirals") || r.stdout.contains("fc1.weight"), "\(args): \(r.stdout)")

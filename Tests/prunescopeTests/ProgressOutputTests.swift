@@ -27,8 +27,10 @@ import Testing
     @Test func pruneWithRetrainingWritesAFewLinesPerPhase() throws {
         let out = tempPath("")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try Binary.run(["prune", "SampleModels/lenet-300-100", "--schedule", "iterative", "--rounds", "1",
-                                "--sparsity", "0.5", "--out", out])
+        let r = try Binary.run([
+            "prune", "SampleModels/lenet-300-100", "--schedule", "iterative", "--rounds", "1",
+            "--sparsity", "0.5", "--out", out,
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         expectPlain(r.stderr)
         let (byPhase, other) = progressLines(r.stderr)

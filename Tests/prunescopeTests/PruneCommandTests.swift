@@ -17,7 +17,9 @@ import Testing
         let r = try Binary.run(["prune", Self.sample, "--scope", "global", "--sparsity", "0.9", "--out", out, "--no-progress"])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("prunable-weight sparsity 0.00% -> 90.00%"))
-        for file in ["model.safetensors", "masks.safetensors", "report.json", "report.md", "session/session.json", "session/tensors.safetensors"] {
+        for file in [
+            "model.safetensors", "masks.safetensors", "report.json", "report.md", "session/session.json", "session/tensors.safetensors",
+        ] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
         }
         let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
@@ -27,8 +29,10 @@ import Testing
     @Test func structuredPruneWritesASmallerModel() throws {
         let out = tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let r = try Binary.run(["prune", Self.sample, "--granularity", "neuron", "--criterion", "l2-norm", "--sparsity", "0.5",
-                                "--out", out, "--no-progress"])
+        let r = try Binary.run([
+            "prune", Self.sample, "--granularity", "neuron", "--criterion", "l2-norm", "--sparsity", "0.5",
+            "--out", out, "--no-progress",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("identical validation predictions"))
         #expect(FileManager.default.fileExists(atPath: out + "/smaller/model.json"))
@@ -64,8 +68,9 @@ import Testing
         // lenet-300-100 trains on 4,000 samples; the CLI's batch is 64.
         let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: 4_000, batchSize: 64)
         let (frequency, updates) = ScheduleDefaults.gradual(stepsPerEpoch: perEpoch, epochs: ScheduleDefaults.retrainEpochs)
-        let schedule = Schedule.gradual(initialSparsity: ScheduleDefaults.gradualInitialSparsity,
-                                        startStep: ScheduleDefaults.gradualStartStep, frequency: frequency, updates: updates)
+        let schedule = Schedule.gradual(
+            initialSparsity: ScheduleDefaults.gradualInitialSparsity,
+            startStep: ScheduleDefaults.gradualStartStep, frequency: frequency, updates: updates)
         #expect(r.stdout.hasPrefix("model lenet-300-100: \(schedule), "), "\(r.stdout)")
         let session = try String(contentsOfFile: out + "/session/session.json", encoding: .utf8)
         let t0 = ScheduleDefaults.gradualStartStep
@@ -79,14 +84,18 @@ import Testing
     }
 
     @Test func filterSensitivitySkipsWhatCannotApply() throws {
-        let r = try Binary.run(["sensitivity", "SampleModels/digits-cnn", "--granularity", "filter", "--sparsities", "0.5,0.99",
-                                "--no-progress"])
+        let r = try Binary.run([
+            "sensitivity", "SampleModels/digits-cnn", "--granularity", "filter", "--sparsities", "0.5,0.99",
+            "--no-progress",
+        ])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("conv1.weight at 99.0%: skipped: would remove all 8 filters"), "\(r.stdout)")
         let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("conv1.weight ") })
         #expect(row.split(separator: " ").last == "skipped")
-        let json = try Binary.run(["sensitivity", "SampleModels/digits-cnn", "--granularity", "filter", "--sparsities", "0.5,0.99",
-                                   "--no-progress", "--json"])
+        let json = try Binary.run([
+            "sensitivity", "SampleModels/digits-cnn", "--granularity", "filter", "--sparsities", "0.5,0.99",
+            "--no-progress", "--json",
+        ])
         #expect(json.status == 0, "\(json.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let skipped = try #require(object["skipped"] as? [[String: Any]])
@@ -100,7 +109,10 @@ import Testing
         (["--sparsity=-0.1"], "prunescope: --sparsity: -0.1 is outside [0, 1)"),
         (["--granularity", "5:4"], "prunescope: --granularity: 5:4 keeps N = 5 of every M = 4, but N > M"),
         (["--sparsity", "0.5", "--layers", "fc9"], "prunescope: --layers: no layer or tensor named 'fc9'"),
-        (["--granularity", "neuron", "--sparsity", "0.9999", "--layers", "fc1"], "prunescope: fc1.weight: this would remove all 300 neurons of the layer"),
+        (
+            ["--granularity", "neuron", "--sparsity", "0.9999", "--layers", "fc1"],
+            "prunescope: fc1.weight: this would remove all 300 neurons of the layer"
+        ),
         (["--sparsity", "0.5", "--criterion", "bogus"], "prunescope: --criterion: unknown criterion 'bogus'"),
         (["--sparsity", "0.5", "--schedule", "weekly"], "prunescope: --schedule: unknown schedule 'weekly'"),
         (["--sparsity", "0.5", "--amount", "0.3"], "prunescope: --sparsity: give only one of"),

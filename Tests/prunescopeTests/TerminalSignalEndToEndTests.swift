@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -17,19 +18,19 @@ import Glibc
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("run.sh")
         let text = """
-        ulimit -c 0
-        before=$(stty -g)
-        sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(Tmux.quote(Binary.url.path)) demo
-        code=$?
-        after=$(stty -g)
-        if [ "$before" = "$after" ]; then m=same; else m=changed; fi
-        modes=" $(stty -a | tr '\\n;' '  ') "
-        case "$modes" in *" icanon "*) c=yes;; *) c=no;; esac
-        case "$modes" in *" echo "*) e=yes;; *) e=no;; esac
-        if [ $c = yes ] && [ $e = yes ]; then sane=yes; else sane=no; fi
-        echo "PROGRAM-EXIT code=$code stty=$m sane=$sane"
-        sleep 30
-        """
+            ulimit -c 0
+            before=$(stty -g)
+            sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(Tmux.quote(Binary.url.path)) demo
+            code=$?
+            after=$(stty -g)
+            if [ "$before" = "$after" ]; then m=same; else m=changed; fi
+            modes=" $(stty -a | tr '\\n;' '  ') "
+            case "$modes" in *" icanon "*) c=yes;; *) c=no;; esac
+            case "$modes" in *" echo "*) e=yes;; *) e=no;; esac
+            if [ $c = yes ] && [ $e = yes ]; then sane=yes; else sane=no; fi
+            echo "PROGRAM-EXIT code=$code stty=$m sane=$sane"
+            sleep 30
+            """
         try text.write(to: file, atomically: true, encoding: .utf8)
         return "bash --norc --noprofile " + Tmux.quote(file.path)
     }

@@ -23,8 +23,10 @@ import Testing
     @Test func trainsOneEpochOnDigitsAndWritesLoadableWeights() throws {
         let dir = try TinyModel.directory("digits")
         let out = dir.appendingPathComponent("digits.safetensors").path
-        let result = try Binary.run(["train", "SampleModels/digits-mlp", "--epochs", "1", "--lr", "0.05",
-                                     "--batch-size", "32", "--seed", "3", "--out", out])
+        let result = try Binary.run([
+            "train", "SampleModels/digits-mlp", "--epochs", "1", "--lr", "0.05",
+            "--batch-size", "32", "--seed", "3", "--out", out,
+        ])
         #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stderr.contains("epoch 1/1"))
         #expect(!result.stderr.contains("\u{1B}") && !result.stderr.contains("\r"))

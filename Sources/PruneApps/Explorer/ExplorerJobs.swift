@@ -50,22 +50,27 @@ enum ExplorerJobs {
                 post(.published(publish()))
                 message = "step \(step.id): \(step.summary), acc \(accuracy(step))" + (cancel.isCancelled ? " (cancelled)" : "")
             case .schedule(let schedule, let target, let retrain):
+                var phase = ""
                 let steps = try session.run(
                     schedule, request: target, retrain: retrain,
                     onEvent: { event in
                         switch event {
-                        case .phase(let name, let fraction): post(.progress(fraction: fraction, status: name))
+                        case .phase(let name, let fraction):
+                            phase = name
+                            post(.progress(fraction: fraction, status: name))
                         case .training(let t, let fraction):
                             guard case .step(let epoch, _, _, let loss) = t else { return }
                             post(.trainingLoss(loss))
-                            post(.progress(fraction: fraction, status: "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"))
+                            let status = "epoch \(epoch) loss \(Text.fixed(Double(loss), 4))"
+                            post(.progress(fraction: fraction, status: phase.isEmpty ? status : "\(phase) · \(status)"))
                         case .recorded:
                             post(.published(publish()))
                         }
                     }, isCancelled: { cancel.isCancelled })
-                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights, acc \(accuracy($0))" }
+                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) pruned, acc \(accuracy($0))" }
+                let name = String(schedule.description.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
                 message =
-                    "\(schedule): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
+                    "\(name): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
                     + (cancel.isCancelled ? " (cancelled)" : "")
             case .save(let path):
                 try session.save(to: path)
@@ -94,7 +99,7 @@ enum ExplorerJobs {
                 session: session, bundle: bundle, to: path,
                 command: "prunescope open (explorer export)", settings: settings)
             let files = r.files.values.sorted() + ["report.json", "report.md"]
-            post(.jobFinished(message: "wrote \(files.joined(separator: ", ")) to \(path)", failed: false))
+            post(.jobFinished(message: "exported to \(path): \(files.joined(separator: ", "))", failed: false))
         } catch {
             post(.jobFinished(message: "export failed: \(error)", failed: true))
         }

@@ -60,7 +60,7 @@ public enum ExplorerKeys {
     public static let table: [KeyBinding] = [
         // Threshold and pruning.
         bind(
-            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "threshold",
+            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "slider",
             "move the slider one point of sparsity", .slider, in: .explore),
         bind(
             [.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
@@ -69,7 +69,7 @@ public enum ExplorerKeys {
         bind([.char("t")], "t", "type a threshold (0.02) or a sparsity (90%)", .typeValue, in: .explore),
         bind([.char("m")], "m", "slider: |w| threshold / target sparsity", .sliderMode, in: .explore),
         bind([.enter], "Enter", hint: "apply", "apply the preview (* in the layer list)", .apply, in: .explore),
-        bind([.char("g")], "g", hint: "scope", "scope: per layer / global", .scope, in: .explore),
+        bind([.char("g")], "g", "scope: per layer / global", .scope, in: .explore),
         bind([.char("c")], "c", "next criterion", .criterion, in: .explore),
         bind([.char("n")], "n", "next granularity", .granularity, in: .explore),
         bind([.char("o")], "o", hint: "options", "options: schedule, rounds, epochs, lr, L1", .options, in: .everywhere),
@@ -78,7 +78,7 @@ public enum ExplorerKeys {
         bind([.escape], "Esc", "cancel running work; close a panel; back to explore", .back, in: .everywhere),
         // History.
         bind([.char("u")], "u", hint: "undo", "undo", .undo, in: .everywhere),
-        bind([.ctrl("r"), .char("U")], "Ctrl-R  U", ascii: "^R  U", hint: "redo", "redo", .redo, in: .everywhere),
+        bind([.ctrl("r"), .char("U")], "Ctrl-R  U", ascii: "^R  U", "redo", .redo, in: .everywhere),
         bind([.enter], "Enter", hint: "jump", "jump to the selected step", .jump, in: .history),
         bind([.char("e")], "e", hint: "export", "export weights, masks, report", .export, in: .everywhere),
         bind([.char("w")], "w", "save the session", .save, in: .everywhere),

@@ -149,7 +149,7 @@ extension ExplorerModel {
         case .quit:
             title = "Quit?"
             var first = "\(unsavedChanges) change\(unsavedChanges == 1 ? "" : "s") to the history not saved or exported."
-            if let j = job { first = "\(j.title) is running; quitting cancels it." }
+            if let j = job { first = "\(j.title) is running; quitting cancels it. " + first }
             lines = [first, "y: quit   w: save session to \(sessionDirectory) first   n / Esc: stay"]
         case .applyEmptying(let names):
             title = "Empty \(names.count == 1 ? "a layer" : "\(names.count) layers")?"

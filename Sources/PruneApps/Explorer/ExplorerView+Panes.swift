@@ -95,7 +95,11 @@ extension ExplorerModel {
             let gone = ExplorerModel.emptyRows(m, rows: units)
             caption = "prune \(gone) of \(units) \(l.unitName) of \(l.name) (\(Format.percent(sparsity)) of its weights)"
         } else if let t = preview.threshold(for: l.tensor), c.criterion == .magnitude {
-            caption = "prune |w| < \(Text.fixed(t, 5)): \(Format.percent(sparsity)) of \(l.name)"
+            let all = (previewMetrics ?? session.metrics).prunableSparsity
+            caption =
+                c.scope == .global
+                ? "prune |w| < \(Text.fixed(t, 5)) everywhere: \(Format.percent(all)) of all, \(Format.percent(sparsity)) of \(l.name)"
+                : "prune |w| < \(Text.fixed(t, 5)): \(Format.percent(sparsity)) of \(l.name)"
         } else {
             caption = "prune to \(Format.percent(sparsity)) of \(l.name) by \(c.criterion.rawValue)"
         }

@@ -28,8 +28,10 @@ enum Binary {
 
     /// Runs `prunescope args...` in `directory` (default: the package root) and waits,
     /// with this process's environment plus `environment`, minus the variables in `unsetting`.
-    static func run(_ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
-                    unsetting: Set<String> = []) throws -> Result {
+    static func run(
+        _ args: [String], in directory: URL? = nil, environment: [String: String] = [:],
+        unsetting: Set<String> = []
+    ) throws -> Result {
         let process = Process()
         process.executableURL = url
         process.arguments = args
@@ -47,8 +49,9 @@ enum Binary {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus,
-                      stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
+        return Result(
+            status: process.terminationStatus,
+            stdout: String(decoding: outData, as: UTF8.self),
+            stderr: String(decoding: errData, as: UTF8.self))
     }
 }

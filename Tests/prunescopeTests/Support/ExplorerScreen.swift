@@ -69,10 +69,11 @@ extension Tmux {
     /// Waits for a whole frame of the explorer that satisfies `predicate`.
     @discardableResult
     func waitForFrame(timeout: Double = 10, _ what: String, _ predicate: (ExplorerScreen) -> Bool) throws -> ExplorerScreen {
-        ExplorerScreen(try waitFor(timeout: timeout, what) { text in
-            let screen = ExplorerScreen(text)
-            return screen.isWholeFrame && predicate(screen)
-        })
+        ExplorerScreen(
+            try waitFor(timeout: timeout, what) { text in
+                let screen = ExplorerScreen(text)
+                return screen.isWholeFrame && predicate(screen)
+            })
     }
 
     /// Waits for the restoring script's "PROGRAM-EXIT ..." line, then types a

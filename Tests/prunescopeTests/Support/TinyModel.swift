@@ -13,25 +13,28 @@ enum TinyModel {
     /// Writes model.json for a 2-H-2 dense net (layers fc1, relu1, fc2 with
     /// tensors fc1.weight, fc1.bias, head.w, head.b) on generated XOR data, or
     /// on `dataset` when given.
-    static func writeSpec(in dir: URL, hidden: Int = 3, headWeight: String = "head.w",
-                          dataset: String? = nil) throws {
-        let data = dataset ?? """
-        {"name": "xor", "format": "synthetic", "generator": "xor", "count": 64, "noise": 0.05, "seed": 1,
-         "validationFraction": 0.25, "splitSeed": 2}
-        """
+    static func writeSpec(
+        in dir: URL, hidden: Int = 3, headWeight: String = "head.w",
+        dataset: String? = nil
+    ) throws {
+        let data =
+            dataset ?? """
+                {"name": "xor", "format": "synthetic", "generator": "xor", "count": 64, "noise": 0.05, "seed": 1,
+                 "validationFraction": 0.25, "splitSeed": 2}
+                """
         let json = """
-        {
-          "name": "tiny", "inputShape": [2], "weights": "weights.safetensors",
-          "layers": [
-            {"kind": "dense", "name": "fc1", "inFeatures": 2, "outFeatures": \(hidden)},
-            {"kind": "relu", "name": "relu1"},
-            {"kind": "dense", "name": "fc2", "inFeatures": \(hidden), "outFeatures": 2, "weight": "\(headWeight)", "bias": "head.b"}
-          ],
-          "dataset": \(data),
-          "training": {"epochs": 3, "batchSize": 8,
-                       "optimizer": {"sgd": {"learningRate": 0.1, "momentum": 0.9, "weightDecay": 0}}, "seed": 5}
-        }
-        """
+            {
+              "name": "tiny", "inputShape": [2], "weights": "weights.safetensors",
+              "layers": [
+                {"kind": "dense", "name": "fc1", "inFeatures": 2, "outFeatures": \(hidden)},
+                {"kind": "relu", "name": "relu1"},
+                {"kind": "dense", "name": "fc2", "inFeatures": \(hidden), "outFeatures": 2, "weight": "\(headWeight)", "bias": "head.b"}
+              ],
+              "dataset": \(data),
+              "training": {"epochs": 3, "batchSize": 8,
+                           "optimizer": {"sgd": {"learningRate": 0.1, "momentum": 0.9, "weightDecay": 0}}, "seed": 5}
+            }
+            """
         try json.write(to: dir.appendingPathComponent("model.json"), atomically: true, encoding: .utf8)
     }
 

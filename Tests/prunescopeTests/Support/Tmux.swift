@@ -1,4 +1,5 @@
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,8 +20,10 @@ final class Tmux {
     private var serverPID: Int32?
 
     /// Starts `command` (run by `sh -c`) in a new session of `width` x `height`.
-    init(command: String, width: Int, height: Int, environment: [String: String] = [:],
-         directory: URL? = nil, name: String = "t") throws {
+    init(
+        command: String, width: Int, height: Int, environment: [String: String] = [:],
+        directory: URL? = nil, name: String = "t"
+    ) throws {
         let id = UUID().uuidString.prefix(8).lowercased()
         socket = "prunescope-test-\(id)"
         session = "\(name)-\(id)"
@@ -28,8 +31,10 @@ final class Tmux {
         for (k, v) in environment { env[k] = v }
         let exports = env.sorted { $0.key < $1.key }.map { "export \($0.key)=\(Tmux.quote($0.value));" }.joined(separator: " ")
         let cd = directory.map { "cd \(Tmux.quote($0.path)) && " } ?? ""
-        try run(["-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height),
-                 "sh", "-c", "\(exports) \(cd)\(command)"])
+        try run([
+            "-f", "/dev/null", "new-session", "-d", "-s", session, "-x", String(width), "-y", String(height),
+            "sh", "-c", "\(exports) \(cd)\(command)",
+        ])
         // Keep the pane after the command exits so its last screen can be read.
         _ = try? run(["set-option", "-t", session, "remain-on-exit", "on"])
         _ = try? run(["set-option", "-t", session, "default-terminal", "tmux-256color"])
@@ -49,16 +54,16 @@ final class Tmux {
         let file = dir.appendingPathComponent("run.sh")
         let quoted = ([Binary.url.path] + arguments).map(Tmux.quote).joined(separator: " ")
         let text = """
-        before=$(stty -g)
-        sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(quoted)
-        code=$?
-        after=$(stty -g)
-        if [ "$before" = "$after" ]; then m=same; else m=changed; fi
-        echo "PROGRAM-EXIT code=$code stty=$m"
-        read -r line
-        echo "SHELL-READ:$line"
-        sleep 30
-        """
+            before=$(stty -g)
+            sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(quoted)
+            code=$?
+            after=$(stty -g)
+            if [ "$before" = "$after" ]; then m=same; else m=changed; fi
+            echo "PROGRAM-EXIT code=$code stty=$m"
+            read -r line
+            echo "SHELL-READ:$line"
+            sleep 30
+            """
         try text.write(to: file, atomically: true, encoding: .utf8)
         return "bash --norc --noprofile " + Tmux.quote(file.path)
     }
