@@ -170,7 +170,7 @@ import Testing
         try tmux.send("e")
         try tmux.waitFor(timeout: 10, "the export prompt") { $0.contains("Export pruned checkpoint") }
         try tmux.send("Enter")
-        screen = try tmux.waitFor(timeout: 120, "the export") { $0.contains("exported to ") }
+        screen = try tmux.waitFor(timeout: 120, "the export") { $0.contains("wrote ") }
         try tmux.send("q")
         screen = try tmux.waitFor(timeout: 20, "exit") { $0.contains("PROGRAM-EXIT") }
         #expect(screen.contains("PROGRAM-EXIT code=0 stty=same"))
