@@ -179,4 +179,24 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir.appendingPathComponent("session.json").path))
         #expect(runner.app.model.unsavedChanges == 0)
     }
+
+    /// A lottery run that rewinds to init retrains almost from scratch in
+    /// one epoch: when it ends far below the start, the explorer says why
+    /// instead of leaving the learner to suspect a bug.
+    @Test func lotteryFarBelowTheStartSaysWhy() throws {
+        let h = try H("digits-cnn")
+        var controls = ExplorerControls(learningRate: 0.005)
+        controls.schedule = .lottery
+        let (term, runner) = h.run(
+            H.sizes[1], [.key(.char("g"))] + H.typed("80%") + [.key(.char("p")), .key(.char("x")), .interrupt],
+            controls: controls)
+        let model = runner.app.model
+        let start = try #require(model.session.history.first?.metrics.accuracy)
+        let end = try #require(model.session.metrics.accuracy)
+        #expect(start - end > 0.1)
+        let message = try #require(model.toasts.items.last?.text)
+        #expect(message.hasPrefix("lottery: 11 steps, 80.0% pruned"))
+        #expect(message.contains("pt below the start: it retrains from init; x explains"))
+        #expect(term.text.contains("That is the schedule, not a bug"))
+    }
 }

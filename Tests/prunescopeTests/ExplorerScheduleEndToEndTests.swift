@@ -141,7 +141,10 @@ import Testing
 
         // History lists every step with its kind.
         try tmux.send("2")
-        screen = try tmux.waitForFrame(timeout: 10, "history") { $0.text.contains("History (\(steps + 1) steps") }
+        // Whole rows, not a capture taken while the terminal was still drawing them.
+        screen = try tmux.waitForFrame(timeout: 10, "history") {
+            $0.text.contains("History (\(steps + 1) steps") && $0.historyRows.count == steps + 1
+        }
         #expect(screen.historyRows.map(\.index) == Array(0...steps))
         #expect(screen.historyRows.map(\.kind) == run.schedule.kinds)
 

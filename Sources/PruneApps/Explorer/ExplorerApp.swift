@@ -28,7 +28,8 @@ public struct ExplorerApp: TerminalApp {
         let info = ExplorerInfo(
             modelName: session.model.name, datasetName: bundle?.spec.dataset.name ?? "no dataset",
             layers: ExplorerLayer.prunableLayers(of: session.model), batchSize: bundle?.spec.training.batchSize ?? 64,
-            recipeOptimizer: bundle?.spec.training.optimizer, train: session.train, validation: session.validation,
+            recipeOptimizer: bundle?.spec.training.optimizer, recipeEpochs: bundle?.spec.training.epochs, train: session.train,
+            validation: session.validation,
             bundle: bundle, hasDense: session.model.layers.contains { $0.kind == .dense })
         let published = PublishedSession(of: session, version: 0)
         let model = ExplorerModel(

@@ -71,7 +71,7 @@ enum ExplorerJobs {
                 let name = String(schedule.description.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
                 message =
                     "\(name): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
-                    + (cancel.isCancelled ? " (cancelled)" : "")
+                    + (cancel.isCancelled ? " (cancelled)" : "") + lotteryNote(schedule, session)
             case .save(let path):
                 try session.save(to: path)
                 message = "session saved to \(path) (reopen: prunescope open MODEL --session \(path))"
@@ -140,6 +140,15 @@ enum ExplorerJobs {
         } catch {
             post(.jobFinished(message: "sensitivity failed: \(error)", failed: true))
         }
+    }
+
+    /// A lottery run that rewinds to init retrains almost from scratch: when it
+    /// ends far below the start, the message says why (the x panel says more).
+    static func lotteryNote(_ schedule: Schedule, _ session: PruningSession) -> String {
+        guard case .lottery = schedule, let start = session.steps.first?.metrics.accuracy,
+            let end = session.current.metrics.accuracy, start - end > 0.1
+        else { return "" }
+        return " (\(Text.fixed((start - end) * 100, 1)) pt below the start: it retrains from init; x explains)"
     }
 
     private static func accuracy(_ step: HistoryStep) -> String { step.metrics.accuracy.map { Format.percent($0) } ?? "n/a" }

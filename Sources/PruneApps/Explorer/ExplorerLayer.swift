@@ -63,6 +63,8 @@ public struct ExplorerInfo {
     public var batchSize: Int
     /// The recipe's optimiser (nil: SGD with momentum 0.9).
     public var recipeOptimizer: OptimizerConfig?
+    /// Epochs the recipe trained the model for, when there is a recipe.
+    public var recipeEpochs: Int? = nil
     public var train: Dataset?
     public var validation: Dataset?
     /// The bundle the model came from (spec, data, weights file), for exports.

@@ -88,6 +88,11 @@ extension ExplorerModel {
             out.append(
                 "p, lottery ticket (Frankle & Carbin): prune 1-(1-s)^(1/\(c.rounds)) of the remaining weights per round, reset the survivors to their \(c.rewindIteration == 0 ? "initial" : "iteration-\(c.rewindIteration)") values, retrain; \(c.rounds) rounds."
             )
+            if let epochs = info.recipeEpochs, c.retrainEpochs < epochs {
+                out.append(
+                    "Rewinding to \(c.rewindIteration == 0 ? "init" : "an early iteration") means each round trains almost from scratch: the recipe took \(epochs) epochs, a round here trains \(Format.count(c.retrainEpochs, "epoch")) at lr \(Text.compact(Double(c.learningRate))), so the ticket ends undertrained and its accuracy low. That is the schedule, not a bug: raise epochs and lr in o to see the ticket match the dense model."
+                )
+            }
         }
         return out
     }
