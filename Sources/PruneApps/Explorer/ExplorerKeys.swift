@@ -31,21 +31,8 @@ public enum KeyContext: String, Hashable, Sendable, CaseIterable {
     }
 }
 
-/// One row of the key table: the keys, what they do, and how help and the
-/// hint line name them.
-public struct KeyBinding: Sendable {
-    public var keys: [Key]
-    /// How help and the README write the keys ("← →  h l").
-    public var label: String
-    /// The same in ASCII, for terminals without Unicode.
-    public var asciiLabel: String
-    /// The word on the hint line, or nil if the hint line leaves it out.
-    public var hint: String?
-    /// The sentence in help and the README.
-    public var help: String
-    public var action: ExplorerAction
-    public var context: KeyContext
-}
+/// A row of the explorer's key table.
+public typealias ExplorerBinding = KeyBinding<ExplorerAction, KeyContext>
 
 /// The explorer's one table of keys: dispatch, the help overlay, the hint
 /// line and the README's key table are all made from it.
@@ -53,11 +40,11 @@ public enum ExplorerKeys {
     private static func bind(
         _ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
         _ action: ExplorerAction, in context: KeyContext
-    ) -> KeyBinding {
-        KeyBinding(keys: keys, label: label, asciiLabel: ascii ?? label, hint: hint, help: help, action: action, context: context)
+    ) -> ExplorerBinding {
+        ExplorerBinding(keys, label, ascii: ascii, hint: hint, help, action, in: context)
     }
 
-    public static let table: [KeyBinding] = [
+    public static let table: [ExplorerBinding] = [
         // Threshold and pruning.
         bind(
             [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "slider",
@@ -128,7 +115,7 @@ public enum ExplorerKeys {
 
     /// The binding of `key` in `context` (a screen's own bindings before
     /// those that apply everywhere).
-    public static func binding(for key: Key, in context: KeyContext) -> KeyBinding? {
+    public static func binding(for key: Key, in context: KeyContext) -> ExplorerBinding? {
         table.first { $0.context == context && $0.keys.contains(key) }
             ?? (context == .help || context == .options ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
     }
@@ -143,11 +130,8 @@ public enum ExplorerKeys {
     }
 
     /// The keys of `b` as shown: in full for help, the first form for the hint line.
-    static func keyText(_ b: KeyBinding, unicode: Bool, short: Bool) -> String {
-        let text = unicode ? b.label : b.asciiLabel
-        guard short else { return text }
-        if b.action == .screen(.frontier) { return "1-4" }
-        return text.components(separatedBy: "  ").first ?? text
+    static func keyText(_ b: ExplorerBinding, unicode: Bool, short: Bool) -> String {
+        short && b.action == .screen(.frontier) ? "1-4" : b.keyText(unicode: unicode, short: short)
     }
 
     /// Help: one section per context, then the mouse.

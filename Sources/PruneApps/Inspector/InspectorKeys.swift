@@ -27,28 +27,14 @@ public enum InspectorKeys {
     /// Where a binding applies: the main screen, or the help overlay.
     public enum Context: Hashable, Sendable { case main, help }
 
-    /// One row of the key table: the keys, what they do, and how help and
-    /// the hint line name them.
-    public struct Binding: Sendable {
-        public var keys: [Key]
-        /// How help writes the keys ("← →  h l").
-        public var label: String
-        /// The same in ASCII, for terminals without Unicode.
-        public var asciiLabel: String
-        /// The word on the hint line, or nil if the hint line leaves it out.
-        public var hint: String?
-        /// The sentence in help.
-        public var help: String
-        public var action: InspectorAction
-        public var section: Section
-        public var context: Context { section == .help ? .help : .main }
-    }
+    /// A row of the inspector's key table; its context is the part of help it is listed in.
+    public typealias Binding = KeyBinding<InspectorAction, Section>
 
     private static func bind(
         _ keys: [Key], _ label: String, ascii: String? = nil, hint: String? = nil, _ help: String,
         _ action: InspectorAction, in section: Section
     ) -> Binding {
-        Binding(keys: keys, label: label, asciiLabel: ascii ?? label, hint: hint, help: help, action: action, section: section)
+        Binding(keys, label, ascii: ascii, hint: hint, help, action, in: section)
     }
 
     public static let table: [Binding] = [
@@ -95,29 +81,25 @@ public enum InspectorKeys {
 
     /// The binding of `key` in `context`.
     public static func binding(for key: Key, in context: Context) -> Binding? {
-        table.first { $0.context == context && $0.keys.contains(key) }
+        table.first { Self.context(of: $0) == context && $0.keys.contains(key) }
     }
+
+    /// All but the help section's bindings act on the main screen.
+    static func context(of binding: Binding) -> Context { binding.context == .help ? .help : .main }
 
     /// The hint line: help and quit first, then the other hinted bindings in table order.
     public static func hints(unicode: Bool) -> [(key: String, action: String)] {
-        let hinted = table.filter { $0.context == .main && $0.hint != nil }
+        let hinted = table.filter { context(of: $0) == .main && $0.hint != nil }
         let first: Set<InspectorAction> = [.help, .quit]
         let ordered = hinted.filter { first.contains($0.action) } + hinted.filter { !first.contains($0.action) }
-        return ordered.map { (keyText($0, unicode: unicode, short: true), $0.hint ?? "") }
-    }
-
-    /// The keys of `binding` as shown: in full for help, the first form for the hint line.
-    static func keyText(_ binding: Binding, unicode: Bool, short: Bool) -> String {
-        let text = unicode ? binding.label : binding.asciiLabel
-        guard short else { return text }
-        return text.components(separatedBy: "  ").first ?? text
+        return ordered.map { ($0.keyText(unicode: unicode, short: true), $0.hint ?? "") }
     }
 
     /// Help: one section per part of the table, then the mouse.
     public static func helpSections(unicode: Bool) -> [HelpOverlay.Section] {
         var sections = Section.allCases.map { section in
             HelpOverlay.Section(
-                section.rawValue, table.filter { $0.section == section }.map { (keyText($0, unicode: unicode, short: false), $0.help) })
+                section.rawValue, table.filter { $0.context == section }.map { ($0.keyText(unicode: unicode, short: false), $0.help) })
         }
         sections.append(HelpOverlay.Section("Mouse", mouse.map { ($0.what, $0.does) }))
         return sections
