@@ -102,26 +102,12 @@ extension ExplorerModel {
             into: &buffer, area: area, context: context)
         var y = inner.y
         for paragraph in explanation() {
-            for line in ExplorerModel.wrap(paragraph, width: inner.width) where y < inner.maxY {
+            for line in Text.wrap(paragraph, width: inner.width) where y < inner.maxY {
                 buffer.write(line, x: inner.x, y: y, style: context.base)
                 y += 1
             }
             y += 1
         }
-    }
-
-    /// Greedy word wrap to `width` columns.
-    static func wrap(_ text: String, width: Int) -> [String] {
-        guard width > 0 else { return [] }
-        var lines = [String](), line = ""
-        for word in text.split(separator: " ") {
-            let candidate = line.isEmpty ? String(word) : line + " " + word
-            if CellBuffer.columns(of: candidate) <= width { line = candidate; continue }
-            if !line.isEmpty { lines.append(line) }
-            line = CellBuffer.columns(of: String(word)) <= width ? String(word) : Text.truncate(String(word), to: width)
-        }
-        if !line.isEmpty { lines.append(line) }
-        return lines
     }
 
     func renderSettings(row settingsRow: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {

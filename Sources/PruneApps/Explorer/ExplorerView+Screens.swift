@@ -65,7 +65,7 @@ extension ExplorerModel {
                 ]
             var y = chartInner.y
             for l in lines {
-                for w in ExplorerModel.wrap(l, width: chartInner.width) where y < chartInner.maxY {
+                for w in Text.wrap(l, width: chartInner.width) where y < chartInner.maxY {
                     buffer.write(w, x: chartInner.x, y: y, style: context.muted); y += 1
                 }
             }
