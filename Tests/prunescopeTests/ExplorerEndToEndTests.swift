@@ -72,12 +72,7 @@ import Testing
         }
 
         // Export to a fresh directory: the prefilled path is selected, so typing replaces it.
-        try tmux.send("e")
-        try tmux.waitForFrame(timeout: 10, "the export prompt") { $0.text.contains("Export pruned model") }
-        try tmux.send(out.path, literal: true)
-        try tmux.waitForFrame(timeout: 10, "the typed path alone") { $0.text.contains("directory \(out.path) ") }
-        try tmux.send("Enter")
-        try tmux.waitForFrame(timeout: 60, "the export message") { $0.showsHints && $0.bottom.contains("exported to ") }
+        try tmux.exportFromExplorer(to: out.path, timeout: 60)
 
         // Exported: q quits at once, the terminal comes back as it was.
         try tmux.send("q")

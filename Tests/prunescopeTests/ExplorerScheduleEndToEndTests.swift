@@ -149,12 +149,7 @@ import Testing
         #expect(screen.historyRows.map(\.kind) == run.schedule.kinds)
 
         // Export: the prompt comes straight away (nothing to apply); the typed path replaces the prefilled one.
-        try tmux.send("e")
-        try tmux.waitForFrame(timeout: 10, "the export prompt") { $0.text.contains("Export pruned model") }
-        try tmux.send(out.path, literal: true)
-        try tmux.waitForFrame(timeout: 10, "the typed path alone") { $0.text.contains("directory \(out.path) ") }
-        try tmux.send("Enter")
-        try tmux.waitForFrame(timeout: 120, "the export message") { $0.showsHints && $0.bottom.contains("exported to ") }
+        try tmux.exportFromExplorer(to: out.path, timeout: 120)
 
         // Quit: exported, so no question; answer it if one comes anyway, and say so.
         try tmux.send("q")

@@ -86,3 +86,17 @@ extension Tmux {
         return try waitFor(timeout: 10, "the shell reading a line") { $0.contains("SHELL-READ:typed after exit") }
     }
 }
+
+extension Tmux {
+    /// `e` in the explorer: waits for the export box, types `path` over the
+    /// selected prefilled one, checks it stands alone, Enter, and waits for
+    /// the "exported to" message.
+    func exportFromExplorer(to path: String, timeout: Double) throws {
+        try send("e")
+        try waitForFrame(timeout: 10, "the export prompt") { $0.text.contains("Export pruned model") }
+        try send(path, literal: true)
+        try waitForFrame(timeout: 10, "the typed path alone") { $0.text.contains("directory \(path) ") }
+        try send("Enter")
+        try waitForFrame(timeout: timeout, "the export message") { $0.showsHints && $0.bottom.contains("exported to ") }
+    }
+}
