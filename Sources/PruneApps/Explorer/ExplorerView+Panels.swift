@@ -139,8 +139,9 @@ extension ExplorerModel {
             lines = ["\(path) already exists and is not empty.", "y: overwrite its files   n / Esc: keep it"]
         case .quit:
             title = "Quit?"
-            var first = "\(unsavedChanges) change\(unsavedChanges == 1 ? "" : "s") to the history not saved or exported."
-            if let j = job { first = "\(j.title) is running; quitting cancels it. " + first }
+            let unsaved = "\(Format.count(unsavedChanges, "change")) to the history not saved or exported."
+            var first = unsaved
+            if let j = job { first = "\(j.title) is running; quitting cancels it." + (unsavedChanges > 0 ? " " + unsaved : "") }
             lines = [first, "y: quit   w: save session to \(sessionDirectory) first   n / Esc: stay"]
         case .applyEmptying(let names):
             title = "Empty \(names.count == 1 ? "a layer" : "\(names.count) layers")?"
