@@ -28,7 +28,7 @@ public enum SessionExport {
     public static func write(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool? = nil,
-        measureInference: Bool = true
+        measureInference: Bool = true, allocation: AllocationOutcome? = nil
     ) throws -> SessionExportResult {
         let net = session.model
         do {
@@ -69,9 +69,10 @@ public enum SessionExport {
                         repeats: batch == 1 ? 50 : 5))
             }
         }
-        let report = PruningReport(
+        var report = PruningReport(
             session: session, command: command, settings: settings, exports: files,
             sparseInference: timings, shrunk: shrunk)
+        report.allocation = allocation
         try report.write(to: directory)
         return SessionExportResult(files: files, shrunk: shrunk, sparseInference: timings)
     }

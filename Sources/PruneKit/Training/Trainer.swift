@@ -19,6 +19,9 @@ public final class Trainer {
     /// Called after every optimiser step with `globalStep`; the pruning
     /// engine's gradual schedule changes masks here.
     public var afterStep: ((Int) -> Void)?
+    /// Network surgery: lets pruned weights follow the gradient and return
+    /// (see `SplicingSettings`); `nil` keeps masks fixed.
+    var splicer: Splicer?
 
     /// - Parameter optimizer: an existing optimiser (e.g. restored state);
     ///   `nil` makes a fresh one from `config.optimizer`.
@@ -70,7 +73,9 @@ public final class Trainer {
                 let (loss, gradLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: y)
                 model.backwardForParameters(gradLogits)
                 if config.l1Lambda != 0 { Trainer.addL1Gradient(weights, lambda: config.l1Lambda) }
+                splicer?.willStep()
                 optimizer.step(parameters)
+                splicer?.didStep(globalStep + 1)
 
                 globalStep += 1
                 steps += 1

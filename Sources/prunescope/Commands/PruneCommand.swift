@@ -41,7 +41,7 @@ struct PruneCommand: ParsableCommand {
     var threshold: Float?
     @Option(help: "Prune |w| < quality x std of each layer (Han et al.).")
     var quality: Float?
-    @Option(help: "one-shot | iterative | gradual | lottery")
+    @Option(help: "one-shot | iterative | gradual | lottery | adaptive")
     var schedule = "one-shot"
     @Option(help: "Rounds for iterative and lottery schedules (default: \(ScheduleDefaults.rounds)).")
     var rounds: Int?
@@ -88,6 +88,8 @@ struct PruneCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @OptionGroup(title: "Adaptive pruning")
+    var adaptive: AdaptiveOptions
 
     func run() throws {
         try CommandSupport.reportingErrors(runUnguarded)
@@ -119,15 +121,23 @@ struct PruneCommand: ParsableCommand {
             amount = .threshold(threshold)
         } else if let quality {
             amount = .quality(quality)
+        } else if self.schedule.lowercased() == "adaptive" {
+            amount = .sparsity(adaptive.maxLayerSparsity)
         } else {
             throw PruningError("--sparsity", "give --sparsity, --amount, --layer-sparsity, --threshold or --quality")
+        }
+        let allocates = try adaptive.allocates()
+        if allocates {
+            guard sparsity != nil else { throw PruningError("--allocate", "needs the overall target as --sparsity") }
+            guard scope == .layer else { throw PruningError("--allocate", "chooses a sparsity per layer; drop --scope global") }
         }
         let rounds = self.rounds ?? ScheduleDefaults.rounds
         let retrainEpochs = self.retrainEpochs ?? ScheduleDefaults.retrainEpochs
         let scheduleName = self.schedule.lowercased()
-        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery"].contains(scheduleName) else {
-            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery)")
+        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery", "adaptive"].contains(scheduleName) else {
+            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery, adaptive)")
         }
+        try adaptive.checkCombinations(schedule: scheduleName)
         let opt: OptimizerConfig
         switch optimizer.lowercased() {
         case "sgd": opt = .sgd(learningRate: lr, momentum: momentum)
@@ -150,6 +160,7 @@ struct PruneCommand: ParsableCommand {
         case "iterative": schedule = .iterative(rounds: rounds)
         case "gradual": schedule = gradualSchedule(trainingSamples: bundle.train.count, retrainEpochs: retrainEpochs)
         case "lottery": schedule = .lottery(rounds: rounds, rewindIteration: rewindIteration ?? ScheduleDefaults.lotteryRewindIteration)
+        case "adaptive": schedule = try adaptive.adaptiveSchedule()
         default: schedule = .oneShot
         }
         var tensors = try PruneOptions.tensors(layers, model: net, includeBiases: includeBiases)
@@ -168,8 +179,25 @@ struct PruneCommand: ParsableCommand {
             if layers == nil { tensors = targets.keys.sorted() }
         }
         request.tensors = tensors
+        var allocation: SensitivityAllocation?
+        if allocates, case .sparsity(let target) = amount {
+            progress.begin("sensitivity sweep for the allocation")
+            let chosen = try SensitivityAllocation.run(
+                model: net, validation: bundle.validation, target: target, tensors: tensors, granularity: granularity,
+                damage: try adaptive.damage(), ceiling: adaptive.maxLayerSparsity,
+                onProgress: { p in
+                    progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
+                }
+            ).allocation
+            request.amount = chosen.amount
+            request.tensors = chosen.targets.map(\.tensor)
+            allocation = chosen
+        }
         let retrain =
-            schedule == .oneShot ? nil : RetrainSettings(epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1)
+            schedule == .oneShot
+            ? nil
+            : RetrainSettings(
+                epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1, splicing: adaptive.splicingSettings)
 
         // Validate the request on the model before any work.
         let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
@@ -201,12 +229,13 @@ struct PruneCommand: ParsableCommand {
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
             "retraining": retrain.map {
                 "\(Format.count($0.epochs, "epoch")), batch \($0.batchSize), \($0.optimizer.summary)"
-                    + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "")
+                    + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") + ($0.splicing.map { ", \($0.summary)" } ?? "")
             } ?? "none",
         ]
+        let outcome = allocation.map { AllocationOutcome(allocation: $0, session: session) }
         let result = try SessionExport.write(
             session: session, bundle: bundle, to: out, command: command, settings: settings,
-            writeSmaller: granularity.isStructured)
+            writeSmaller: granularity.isStructured, allocation: outcome)
         let exports = result.files, timings = result.sparseInference, shrunk = result.shrunk
 
         let start = session.steps[0].metrics, end = session.current.metrics
@@ -234,6 +263,8 @@ struct PruneCommand: ParsableCommand {
                 "measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))"
             )
         }
+        if let outcome { print(outcome.summaryLines.joined(separator: "\n")) }
+        if case .adaptive = schedule { print(PruneCommand.adaptiveSummary(session)) }
         if let shrunk {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
         }
