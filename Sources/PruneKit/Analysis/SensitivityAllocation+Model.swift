@@ -41,7 +41,7 @@ extension SensitivityAllocation {
     public static func run(
         model: Model, validation: Dataset, target: Double, tensors: [String] = [],
         granularity: Granularity = .unstructured, sparsities: [Double] = defaultSweep,
-        damage: Damage = .loss, ceiling: Double = 0.99,
+        damage: Damage = .accuracy, ceiling: Double = 0.99,
         onProgress: (SensitivityProgress) -> Void = { _ in },
         isCancelled: () -> Bool = { false }
     ) throws -> (allocation: SensitivityAllocation, sweep: SensitivityResult) {
@@ -59,9 +59,8 @@ extension SensitivityAllocation {
     /// The targets as a table for reports: tensor, before, chosen, predicted.
     public var summaryLines: [String] {
         targets.map { t in
-            "\(t.tensor): \(Format.percent(t.current)) -> \(Format.percent(t.sparsity)) "
-                + "(predicted accuracy -\(Format.decimal(t.predictedAccuracyDrop * 100, digits: 2)) pt, "
-                + "loss +\(Format.decimal(t.predictedLossIncrease, digits: 4)))"
+            "\(t.tensor): \(Format.percent(t.current)) -> \(Format.percent(t.sparsity)) (predicted accuracy "
+                + String(format: "%+.2f pt, loss %+.4f)", -t.predictedAccuracyDrop * 100, t.predictedLossIncrease)
         }
     }
 }

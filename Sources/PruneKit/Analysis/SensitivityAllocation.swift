@@ -15,11 +15,16 @@ import Foundation
 /// in part, so the overall sparsity is exact for unstructured pruning.
 public struct SensitivityAllocation: Codable, Sendable, Equatable {
     /// What the allocation minimises.
+    ///
+    /// Accuracy is the default: on lenet-300-100 and digits-mlp at 90, 95
+    /// and 98 % it beat one global threshold every time, while the loss,
+    /// smoother but further from what is judged, lost to it at 90 and 95 %
+    /// on lenet (the per-layer effects add up less well in loss).
     public enum Damage: String, Codable, Sendable, CaseIterable {
-        /// Increase of the validation cross-entropy over the unpruned model.
-        case loss
         /// Drop of validation accuracy (fraction) below the unpruned model.
         case accuracy
+        /// Increase of the validation cross-entropy over the unpruned model.
+        case loss
     }
 
     /// One tensor's chosen target.
@@ -87,7 +92,7 @@ public struct SensitivityAllocation: Codable, Sendable, Equatable {
     ///   pruned, above what the ceilings allow, or a tensor has no curve.
     public static func choose(
         target: Double, layers: [Layer], sweep: SensitivityResult,
-        damage: Damage = .loss, ceiling: Double = 0.99
+        damage: Damage = .accuracy, ceiling: Double = 0.99
     ) throws -> SensitivityAllocation {
         try PruningError.checkFraction(target, "--sparsity")
         guard ceiling.isFinite, ceiling > 0, ceiling < 1 else {

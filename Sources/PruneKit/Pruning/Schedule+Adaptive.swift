@@ -8,8 +8,6 @@ struct AdaptivePlan {
     var initialStep: Double
     /// Prune-retrain attempts at most.
     var maxAttempts: Int
-    /// The highest sparsity the run may reach.
-    var cap: Double
 }
 
 extension PruningSession {
@@ -43,22 +41,46 @@ extension PruningSession {
         let names =
             request.tensors.isEmpty
             ? Topology(model: model).defaultTensors(structured: request.granularity.isStructured) : request.tensors
+        // Progress p in [0, 1] towards the targets, in log of the remaining
+        // weights: p puts a tensor with target s at 1 - (1 - s)^p, so equal
+        // steps in p prune equal fractions of what remains, and p = 1 is
+        // the target (each tensor its own, for per-tensor targets).
+        let targets: [String: Double]
+        switch request.amount {
+        case .sparsity(let s): targets = Dictionary(uniqueKeysWithValues: names.map { ($0, s) })
+        case .perTensorSparsity(let m): targets = m
+        default: throw PruningError("--schedule", "adaptive needs a target sparsity (one, or one per tensor)")
+        }
+        for (name, s) in targets { try PruningError.checkFraction(s, name) }
+        let farthest = -Foundation.log(1 - (targets.values.max() ?? 0))
+        guard farthest > 0 else { throw PruningError("--sparsity", "adaptive needs a target above 0") }
+        func amount(at p: Double) -> Amount {
+            let level = { (s: Double) in 1 - Foundation.pow(1 - s, p) }
+            if case .sparsity(let s) = request.amount { return .sparsity(level(s)) }
+            return .perTensorSparsity(targets.mapValues(level))
+        }
         _ = try preview(request)
         var lastGood = cursor
-        var level = sparsity(of: names)
-        var logStep = -Foundation.log(1 - plan.initialStep)
-        let minimumLogStep = -Foundation.log(1 - ScheduleDefaults.adaptiveMinimumStep)
+        var goodSparsity = sparsity(of: names)
+        var progress =
+            targets.map { name, s in
+                s > 0 ? Foundation.log(1 - sparsity(of: [name])) / Foundation.log(1 - s) : 1
+            }.min() ?? 0
+        progress = min(1, max(0, progress))
+        var step = -Foundation.log(1 - plan.initialStep) / farthest
+        let minimumStep = -Foundation.log(1 - ScheduleDefaults.adaptiveMinimumStep) / farthest
         var why = "first step, \(Format.percent(plan.initialStep)) of the remaining weights"
         let share = 1 / Double(plan.maxAttempts)
         let budget = "\(Format.decimal(plan.maxDrop * 100, digits: 2)) pt"
         for attempt in 1...plan.maxAttempts {
-            if isCancelled() || level >= plan.cap - 1e-9 { break }
-            let next = min(plan.cap, 1 - (1 - level) * Foundation.exp(-logStep))
+            if isCancelled() || progress >= 1 - 1e-12 { break }
+            let next = min(1, progress + step)
             let base = Double(attempt - 1) * share
-            phase("attempt \(attempt): prune to \(Format.percent(next))", base)
             var target = request
-            target.amount = .sparsity(next)
-            note(apply(try preview(target), note: "adaptive \(attempt): \(why)"))
+            target.amount = amount(at: next)
+            let planned = try preview(target)
+            phase("attempt \(attempt): prune", base)
+            note(apply(planned, note: "adaptive \(attempt): \(why)"))
             phase("attempt \(attempt): retrain", base)
             let trained = try retrain(base, share)
             note(trained)
@@ -67,18 +89,19 @@ extension PruningSession {
             let drop = startAccuracy - accuracy
             if drop <= plan.maxDrop + 1e-12 {
                 lastGood = cursor
-                level = sparsity(of: names)
-                logStep *= 2
+                goodSparsity = sparsity(of: names)
+                progress = next
+                step *= 2
                 why = "acc \(Format.percent(accuracy, digits: 2)) held within \(budget) of the start, step doubled"
             } else {
-                logStep = Foundation.log((1 - level) / (1 - next)) / 2
+                step = (next - progress) / 2
                 let points = Format.decimal(drop * 100, digits: 2)
-                let stop = logStep < minimumLogStep
+                let stop = step < minimumStep
                 note(
                     backOff(
                         to: lastGood,
                         summary: "acc \(Format.percent(accuracy, digits: 2)) is \(points) pt below start: back to "
-                            + "\(Format.percent(level)) sparsity, " + (stop ? "step below the minimum, stop" : "step halved"),
+                            + "\(Format.percent(goodSparsity)) sparsity, " + (stop ? "step below the minimum, stop" : "step halved"),
                         parameters: [
                             "back_to_step": String(lastGood), "accuracy": String(accuracy),
                             "start_accuracy": String(startAccuracy), "max_drop": String(plan.maxDrop),

@@ -23,8 +23,10 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// validation accuracy stays within `maxDrop` (a fraction, 0.01 = one
     /// point) of the schedule's start; each success doubles the step, each
     /// failure backs off to the last good state and halves it. Steps are
-    /// counted in log(remaining weights): a step f prunes that fraction of
-    /// the remaining weights. Stops at the target, when the step falls
+    /// counted in log(remaining weights): the first prunes `initialStep` of
+    /// the remaining weights of the most-pruned target. The target (one
+    /// sparsity, or one per tensor) is the most it may reach; the
+    /// explorer and `prune` without `--sparsity` give 0.99. Stops there, when the step falls
     /// below `ScheduleDefaults.adaptiveMinimumStep`, or after
     /// `maxAttempts` prune-retrain attempts. See `runAdaptive`.
     case adaptive(maxDrop: Double, initialStep: Double, maxAttempts: Int)
@@ -280,12 +282,8 @@ extension PruningSession {
 
         case .adaptive(let maxDrop, let initialStep, let maxAttempts):
             let settings = try needRetrain()
-            guard case .sparsity(let cap) = request.amount else {
-                throw PruningError("--schedule", "adaptive needs one target --sparsity (the highest it may go)")
-            }
-            try PruningError.checkFraction(cap, "--sparsity")
             try runAdaptive(
-                AdaptivePlan(maxDrop: maxDrop, initialStep: initialStep, maxAttempts: maxAttempts, cap: cap),
+                AdaptivePlan(maxDrop: maxDrop, initialStep: initialStep, maxAttempts: maxAttempts),
                 request: request, retrain: settings,
                 phase: { name, fraction in onEvent(.phase(name, fraction: fraction)) },
                 retrain: { base, share in

@@ -12,9 +12,9 @@ struct AdaptiveOptions: ParsableArguments {
     @Option(name: .customLong("max-layer-sparsity"), help: "Allocation: no layer above this sparsity (the guard against layer collapse).")
     var maxLayerSparsity = 0.99
     @Option(
-        name: .customLong("allocation-damage"), help: "Allocation: minimise the predicted loss increase or accuracy drop (loss | accuracy)."
+        name: .customLong("allocation-damage"), help: "Allocation: minimise the predicted accuracy drop or loss increase (accuracy | loss)."
     )
-    var allocationDamage = "loss"
+    var allocationDamage = "accuracy"
     @Option(
         name: .customLong("max-drop"),
         help:
@@ -39,7 +39,7 @@ struct AdaptiveOptions: ParsableArguments {
     /// The allocation damage, or an error naming the option.
     func damage() throws -> SensitivityAllocation.Damage {
         guard let damage = SensitivityAllocation.Damage(rawValue: allocationDamage.lowercased()) else {
-            throw PruningError("--allocation-damage", "unknown '\(allocationDamage)' (loss, accuracy)")
+            throw PruningError("--allocation-damage", "unknown '\(allocationDamage)' (accuracy, loss)")
         }
         return damage
     }
