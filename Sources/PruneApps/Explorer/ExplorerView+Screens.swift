@@ -105,7 +105,7 @@ extension ExplorerModel {
                 "chosen for \(Format.percent(allocation.achievedSparsity)) overall: predicted acc "
                     + "\(Format.percent(allocation.predictedAccuracy)) (each layer's drop, added); A applies")
         } else if !sensitivity.isEmpty, !isSweeping {
-            notes.append("a: per-layer targets for an overall sparsity, where each curve costs least")
+            notes.append("a: allocate per-layer targets")
         }
         let parts = Layout.split(tableInner, .vertical, [.fill(1), .fixed(min(notes.count, max(0, tableInner.height - 3)))])
         _ = Table(columns: tableColumns, rows: rows, state: TableState(selected: -1)).render(
