@@ -88,7 +88,7 @@ import Testing
         case .gradual: #expect(kinds.contains(.gradual))
         case .lottery: #expect(kinds.filter { $0 == .prune }.count == 3)
         case .adaptive:
-            #expect(kinds.first == .start && kinds.contains(.prune) && kinds.contains(.retrain) && !kinds.contains(.backoff))
+            #expect(kinds.first == .start && kinds.contains(.prune) && !kinds.contains(.backoff))
             #expect(h.session.steps[1].summary.contains("adaptive 1: first step"))
         }
         let fc1 = try #require(h.session.current.metrics.tensors.first { $0.name == "0.weight" })

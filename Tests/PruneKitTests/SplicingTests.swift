@@ -81,3 +81,21 @@ import Testing
         #expect(Int(a.parameters["spliced_returned"] ?? "") ?? 0 > 0)
     }
 }
+
+@Suite struct SplicingShadowTests {
+    @Test func prunedWeightsResumeFromTheValueTheyHadWhenPruned() throws {
+        let net = PruningFixtures.mlp([4, 6, 2], seed: 8)
+        let before = try #require(net.parameter(named: "fc1.weight")).value
+        let session = PruningSession(model: net, seed: 1)
+        _ = try session.prune(PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.5)))
+        let p = try #require(net.parameter(named: "fc1.weight"))
+        let mask = try #require(p.mask)
+        #expect(zip(p.value.data, mask.data).contains { $1 == 0 && $0 == 0 })
+        let shadow = try #require(session.splicingShadow()["fc1.weight"])
+        // Every weight, pruned or not, has its value from before the prune.
+        #expect(shadow.data == before.data)
+        // Pruning more: the newly pruned ones resume from the step before, the older ones from the start.
+        _ = try session.prune(PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.75)))
+        #expect(session.splicingShadow()["fc1.weight"]?.data == before.data)
+    }
+}

@@ -227,7 +227,8 @@ public final class PruningSession {
             guard splicing.margin.isFinite, splicing.margin >= 0, splicing.margin < 1 else {
                 throw PruningError("--splice-margin", "\(splicing.margin) must be in [0, 1)")
             }
-            trainer.splicer = Splicer(parameters: model.parameters.filter { $0.role == .weight }, settings: splicing)
+            trainer.splicer = Splicer(
+                parameters: model.parameters.filter { $0.role == .weight }, settings: splicing, shadow: splicingShadow())
         }
         if let afterStep {
             let offset = opt.stepCount

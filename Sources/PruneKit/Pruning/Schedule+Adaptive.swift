@@ -12,7 +12,8 @@ struct AdaptivePlan {
 
 extension PruningSession {
     /// Runs the accuracy-guided schedule: each attempt prunes to a higher
-    /// sparsity and retrains; an attempt that keeps the validation accuracy
+    /// sparsity and, when the prune alone costs more than the budget,
+    /// retrains; an attempt that keeps the validation accuracy
     /// within `maxDrop` of the start is kept and the next step doubles (in
     /// log of the remaining weights); one that does not is followed by a
     /// back-off step to the last good state and the step halves. Every
@@ -55,7 +56,8 @@ extension PruningSession {
         let farthest = -Foundation.log(1 - (targets.values.max() ?? 0))
         guard farthest > 0 else { throw PruningError("--sparsity", "adaptive needs a target above 0") }
         func amount(at p: Double) -> Amount {
-            let level = { (s: Double) in 1 - Foundation.pow(1 - s, p) }
+            // Levels rounded to 1e-4, so summaries read "0.9646", not "0.9646446609406726".
+            let level = { (s: Double) in min(s, ((1 - Foundation.pow(1 - s, p)) * 10_000).rounded() / 10_000) }
             if case .sparsity(let s) = request.amount { return .sparsity(level(s)) }
             return .perTensorSparsity(targets.mapValues(level))
         }
@@ -80,19 +82,28 @@ extension PruningSession {
             target.amount = amount(at: next)
             let planned = try preview(target)
             phase("attempt \(attempt): prune", base)
-            note(apply(planned, note: "adaptive \(attempt): \(why)"))
-            phase("attempt \(attempt): retrain", base)
-            let trained = try retrain(base, share)
-            note(trained)
-            if trained.parameters["cancelled"] == "true" { break }
-            let accuracy = trained.metrics.accuracy ?? 0
+            let pruned = apply(planned, note: "adaptive \(attempt): \(why)")
+            note(pruned)
+            // A step the model takes without losing the budget needs no
+            // retraining; the epochs go to the steps that cost accuracy.
+            let heldUntrained = startAccuracy - (pruned.metrics.accuracy ?? 0) <= plan.maxDrop + 1e-12
+            var accuracy = pruned.metrics.accuracy ?? 0
+            if !heldUntrained {
+                phase("attempt \(attempt): retrain", base)
+                let trained = try retrain(base, share)
+                note(trained)
+                if trained.parameters["cancelled"] == "true" { break }
+                accuracy = trained.metrics.accuracy ?? 0
+            }
             let drop = startAccuracy - accuracy
             if drop <= plan.maxDrop + 1e-12 {
                 lastGood = cursor
                 goodSparsity = sparsity(of: names)
                 progress = next
                 step *= 2
-                why = "acc \(Format.percent(accuracy, digits: 2)) held within \(budget) of the start, step doubled"
+                why =
+                    "acc \(Format.percent(accuracy, digits: 2)) held within \(budget) of the start"
+                    + (heldUntrained ? " without retraining" : "") + ", step doubled"
             } else {
                 step = (next - progress) / 2
                 let points = Format.decimal(drop * 100, digits: 2)

@@ -19,7 +19,8 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// target. Without an "init" rewind point the model is first
     /// re-initialised (PyTorch default init, seeded) and trained dense.
     case lottery(rounds: Int, rewindIteration: Int)
-    /// Accuracy-guided: prune a step, retrain, and keep going while the
+    /// Accuracy-guided: prune a step, retrain when the step alone costs more
+    /// than the budget, and keep going while the
     /// validation accuracy stays within `maxDrop` (a fraction, 0.01 = one
     /// point) of the schedule's start; each success doubles the step, each
     /// failure backs off to the last good state and halves it. Steps are

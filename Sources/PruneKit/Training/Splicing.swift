@@ -3,7 +3,9 @@
 /// magnitude passes an upper threshold, while kept weights that fall below
 /// a lower threshold leave.
 ///
-/// Each masked tensor gets a threshold t at the start of the run: the
+/// Pruned weights resume from the values they had when they were pruned
+/// (the session's snapshots keep them), as in the paper, where W is masked
+/// and never zeroed. Each masked tensor gets a threshold t at the start of the run: the
 /// smallest magnitude it keeps, ignoring the lowest 1 % of kept weights (for
 /// a magnitude-pruned tensor, just above the threshold that pruned it; the
 /// 1 % keeps a few kept weights near 0, e.g. after random pruning, from
@@ -45,15 +47,17 @@ final class Splicer {
     /// Masks as the last update left them.
     private var current: [String: Tensor] = [:]
 
-    /// Splices every parameter of `parameters` that has a mask.
-    init(parameters: [Parameter], settings: SplicingSettings) {
+    /// Splices every parameter of `parameters` that has a mask. `shadow`
+    /// gives pruned weights the values they had before they were pruned
+    /// (Guo et al. never zero W, they mask it); without it they start at 0.
+    init(parameters: [Parameter], settings: SplicingSettings, shadow: [String: Tensor] = [:]) {
         self.settings = settings
         self.parameters = parameters.filter { $0.mask != nil }
         var masks = [String: Tensor]()
         for p in self.parameters {
             guard let mask = p.mask else { continue }
             masks[p.name] = mask
-            dense[p.name] = p.value
+            if let s = shadow[p.name], s.shape == p.value.shape { dense[p.name] = s } else { dense[p.name] = p.value }
             let t = Splicer.smallestKept(p.value, mask: mask)
             lower[p.name] = Float(1 - settings.margin) * t
             upper[p.name] = Float(1 + settings.margin) * t
@@ -118,6 +122,33 @@ final class Splicer {
 }
 
 extension PruningSession {
+    /// Every masked weight with the value it had when it was last kept,
+    /// found by walking the snapshots back from the cursor (kept weights as
+    /// they are now): what splicing lets pruned weights resume from.
+    func splicingShadow() -> [String: Tensor] {
+        var out = [String: Tensor]()
+        for p in model.parameters where p.role == .weight {
+            guard let mask = p.mask else { continue }
+            var value = p.value
+            var missing = (0..<mask.count).filter { mask.data[$0] == 0 }
+            var index = cursor
+            while !missing.isEmpty, index >= 0 {
+                let snapshot = snapshots[index]
+                if let old = snapshot.values[p.name], old.count == value.count {
+                    let oldMask = snapshot.masks[p.name]
+                    missing = missing.filter { i in
+                        if let oldMask, oldMask.data[i] == 0 { return true }
+                        value.data[i] = old.data[i]
+                        return false
+                    }
+                }
+                index -= 1
+            }
+            out[p.name] = value
+        }
+        return out
+    }
+
     /// A retrain step's record of a splicing run: "splicing" (for the
     /// summary: "splicing: 1.2k pruned, 350 returned"), totals, and per
     /// tensor "name=-pruned/+returned".
