@@ -49,8 +49,12 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let epochs, epochs < 1 || epochs > SpecLimits.epochs {
+            throw ValidationError("--epochs must be between 1 and \(SpecLimits.epochs)")
+        }
+        if let batchSize, batchSize < 1 || batchSize > SpecLimits.batchSize {
+            throw ValidationError("--batch-size must be between 1 and \(SpecLimits.batchSize)")
+        }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--lr must be a positive number")
         }
@@ -69,6 +73,10 @@ struct TrainCommand: ParsableCommand {
                 spec: modelSpec, specURL: specURL, seed: config.seed,
                 weightsURL: weightsOverride)
             let outPath = out ?? bundle.weightsURL.path
+            try SpecLimits.checkBatchSize(
+                config.batchSize, for: bundle.model,
+                subject: batchSize == nil ? "\(specURL.path): training.batchSize" : "--batch-size")
+            if let problem = FileKind.outputProblem(outPath) { throw FileKindError(path: outPath, problem: problem) }
 
             let stepsPerEpoch = (bundle.train.count + config.batchSize - 1) / config.batchSize
             if !quiet {

@@ -25,10 +25,13 @@ enum CommandSupport {
         }
     }
 
-    /// An error's text on one line (line breaks become spaces).
-    static func oneLine(_ error: any Error) -> String {
-        "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-    }
+    /// An error's text on one line: line breaks become spaces, control
+    /// characters are escaped, Foundation's error dumps become a plain reason.
+    static func oneLine(_ error: any Error) -> String { ErrorText.oneLine(error) }
+
+    /// A name from a file (tensor, layer, path) safe to print: control
+    /// characters escaped, so a crafted checkpoint cannot drive the terminal.
+    static func safe(_ name: String) -> String { Format.escapingControlCharacters(name) }
 
     /// True when stderr is a terminal (progress bars may redraw in place).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
