@@ -218,6 +218,11 @@ public final class PruningSession {
             trainer.afterStep = { g in afterStep(offset + g) }
         }
         let result = trainer.train(on: train, validation: nil, onEvent: onEvent, isCancelled: isCancelled)
+        if let divergence = result.divergence {
+            // Broken weights are neither kept nor recorded: back to the current step.
+            restore(cursor)
+            throw PruningError("retraining", "\(divergence); the weights of step \(cursor) are kept")
+        }
         optimizerConfig = optimizer
         optimizerState = opt.state
         optimizerStepCount = opt.stepCount

@@ -82,6 +82,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         if !(training.optimizer.learningRate > 0 && training.optimizer.learningRate.isFinite) {
             throw ModelSpecError.invalid(path: path, problem: "training.optimizer learningRate must be a positive number")
         }
+        if let (field, problem) = training.optimizer.implausibleSetting {
+            throw ModelSpecError.invalid(path: path, problem: "training.optimizer \(field): \(problem)")
+        }
         if !(dataset.validationFraction >= 0 && dataset.validationFraction < 1) {
             throw ModelSpecError.invalid(
                 path: path, problem: "dataset.validationFraction must be in [0, 1), got \(dataset.validationFraction)")

@@ -36,6 +36,11 @@ public final class Trainer {
     ///     epoch; keep it cheap (hand the event to a queue).
     ///   - isCancelled: polled before every step; returning true stops
     ///     training and returns with `cancelled == true`.
+    ///
+    /// A step whose loss is not finite or far above the first one, or an
+    /// epoch that leaves a parameter non-finite, stops the run: the result
+    /// then carries `divergence` and the epoch has no metrics (the caller
+    /// must not keep the weights).
     public func train(
         on train: Dataset, validation: Dataset?,
         onEvent: (TrainingEvent) -> Void = { _ in },
@@ -47,6 +52,8 @@ public final class Trainer {
         let dropouts = model.layers.compactMap { $0 as? Dropout }
         var epochs: [EpochMetrics] = []
         var steps = 0
+        var firstLoss: Float?
+        var divergence: TrainingDivergence?
         let n = train.count
         let stepsPerEpoch = (n + config.batchSize - 1) / config.batchSize
 
@@ -59,7 +66,7 @@ public final class Trainer {
             }
             var lossSum = 0.0
             var correct = 0
-            for stepIndex in 0..<stepsPerEpoch {
+            for stepIndex in 0..<stepsPerEpoch where divergence == nil {
                 if isCancelled() { return TrainingResult(epochs: epochs, cancelled: true, steps: steps) }
                 let start = stepIndex * config.batchSize
                 let end = min(n, start + config.batchSize)
@@ -74,12 +81,22 @@ public final class Trainer {
 
                 globalStep += 1
                 steps += 1
+                divergence = TrainingDivergence.check(
+                    loss: loss, first: firstLoss, epoch: epoch, step: stepIndex + 1,
+                    learningRate: config.optimizer.learningRate)
+                if firstLoss == nil { firstLoss = loss }
                 lossSum += Double(loss) * Double(end - start)
                 let predicted = argmaxRows(logits)
                 for (p, label) in zip(predicted, y) where p == label { correct += 1 }
                 afterStep?(globalStep)
                 onEvent(.step(epoch: epoch, step: stepIndex + 1, globalStep: globalStep, loss: loss))
             }
+            if divergence == nil, let name = TrainingDivergence.nonFiniteParameter(parameters) {
+                divergence = TrainingDivergence(
+                    epoch: epoch, step: stepsPerEpoch, problem: "\(name) holds NaN or infinite values",
+                    learningRate: config.optimizer.learningRate)
+            }
+            if let divergence { return TrainingResult(epochs: epochs, cancelled: false, steps: steps, divergence: divergence) }
             var metrics = EpochMetrics(
                 epoch: epoch,
                 trainLoss: n > 0 ? Float(lossSum / Double(n)) : 0,

@@ -98,6 +98,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     private func inspect() throws {
+        if let output { try CommandSupport.checkOutputFile(output) }
         let archive = try openTensorArchive(path: file)
         let rules = PrunableRules(include: include, exclude: exclude, useDefaults: !noDefaults)
         // Small files take well under a second: no progress for them.

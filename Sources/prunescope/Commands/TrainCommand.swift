@@ -76,7 +76,7 @@ struct TrainCommand: ParsableCommand {
             try SpecLimits.checkBatchSize(
                 config.batchSize, for: bundle.model,
                 subject: batchSize == nil ? "\(specURL.path): training.batchSize" : "--batch-size")
-            if let problem = FileKind.outputProblem(outPath) { throw FileKindError(path: outPath, problem: problem) }
+            try CommandSupport.checkOutputFile(outPath)
 
             let stepsPerEpoch = (bundle.train.count + config.batchSize - 1) / config.batchSize
             if !quiet {
@@ -95,16 +95,15 @@ struct TrainCommand: ParsableCommand {
                 on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
                 onEvent: progress.handle, isCancelled: { interrupt.isRaised })
             reporter.finish()
+            if let divergence = result.divergence {
+                throw PruningError("\(modelSpec.name)", "\(divergence); no weights written")
+            }
             if result.cancelled {
                 CommandSupport.writeStderr(
                     "prunescope: training interrupted after \(Format.count(trainer.globalStep, "step")); no weights written\n")
                 throw ExitCode(130)
             }
 
-            let parent = URL(fileURLWithPath: outPath).deletingLastPathComponent().path
-            if !FileManager.default.fileExists(atPath: parent) {
-                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            }
             try bundle.writeWeights(to: outPath)
 
             let last = result.epochs.last

@@ -33,6 +33,31 @@ enum CommandSupport {
     /// characters escaped, so a crafted checkpoint cannot drive the terminal.
     static func safe(_ name: String) -> String { Format.escapingControlCharacters(name) }
 
+    /// Checks, before any work, that `path` can be written as an output
+    /// file: its parent directory exists (every command leaves creating
+    /// parents to the user, so a typo does not make a tree) and nothing
+    /// but a regular file is there already (never a device, FIFO, symbolic
+    /// link or directory).
+    static func checkOutputFile(_ path: String) throws {
+        try checkParent(of: path)
+        if let problem = FileKind.outputProblem(path) { throw FileKindError(path: path, problem: problem) }
+    }
+
+    /// `checkOutputFile` for an output directory: its parent exists and
+    /// `path` is missing or a directory (the command creates it).
+    static func checkOutputDirectory(_ path: String) throws {
+        try checkParent(of: path)
+        if let problem = FileKind.outputDirectoryProblem(path) { throw FileKindError(path: path, problem: problem) }
+    }
+
+    private static func checkParent(of path: String) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FileKindError(path: path, problem: "the parent directory \(parent) does not exist")
+        }
+    }
+
     /// True when stderr is a terminal (progress bars may redraw in place).
     static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
