@@ -76,7 +76,7 @@ extension ModelSpec {
     ///   `layers[0] ('fc1').outFeatures: ...`.
     public func checkSizes(path: String) throws {
         func fail(_ field: String, _ problem: String) -> ModelSpecError {
-            ModelSpecError.invalid(path: path, problem: "\(field): \(problem)")
+            ModelSpecError.invalid(path: path, problem: field.isEmpty ? problem : "\(field): \(problem)")
         }
         guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
             throw fail("inputShape", "\(inputShape) must be non-empty with positive sizes")
@@ -90,7 +90,7 @@ extension ModelSpec {
         var shape: [Int]? = inputShape
         for (index, layer) in layers.enumerated() {
             let field = "layers[\(index)]" + (layer.name.map { " ('\($0)')" } ?? "")
-            let sizes = try layer.checkedSizes(input: shape, field: field, fail: fail)
+            let sizes = try layer.checkedSizes(input: shape, index: index, field: field, fail: fail)
             let (total, overflow) = parameters.addingReportingOverflow(sizes.parameters)
             guard !overflow, total <= SpecLimits.parameters else {
                 throw fail(field, "the model would have more than \(SpecLimits.parameters) parameters (the limit)")
@@ -122,10 +122,14 @@ extension LayerSpec {
         var activations = 0
     }
 
-    func checkedSizes(input: [Int]?, field: String, fail: (String, String) -> ModelSpecError) throws -> Sizes {
-        func value(_ v: Int?, _ name: String, min: Int = 1, default fallback: Int? = nil) throws -> Int {
-            guard let v = v ?? fallback else { throw fail("\(field).\(name)", "missing") }
-            guard v >= min else { throw fail("\(field).\(name)", "must be at least \(min), got \(v)") }
+    func checkedSizes(input: [Int]?, index: Int, field: String, fail: (String, String) -> ModelSpecError) throws -> Sizes {
+        // Worded as `makeLayer` words them, which reports them for specs within the limits.
+        let layerName = name ?? "\(kind.rawValue)\(index)"
+        func value(_ v: Int?, _ field: String, min: Int = 1, default fallback: Int? = nil) throws -> Int {
+            guard let v = v ?? fallback else {
+                throw fail("", "layer '\(layerName)' (\(kind.rawValue)) needs \"\(field)\"")
+            }
+            guard v >= min else { throw fail("", "layer '\(layerName)': \"\(field)\" must be at least \(min), got \(v)") }
             return v
         }
         func tooMany(_ name: String) -> ModelSpecError {

@@ -233,7 +233,7 @@ struct PruneCommand: ParsableCommand {
         )
         for l in end.layers {
             print(
-                "  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
+                "  \(CommandSupport.safe(l.name).padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
             )
         }
         for timing in timings {
