@@ -17,18 +17,17 @@ public enum FileKind {
     /// own open reports that), else e.g. "is a FIFO (named pipe), not a regular file".
     public static func inputProblem(_ path: String) -> String? {
         var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return problem(mode: info.st_mode, allowingDirectory: false)
+        guard stat(path, &info) == 0, let kind = kind(info.st_mode) else { return nil }
+        return "is \(kind), not a regular file"
     }
 
     /// Why an existing `path` must not be replaced by an output file: nil
     /// when nothing is there or it is a regular file, else e.g.
-    /// "exists and is a character device; refusing to replace it".
+    /// "exists and is a character device, not a regular file; refusing to replace it".
     public static func outputProblem(_ path: String) -> String? {
         var info = stat()
-        guard lstat(path, &info) == 0 else { return nil }
-        guard let what = problem(mode: info.st_mode, allowingDirectory: false) else { return nil }
-        return "exists and " + what + "; refusing to replace it"
+        guard lstat(path, &info) == 0, let kind = kind(info.st_mode) else { return nil }
+        return "exists and is \(kind), not a regular file; refusing to replace it"
     }
 
     /// Why an existing `path` cannot be an output directory: nil when
@@ -40,26 +39,21 @@ public enum FileKind {
             if lstat(path, &link) == 0 { return "is a symbolic link to nothing; refusing to write through it" }
             return nil
         }
-        guard (info.st_mode & S_IFMT) != S_IFDIR else { return nil }
-        return "exists and " + (problem(mode: info.st_mode, allowingDirectory: true) ?? "is a file")
-            + ", not a directory"
+        if (info.st_mode & S_IFMT) == S_IFDIR { return nil }
+        return "exists and is \(kind(info.st_mode) ?? "a regular file"), not a directory"
     }
 
-    /// Throws `FileKindError` unless `path` is a regular file (or missing).
-    public static func requireRegularInput(_ path: String) throws(FileKindError) {
-        if let problem = inputProblem(path) { throw FileKindError(path: path, problem: problem) }
-    }
-
-    private static func problem(mode: mode_t, allowingDirectory: Bool) -> String? {
+    /// What a file of `mode` is ("a FIFO (named pipe)"), nil for a regular file.
+    private static func kind(_ mode: mode_t) -> String? {
         switch mode & S_IFMT {
         case S_IFREG: return nil
-        case S_IFDIR: return allowingDirectory ? nil : "is a directory, not a regular file"
-        case S_IFIFO: return "is a FIFO (named pipe), not a regular file"
-        case S_IFCHR: return "is a character device, not a regular file"
-        case S_IFBLK: return "is a block device, not a regular file"
-        case S_IFSOCK: return "is a socket, not a regular file"
-        case S_IFLNK: return "is a symbolic link, not a regular file"
-        default: return "is not a regular file"
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO (named pipe)"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        case S_IFLNK: return "a symbolic link"
+        default: return "a special file"
         }
     }
 }

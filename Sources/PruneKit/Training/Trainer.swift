@@ -54,6 +54,7 @@ public final class Trainer {
         var steps = 0
         var firstLoss: Float?
         var divergence: TrainingDivergence?
+        var lastBatch: (Tensor, [Int])?
         let n = train.count
         let stepsPerEpoch = (n + config.batchSize - 1) / config.batchSize
 
@@ -71,6 +72,7 @@ public final class Trainer {
                 let start = stepIndex * config.batchSize
                 let end = min(n, start + config.batchSize)
                 let (x, y) = train.batch(order[start..<end])
+                lastBatch = (x, y)
 
                 model.zeroGrad()
                 let logits = model.forward(x, training: true)
@@ -91,10 +93,10 @@ public final class Trainer {
                 afterStep?(globalStep)
                 onEvent(.step(epoch: epoch, step: stepIndex + 1, globalStep: globalStep, loss: loss))
             }
-            if divergence == nil, let name = TrainingDivergence.nonFiniteParameter(parameters) {
-                divergence = TrainingDivergence(
-                    epoch: epoch, step: stepsPerEpoch, problem: "\(name) holds NaN or infinite values",
-                    learningRate: config.optimizer.learningRate)
+            if divergence == nil {
+                divergence = TrainingDivergence.afterEpoch(
+                    model: model, parameters: parameters, lastBatch: lastBatch, firstLoss: firstLoss,
+                    epoch: epoch, step: stepsPerEpoch, learningRate: config.optimizer.learningRate)
             }
             if let divergence { return TrainingResult(epochs: epochs, cancelled: false, steps: steps, divergence: divergence) }
             var metrics = EpochMetrics(

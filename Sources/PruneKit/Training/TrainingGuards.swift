@@ -63,6 +63,23 @@ public struct TrainingDivergence: Error, CustomStringConvertible, Sendable, Equa
         return nil
     }
 
+    /// The check at the end of an epoch: every parameter finite, and the
+    /// epoch's last batch, run again through the updated weights, still
+    /// within `check(loss:...)` (an epoch of one huge step shows only here).
+    static func afterEpoch(
+        model: Model, parameters: [Parameter], lastBatch: (Tensor, [Int])?, firstLoss: Float?,
+        epoch: Int, step: Int, learningRate: Float
+    ) -> TrainingDivergence? {
+        if let name = nonFiniteParameter(parameters) {
+            return TrainingDivergence(
+                epoch: epoch, step: step, problem: "\(name) holds NaN or infinite values", learningRate: learningRate)
+        }
+        guard let (x, y) = lastBatch, !y.isEmpty else { return nil }
+        let logits = model.forward(x, training: false)
+        let loss = Float(SoftmaxCrossEntropy.lossSumAndCorrect(logits: logits, labels: y).lossSum / Double(y.count))
+        return check(loss: loss, first: firstLoss, epoch: epoch, step: step, learningRate: learningRate)
+    }
+
     /// The first parameter holding NaN or infinity, if any.
     static func nonFiniteParameter(_ parameters: [Parameter]) -> String? {
         for p in parameters {

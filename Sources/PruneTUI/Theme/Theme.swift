@@ -4,6 +4,7 @@ import Foundation
 public enum ThemeError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String)
     case notText(path: String)
+    case notRegular(path: String)
     case badLine(path: String, line: Int, text: String)
     case unknownKey(path: String, line: Int, key: String)
     case badColor(path: String, line: Int, value: String)
@@ -13,6 +14,7 @@ public enum ThemeError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .unreadable(let p): "\(p): cannot read the theme file"
         case .badLine(let p, let l, let t): "\(p):\(l): expected theme[key]=\"#RRGGBB\", found \(Theme.quoted(t))"
+        case .notRegular(let p): "\(p): not a regular file (a theme is a text file)"
         case .notText(let p): "\(p): not a theme file (binary data; a theme is text lines theme[key]=\"#RRGGBB\")"
         case .unknownKey(let p, let l, let k): "\(p):\(l): unknown theme key \(Theme.quoted(k))"
         case .badColor(let p, let l, let v): "\(p):\(l): \(Theme.quoted(v)) is not a colour; use \"#RRGGBB\" or \"\" for the terminal default"
@@ -72,8 +74,8 @@ public struct Theme: Sendable, Equatable {
     /// else, a FIFO included, is refused before it is opened).
     public static func load(path: String) throws(ThemeError) -> Theme {
         let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard attributes?[.type] as? FileAttributeType == .typeRegular,
-            ((attributes?[.size] as? NSNumber)?.intValue ?? 0) <= 1 << 20,
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular { throw .notRegular(path: path) }
+        guard ((attributes?[.size] as? NSNumber)?.intValue ?? 0) <= 1 << 20,
             let data = FileManager.default.contents(atPath: path)
         else { throw .unreadable(path: path) }
         guard let text = String(data: data, encoding: .utf8), !text.unicodeScalars.contains(where: { $0.value == 0 }) else {

@@ -115,9 +115,21 @@ struct BadInputs {
         var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: tensorsOf("bit-flip"))))
         bytes[bytes.count - 2] ^= 0x10
         try Data(bytes).write(to: URL(fileURLWithPath: tensorsOf("bit-flip")))
+        // NaN weights saved as such: the hash in session.json matches them.
+        var nanHash = ""
         try rewrite("nan") { name, t in
             guard name == "step1/value/fc1.weight" else { return t }
-            return Tensor(shape: t.shape, data: t.data.map { _ in Float.nan })
+            let poisoned = Tensor(shape: t.shape, data: t.data.map { _ in Float.nan })
+            nanHash = poisoned.contentHash
+            return poisoned
+        }
+        let json = URL(fileURLWithPath: path("sessions/nan/session.json"))
+        if var object = try JSONSerialization.jsonObject(with: Data(contentsOf: json)) as? [String: Any],
+            var hashes = object["tensorHashes"] as? [String: String]
+        {
+            hashes["step1/value/fc1.weight"] = nanHash
+            object["tensorHashes"] = hashes
+            try JSONSerialization.data(withJSONObject: object).write(to: json)
         }
         // A later save of another run: new tensors beside the old session.json.
         let other = try Binary.run(["prune", root.path, "--sparsity", "0.8", "--out", path("pruned-again"), "--no-progress"])
