@@ -288,7 +288,7 @@ struct InspectReport: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return CommandSupport.terminalSafeJSON(String(decoding: try encoder.encode(self), as: UTF8.self))
     }
 }
 

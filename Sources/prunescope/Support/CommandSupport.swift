@@ -82,11 +82,27 @@ enum CommandSupport {
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
-    /// Encodes a value as pretty JSON with sorted keys.
+    /// Encodes a value as pretty JSON with sorted keys (see `terminalSafeJSON`).
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return terminalSafeJSON(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// JSON text with DEL and the C1 control characters (which JSONEncoder
+    /// leaves raw, and some terminals obey) written as `\u00XX` escapes:
+    /// the same JSON, safe to print.
+    static func terminalSafeJSON(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x7F...0x9F).contains($0.value) }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u00" + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 
