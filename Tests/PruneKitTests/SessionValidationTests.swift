@@ -117,7 +117,9 @@ import Testing
     @Test func maskValuesMustBeZeroOrOne() throws {
         let dir = try saved()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try editJSON(dir) { object in object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1 }
+        try editJSON(dir) { object in
+            object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1
+        }
         try rewriteTensors(dir) { name, t in
             guard name == "step1/mask/fc1.weight" else { return t }
             var copy = t
@@ -131,7 +133,9 @@ import Testing
     @Test func versionOneSessionsLoadWithoutHashes() throws {
         let dir = try saved()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try editJSON(dir) { object in object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1 }
+        try editJSON(dir) { object in
+            object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1
+        }
         #expect(try load(dir).cursor == 2)
         try editJSON(dir) { object in object["version"] = 2 }
         expectError(dir, mentions: ["session.json", "tensorHashes"])
@@ -140,7 +144,9 @@ import Testing
     @Test func missingTensorAndFifoAreOneLine() throws {
         let dir = try saved()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        try editJSON(dir) { object in object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1 }
+        try editJSON(dir) { object in
+            object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1
+        }
         let tensors = dir + "/tensors.safetensors"
         let file = try SafetensorsFile(contentsOf: tensors)
         let kept = try file.tensors.filter { $0.name != "step0/value/fc1.bias" }.map {

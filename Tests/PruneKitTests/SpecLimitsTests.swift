@@ -82,11 +82,12 @@ import Testing
     }
 
     @Test func aModelWithinTheLimitsBuilds() throws {
-        let s = spec([
-            LayerSpec(kind: .conv2d, name: "c1", inChannels: 1, outChannels: 6, kernelSize: 5, padding: 2),
-            LayerSpec(kind: .maxpool2d, name: "p1", kernelSize: 2), LayerSpec(kind: .flatten, name: "f"),
-            LayerSpec(kind: .dense, name: "out", inFeatures: 6 * 14 * 14, outFeatures: 10),
-        ], inputShape: [1, 28, 28])
+        let s = spec(
+            [
+                LayerSpec(kind: .conv2d, name: "c1", inChannels: 1, outChannels: 6, kernelSize: 5, padding: 2),
+                LayerSpec(kind: .maxpool2d, name: "p1", kernelSize: 2), LayerSpec(kind: .flatten, name: "f"),
+                LayerSpec(kind: .dense, name: "out", inFeatures: 6 * 14 * 14, outFeatures: 10),
+            ], inputShape: [1, 28, 28])
         try s.checkSizes(path: "x")
         let model = try s.makeModel(seed: 0, path: "x")
         #expect(model.largestActivationPerSample == 25 * 28 * 28)

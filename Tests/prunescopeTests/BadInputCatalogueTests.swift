@@ -47,7 +47,9 @@ import Testing
         Case(["bench", "@", "--threads", "100000"], "--threads"),
         Case(prune + ["--sparsity", "0.5", "--batch-size", "1000000", "--out", "@out"], "--batch-size"),
         Case(prune + ["--sparsity", "0.5", "--rounds", "1000000000", "--schedule", "iterative", "--out", "@out"], "--rounds"),
-        Case(prune + ["--sparsity", "0.5", "--retrain-epochs", "99999999999", "--schedule", "iterative", "--out", "@out"], "--retrain-epochs"),
+        Case(
+            prune + ["--sparsity", "0.5", "--retrain-epochs", "99999999999", "--schedule", "iterative", "--out", "@out"], "--retrain-epochs"
+        ),
         // Implausible training settings.
         Case(["train", "@momentum-5"], "momentum"),
         Case(["train", "@", "--lr", "1e30", "--quiet"], "training diverged", "no weights written"),

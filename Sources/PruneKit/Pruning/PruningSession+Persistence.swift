@@ -138,7 +138,8 @@ extension PruningSession {
                 throw PruningError(jsonPath, "saved on a model without tensor \"\(p.name)\"")
             }
             guard shape == p.value.shape else {
-                throw PruningError(jsonPath, "tensor \"\(p.name)\" has shape \(shape.shapeText) in the session, \(p.value.shape.shapeText) in the model")
+                throw PruningError(
+                    jsonPath, "tensor \"\(p.name)\" has shape \(shape.shapeText) in the session, \(p.value.shape.shapeText) in the model")
             }
             shapes[p.name] = shape
         }

@@ -144,7 +144,8 @@ extension LayerSpec {
             guard sizes.parameters <= SpecLimits.parameters else {
                 throw fail(
                     "\(field).outFeatures",
-                    "\(outputs) x inFeatures \(inputs) makes \(sizes.parameters) parameters, more than the limit of \(SpecLimits.parameters)")
+                    "\(outputs) x inFeatures \(inputs) makes \(sizes.parameters) parameters, more than the limit of \(SpecLimits.parameters)"
+                )
             }
             if input == [inputs] { sizes.output = [outputs] }
         case .conv2d:

@@ -17,7 +17,8 @@ public enum ThemeError: Error, CustomStringConvertible, Equatable {
         case .notRegular(let p): "\(p): not a regular file (a theme is a text file)"
         case .notText(let p): "\(p): not a theme file (binary data; a theme is text lines theme[key]=\"#RRGGBB\")"
         case .unknownKey(let p, let l, let k): "\(p):\(l): unknown theme key \(Theme.quoted(k))"
-        case .badColor(let p, let l, let v): "\(p):\(l): \(Theme.quoted(v)) is not a colour; use \"#RRGGBB\" or \"\" for the terminal default"
+        case .badColor(let p, let l, let v):
+            "\(p):\(l): \(Theme.quoted(v)) is not a colour; use \"#RRGGBB\" or \"\" for the terminal default"
         case .notFound(let n, let s): "theme \"\(n)\" not found (looked in \(s.joined(separator: ", ")))"
         }
     }

@@ -56,15 +56,18 @@ struct BadInputs {
         let fc1Line = "{\"kind\": \"dense\", \"name\": \"fc1\", \"inFeatures\": 2, \"outFeatures\": 3}"
         try spec("conv-channels", [("\"inputShape\": [2]", "\"inputShape\": [1, 8, 8]"), (fc1Line, convLayers("1099511627776", "3", "0"))])
         try spec("conv-kernel", [("\"inputShape\": [2]", "\"inputShape\": [1, 8, 8]"), (fc1Line, convLayers("4", "2147483648", "0"))])
-        try spec("conv-padding", [("\"inputShape\": [2]", "\"inputShape\": [1, 8, 8]"), (fc1Line, convLayers("4", "3", "4611686018427387904"))])
+        try spec(
+            "conv-padding", [("\"inputShape\": [2]", "\"inputShape\": [1, 8, 8]"), (fc1Line, convLayers("4", "3", "4611686018427387904"))])
         try spec("input-huge", [("\"inputShape\": [2]", "\"inputShape\": [2147483648, 2147483648]")])
         try spec("input-zero", [("\"inputShape\": [2]", "\"inputShape\": [0]")])
         try spec("batch-intmax", [("\"batchSize\": 8", "\"batchSize\": 9223372036854775807")])
         try spec("epochs-huge", [("\"epochs\": 3", "\"epochs\": 1000000000000")])
         try spec("momentum-5", [("\"momentum\": 0.9", "\"momentum\": 5")])
         let original = try String(contentsOf: root.appendingPathComponent("model.json"), encoding: .utf8)
-        if let start = original.range(of: "\"layers\": ["), let end = original.range(of: "],", range: start.upperBound..<original.endIndex) {
-            try write(original.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "\"layers\": [],"), to: "no-layers/model.json")
+        if let start = original.range(of: "\"layers\": ["), let end = original.range(of: "],", range: start.upperBound..<original.endIndex)
+        {
+            try write(
+                original.replacingCharacters(in: start.lowerBound..<end.upperBound, with: "\"layers\": [],"), to: "no-layers/model.json")
         }
         try spec("name-number", [("\"name\": \"tiny\"", "\"name\": 3")])
         try spec("mean-scalar", [("\"splitSeed\": 2}", "\"splitSeed\": 2, \"normalisation\": {\"mean\": 0.5, \"std\": 2}}")])
@@ -74,7 +77,12 @@ struct BadInputs {
         try fifo("fifo-weights/weights.fifo")
         try spec(
             "fifo-data",
-            [("\"format\": \"synthetic\", \"generator\": \"xor\"", "\"format\": \"idx\", \"images\": \"images.fifo\", \"labels\": \"labels\"")])
+            [
+                (
+                    "\"format\": \"synthetic\", \"generator\": \"xor\"",
+                    "\"format\": \"idx\", \"images\": \"images.fifo\", \"labels\": \"labels\""
+                )
+            ])
         try fifo("fifo-data/images.fifo")
 
         try fifo("fifo")
@@ -108,7 +116,9 @@ struct BadInputs {
         let tensorsOf = { (name: String) in self.path("sessions/\(name)/tensors.safetensors") }
         func rewrite(_ name: String, _ change: (String, Tensor) -> Tensor) throws {
             let file = try SafetensorsFile(contentsOf: tensorsOf(name))
-            let entries = try file.tensors.map { SafetensorsEntry(name: $0.name, tensor: change($0.name, try file.floatTensor(named: $0.name))) }
+            let entries = try file.tensors.map {
+                SafetensorsEntry(name: $0.name, tensor: change($0.name, try file.floatTensor(named: $0.name)))
+            }
             try SafetensorsWriter.write(entries, metadata: file.metadata, to: tensorsOf(name))
         }
         try rewrite("wrong-shape") { name, t in name == "step1/value/fc1.weight" ? Tensor(shape: [2, 3], data: t.data) : t }
