@@ -159,6 +159,26 @@ import Testing
         expectError(dir, mentions: [tensors, "FIFO"])
     }
 
+    @Test func saveRefusesTargetsThatAreNotRegularFiles() throws {
+        let dir = try saved()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let session = try load(dir)
+        let fifo = dir + "/a-fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        #expect(throws: PruningError(fifo, "exists and is a FIFO (named pipe), not a directory")) { try session.save(to: fifo) }
+        // session.json replaced by a link: the save must not write through it or replace it.
+        let json = dir + "/session.json"
+        try FileManager.default.removeItem(atPath: json)
+        try FileManager.default.createSymbolicLink(atPath: json, withDestinationPath: dir + "/elsewhere.json")
+        do {
+            try session.save(to: dir)
+            Issue.record("saved through a symbolic link")
+        } catch {
+            #expect("\(error)".contains("symbolic link"), "\(error)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: dir + "/elsewhere.json"))
+    }
+
     @Test func contentHashSeesShapeAndEveryBit() {
         let a = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
         #expect(a.contentHash == Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6]).contentHash)

@@ -36,6 +36,7 @@ import Testing
         Case(["train", "@batch-intmax"], "training.batchSize"),
         Case(["train", "@epochs-huge"], "training.epochs"),
         Case(["bench", "@dense-2e31"], "outFeatures"),
+        Case(["eval", "@count-huge"], "dataset.count"),
         Case(["prune", "@dense-1e12", "--sparsity", "0.5", "--out", "@out", "--no-progress"], "outFeatures"),
         Case(["sensitivity", "@conv-channels", "--no-progress"], "outChannels"),
         Case(["open", "@dense-2e31", "--bench"], "outFeatures"),

@@ -40,10 +40,11 @@ extension PruningSession {
     /// Tensor names in the file: `step<i>/value/<tensor>`,
     /// `step<i>/mask/<tensor>`, `step<i>/optimizer/<key>`, `rewind/<point>/<tensor>`.
     public func save(to directory: String) throws {
+        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PruningError(directory, "cannot create the session directory: \(error.localizedDescription)")
+            throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
         }
         var entries = [SafetensorsEntry]()
         var hashes = [String: String]()

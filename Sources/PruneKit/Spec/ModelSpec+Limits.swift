@@ -22,6 +22,10 @@ public enum SpecLimits {
     public static let batchActivations = 1 << 28
     /// Epochs of one training run: 10^6.
     public static let epochs = 1_000_000
+    /// Samples of a synthetic dataset (`dataset.count`): 10^7.
+    public static let syntheticSamples = 10_000_000
+    /// Classes of a synthetic dataset (`dataset.classes`): 10^4.
+    public static let syntheticClasses = 10_000
 
     /// The largest batch `model` can run at once within `batchActivations`
     /// (at least 1).
@@ -108,6 +112,15 @@ extension ModelSpec {
         }
         guard training.epochs <= SpecLimits.epochs else {
             throw fail("training.epochs", "\(training.epochs) is more than the limit of \(SpecLimits.epochs)")
+        }
+        if let count = dataset.count, count > SpecLimits.syntheticSamples {
+            throw fail("dataset.count", "\(count) is more than the limit of \(SpecLimits.syntheticSamples)")
+        }
+        if let classes = dataset.classes, classes > SpecLimits.syntheticClasses {
+            throw fail("dataset.classes", "\(classes) is more than the limit of \(SpecLimits.syntheticClasses)")
+        }
+        if let noise = dataset.noise, !noise.isFinite {
+            throw fail("dataset.noise", "\(noise) is not a finite number")
         }
     }
 }

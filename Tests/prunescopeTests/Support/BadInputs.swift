@@ -62,6 +62,7 @@ struct BadInputs {
         try spec("input-zero", [("\"inputShape\": [2]", "\"inputShape\": [0]")])
         try spec("batch-intmax", [("\"batchSize\": 8", "\"batchSize\": 9223372036854775807")])
         try spec("epochs-huge", [("\"epochs\": 3", "\"epochs\": 1000000000000")])
+        try spec("count-huge", [("\"count\": 64", "\"count\": 1000000000000")])
         try spec("momentum-5", [("\"momentum\": 0.9", "\"momentum\": 5")])
         let original = try String(contentsOf: root.appendingPathComponent("model.json"), encoding: .utf8)
         if let start = original.range(of: "\"layers\": ["), let end = original.range(of: "],", range: start.upperBound..<original.endIndex)
