@@ -11,6 +11,10 @@ import PruneKit
 /// `CommandSupport.safe`, line breaks included; this catches the rest.
 func print(_ items: Any..., separator: String = " ", terminator: String = "\n") {
     let text = items.map { "\($0)" }.joined(separator: separator)
+    let isSafe = !text.unicodeScalars.contains { s in
+        (s.value < 0x20 && s != "\n" && s != "\t") || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
+    }
+    if isSafe { return Swift.print(text, terminator: terminator) }
     let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
         line.split(separator: "\t", omittingEmptySubsequences: false)
             .map { Format.escapingControlCharacters(String($0)) }.joined(separator: "\t")
