@@ -53,7 +53,7 @@ import Testing
         ),
         // Implausible training settings.
         Case(["train", "@momentum-5"], "momentum"),
-        Case(["train", "@", "--lr", "1e30", "--quiet"], "training diverged", "no weights written"),
+        Case(["train", "@", "--lr", "1e30", "--quiet"], "weights.safetensors: not written: training diverged"),
         Case(prune + ["--sparsity", "0.5", "--schedule", "iterative", "--lr", "1e30", "--out", "@out"], "training diverged"),
         Case(prune + ["--sparsity", "0.5", "--schedule", "iterative", "--momentum", "5", "--out", "@out"], "--momentum"),
         Case(["train", "@", "--lr", "nan"], "--lr"),

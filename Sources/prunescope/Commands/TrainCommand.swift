@@ -96,7 +96,7 @@ struct TrainCommand: ParsableCommand {
                 onEvent: progress.handle, isCancelled: { interrupt.isRaised })
             reporter.finish()
             if let divergence = result.divergence {
-                throw PruningError("\(modelSpec.name)", "\(divergence); no weights written")
+                throw PruningError(outPath, "not written: \(divergence)")
             }
             if result.cancelled {
                 CommandSupport.writeStderr(
