@@ -136,8 +136,13 @@ import Testing
         try editJSON(dir) { object in
             object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 1
         }
-        #expect(try load(dir).cursor == 2)
-        try editJSON(dir) { object in object["version"] = 2 }
+        let old = try load(dir)
+        #expect(old.cursor == 2 && old.loadedWithoutContentHashes)
+        try old.save(to: dir)
+        #expect(try !load(dir).loadedWithoutContentHashes)
+        try editJSON(dir) { object in
+            object["tensorHashes"] = nil; object["saveID"] = nil; object["version"] = 2
+        }
         expectError(dir, mentions: ["session.json", "tensorHashes"])
     }
 

@@ -182,9 +182,11 @@ extension PruningSession {
             for name in tensorNames { w[name] = try reader.read("rewind/\(point)/\(name)", parameter: name) }
             points[point] = w
         }
-        return PruningSession(
+        let session = PruningSession(
             model: model, train: train, validation: validation, seed: file.seed, steps: file.steps,
             snapshots: snapshots, cursor: file.cursor, rewindPoints: points,
             optimizerConfig: file.optimizerConfig)
+        session.loadedWithoutContentHashes = file.tensorHashes == nil
+        return session
     }
 }

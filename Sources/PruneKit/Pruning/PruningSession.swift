@@ -38,6 +38,10 @@ public final class PruningSession {
     public private(set) var optimizerStepCount = 0
     /// The optimiser configuration of the last retrain, if any.
     public private(set) var optimizerConfig: OptimizerConfig?
+    /// True when the session was loaded from a file saved before content
+    /// hashes (format version 1): every other check passed, but flipped
+    /// bits in finite values could not be detected. Saving records hashes.
+    public internal(set) var loadedWithoutContentHashes = false
 
     private var currentPlanner: PrunePlanner?
 

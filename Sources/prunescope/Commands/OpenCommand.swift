@@ -147,7 +147,10 @@ struct OpenCommand: ParsableCommand {
         var app = ExplorerApp.make(
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
             post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
-        if let session { app.announce("resumed session \(session) at step \(pruning.cursor)", now: 0) }
+        if let session {
+            let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""
+            app.announce("resumed session \(session) at step \(pruning.cursor)" + note, now: 0)
+        }
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 }
