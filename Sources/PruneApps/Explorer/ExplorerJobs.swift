@@ -80,9 +80,10 @@ enum ExplorerJobs {
             }
             post(.jobFinished(message: message, failed: false))
         } catch {
-            // A failed schedule may have recorded steps before it failed.
-            if case .schedule = job { post(.published(publish())) }
-            post(.jobFinished(message: "\(job.title) failed: \(error)", failed: true))
+            // A failed schedule may have recorded steps before it failed, and
+            // a diverged retraining restored the current step's weights.
+            post(.published(publish()))
+            post(.jobFinished(message: "\(job.title) failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 
@@ -101,7 +102,7 @@ enum ExplorerJobs {
             let files = r.files.values.sorted() + ["report.json", "report.md"]
             post(.jobFinished(message: "exported to \(path): \(files.joined(separator: ", "))", failed: false))
         } catch {
-            post(.jobFinished(message: "export failed: \(error)", failed: true))
+            post(.jobFinished(message: "export failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 
@@ -138,7 +139,7 @@ enum ExplorerJobs {
             let skips = skipped > 0 ? ", \(skipped) skipped (they cannot apply: see the table)" : ""
             post(.jobFinished(message: "sensitivity: \(points) points\(skips)" + (cancelled ? " (cancelled)" : ""), failed: false))
         } catch {
-            post(.jobFinished(message: "sensitivity failed: \(error)", failed: true))
+            post(.jobFinished(message: "sensitivity failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 

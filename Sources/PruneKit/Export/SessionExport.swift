@@ -31,10 +31,11 @@ public enum SessionExport {
         measureInference: Bool = true, allocation: AllocationOutcome? = nil
     ) throws -> SessionExportResult {
         let net = session.model
+        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PruningError(directory, "cannot create the export directory: \(error.localizedDescription)")
+            throw PruningError(directory, "cannot create the export directory: \(ErrorText.plain(error))")
         }
         let out = URL(fileURLWithPath: directory)
         var files = [String: String]()

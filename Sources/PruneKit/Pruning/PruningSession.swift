@@ -38,6 +38,10 @@ public final class PruningSession {
     public private(set) var optimizerStepCount = 0
     /// The optimiser configuration of the last retrain, if any.
     public private(set) var optimizerConfig: OptimizerConfig?
+    /// True when the session was loaded from a file saved before content
+    /// hashes (format version 1): every other check passed, but flipped
+    /// bits in finite values could not be detected. Saving records hashes.
+    public internal(set) var loadedWithoutContentHashes = false
 
     private var currentPlanner: PrunePlanner?
 
@@ -235,6 +239,11 @@ public final class PruningSession {
             trainer.afterStep = { g in afterStep(offset + g) }
         }
         let result = trainer.train(on: train, validation: nil, onEvent: onEvent, isCancelled: isCancelled)
+        if let divergence = result.divergence {
+            // Broken weights are neither kept nor recorded: back to the current step.
+            restore(cursor)
+            throw PruningError("retraining", "\(divergence); the weights of step \(cursor) are kept")
+        }
         optimizerConfig = optimizer
         optimizerState = opt.state
         optimizerStepCount = opt.stepCount

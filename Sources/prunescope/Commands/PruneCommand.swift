@@ -115,7 +115,10 @@ struct PruneCommand: ParsableCommand {
         } else if let fraction = self.amount {
             try PruneOptions.checkFraction(fraction, "--amount")
             amount = .fractionOfRemaining(fraction)
-        } else if layerSparsity != nil {
+        } else if let layerSparsity {
+            guard !layerSparsity.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw PruningError("--layer-sparsity", "is empty; give name=sparsity pairs such as fc1=0.9,fc2=0.5")
+            }
             amount = .perTensorSparsity([:])
         } else if let threshold {
             amount = .threshold(threshold)
@@ -149,6 +152,9 @@ struct PruneCommand: ParsableCommand {
         guard retrainEpochs >= 1 else { throw PruningError("--retrain-epochs", "\(retrainEpochs) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard l1.isFinite, l1 >= 0 else { throw PruningError("--l1", "\(l1) must be finite and >= 0") }
+        try checkSizes(rounds: rounds, retrainEpochs: retrainEpochs)
+        try opt.checkPlausible(options: ["learningRate": "--lr", "momentum": "--momentum"], prefix: "--optimizer ")
+        try CommandSupport.checkOutputDirectory(out)
         let progress = ProgressReporter(enabled: !noProgress)
         defer { progress.finish() }
         let modelPath = try ModelLocation.resolve(model)
@@ -163,6 +169,7 @@ struct PruneCommand: ParsableCommand {
         case "adaptive": schedule = try adaptive.adaptiveSchedule()
         default: schedule = .oneShot
         }
+        try SpecLimits.checkBatchSize(batchSize, for: net, subject: "--batch-size")
         var tensors = try PruneOptions.tensors(layers, model: net, includeBiases: includeBiases)
         var request = PruneRequest(tensors: [], criterion: criterion, granularity: granularity, scope: scope, amount: amount)
         if let layerSparsity {
@@ -173,7 +180,9 @@ struct PruneCommand: ParsableCommand {
                     throw PruningError("--layer-sparsity", "'\(item)' is not name=sparsity (e.g. fc1=0.9)")
                 }
                 try PruneOptions.checkFraction(v, "--layer-sparsity")
-                for name in try PruneOptions.tensors(kv[0], model: net, includeBiases: false) { targets[name] = v }
+                for name in try PruneOptions.tensors(kv[0], model: net, includeBiases: false, option: "--layer-sparsity") {
+                    targets[name] = v
+                }
             }
             request.amount = .perTensorSparsity(targets)
             if layers == nil { tensors = targets.keys.sorted() }
@@ -203,8 +212,6 @@ struct PruneCommand: ParsableCommand {
         let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
         _ = try session.preview(request)
 
-        // Fail on an unusable --out before the long work, not after it.
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         progress.begin("\(schedule)")
         try session.run(
             schedule, request: request, retrain: retrain,
@@ -255,7 +262,7 @@ struct PruneCommand: ParsableCommand {
         )
         for l in end.layers {
             print(
-                "  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
+                "  \(CommandSupport.safe(l.name).padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
             )
         }
         for timing in timings {
@@ -269,6 +276,21 @@ struct PruneCommand: ParsableCommand {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
         }
         print("wrote \(exports.values.sorted().joined(separator: ", ")), report.json, report.md to \(out)")
+    }
+
+    /// Bounds on the counts that size the work (each allocates or loops per unit).
+    private func checkSizes(rounds: Int, retrainEpochs: Int) throws {
+        let bounded: [(String, Int?, Int)] = [
+            ("--rounds", rounds, 1_000), ("--retrain-epochs", retrainEpochs, SpecLimits.epochs),
+            ("--batch-size", batchSize, SpecLimits.batchSize), ("--taylor-batches", taylorBatches, 100_000),
+            ("--start-step", startStep, Int(Int32.max)), ("--frequency", frequency, Int(Int32.max)),
+            ("--updates", updates, 100_000), ("--rewind-iteration", rewindIteration, Int(Int32.max)),
+        ]
+        for (option, value, limit) in bounded {
+            guard let value else { continue }
+            guard value <= limit else { throw PruningError(option, "\(value) is more than the limit of \(limit)") }
+        }
+        guard taylorBatches >= 1 else { throw PruningError("--taylor-batches", "\(taylorBatches) must be at least 1") }
     }
 
     /// The gradual schedule of the options: what the user gave, the rest
