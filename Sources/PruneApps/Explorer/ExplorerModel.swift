@@ -119,8 +119,10 @@ public struct ExplorerModel {
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 
-    /// Sparsities the sensitivity sweep measures each layer at.
-    public static let sensitivitySparsities: [Double] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.98]
+    /// Sparsities the sensitivity sweep measures each layer at: finer
+    /// where curves bend, and the same as `prune --allocate` sweeps, so
+    /// `a` chooses what the command line would.
+    public static let sensitivitySparsities: [Double] = SensitivityAllocation.defaultSweep
 
     /// - Parameters:
     ///   - session: the session as it is at the start (published once here).

@@ -58,7 +58,7 @@ extension ExplorerModel {
                 isSweeping
                 ? ["measuring…"]
                 : [
-                    "Each layer is pruned on its own to 10 %, 20 %, … 98 % while the others keep their masks,",
+                    "Each layer is pruned on its own to 10 %, 30 %, … 99 % while the others keep their masks,",
                     "and the validation accuracy is measured (Distiller-style). Layers whose curve stays flat",
                     "can take high sparsity; steep ones need a gentler target.",
                     "", "Press Enter (or s) to run the sweep in the background.",
@@ -102,8 +102,8 @@ extension ExplorerModel {
             + (sensitivitySkips.count > 3 ? ["… and \(sensitivitySkips.count - 3) more skipped"] : [])
         if let allocation {
             notes.append(
-                "chosen for \(Format.percent(allocation.achievedSparsity)) overall: predicted acc "
-                    + "\(Format.percent(allocation.predictedAccuracy)) (each layer's drop, added); A applies")
+                "chosen for \(Format.percent(allocation.achievedSparsity)): predicted acc "
+                    + "\(Format.percent(allocation.predictedAccuracy)), A applies")
         } else if !sensitivity.isEmpty, !isSweeping {
             notes.append("a: allocate per-layer targets")
         }

@@ -1,7 +1,8 @@
 extension SensitivityAllocation {
     /// Sparsities a sweep for allocation measures by default: dense where
     /// high sparsities differ most, up to the default ceiling.
-    public static let defaultSweep = [0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99]
+    /// The explorer's sensitivity screen sweeps the same.
+    public static let defaultSweep = [0.1, 0.3, 0.5, 0.7, 0.8, 0.85, 0.9, 0.93, 0.95, 0.97, 0.98, 0.99]
 
     /// The allocator's view of `tensors` of `model` at `granularity`:
     /// units, weights per unit and the fraction already pruned.

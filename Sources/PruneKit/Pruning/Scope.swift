@@ -50,14 +50,20 @@ public enum Amount: Codable, Sendable, Equatable, CustomStringConvertible {
     /// For N:M granularity, whose sparsity is implied.
     case implied
 
+    /// A fraction with at most 4 significant digits: 0.9, 0.875, 0.9579.
+    static func short(_ x: Double) -> String {
+        let text = String(format: "%.4g", x)
+        return Double(text) == x ? "\(x)" : text
+    }
+
     public var description: String {
         switch self {
         case .fractionOfRemaining(let f): "\(f) of remaining"
-        case .sparsity(let s): "sparsity \(s)"
+        case .sparsity(let s): "sparsity \(Amount.short(s))"
         case .count(let n): "\(n) units"
         case .threshold(let t): "score < \(t)"
         case .quality(let q): "|w| < \(q) x std"
-        case .perTensorSparsity(let m): "per tensor " + m.keys.sorted().map { "\($0)=\(m[$0] ?? 0)" }.joined(separator: ",")
+        case .perTensorSparsity(let m): "per tensor " + m.keys.sorted().map { "\($0)=\(Amount.short(m[$0] ?? 0))" }.joined(separator: ",")
         case .implied: "implied"
         }
     }
