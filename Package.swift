@@ -29,9 +29,13 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Inner loops of the sparse inference kernels, in C because C can compile
+        // one function for AVX2 + FMA next to a baseline one and choose at run
+        // time (Swift cannot without building the whole module for one CPU).
+        .target(name: "CSparseKernels"),
         // PruneKit parses untrusted files (safetensors, npy, npz, specs): it
         // keeps Swift's bounds and overflow checks in release (no -Ounchecked).
-        .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CSparseKernels"]),
         // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.
         .target(name: "PruneTUI", dependencies: ["CNcurses"]),
         // The explorer and the inspector: models, updates, effects, views, jobs.
