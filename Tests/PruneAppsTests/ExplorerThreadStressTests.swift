@@ -43,7 +43,9 @@ import Testing
         case .sensitivityUnits: c.granularity = .units; return (c, [.char("s")])
         case .export: return (c, target + [.enter, .char("e"), .enter])
         case .save: return (c, target + [.enter, .char("w"), .enter])
-        case .accuracyPreview, .inferenceMeasurement: return (c, target)
+        case .accuracyPreview: return (c, target)
+        // Applied: an unpruned model has nothing to measure.
+        case .inferenceMeasurement: return (c, target + [.enter])
         }
     }
 

@@ -158,7 +158,8 @@ extension ExplorerModel {
         var lines = timings.map { t in
             let spread = "±" + Text.fixed(t.total.spread, 1)
             return [
-                "measured batch \(t.batch): \(t.total.summary) (\(t.formatSummary))", "batch \(t.batch): \(t.total.summary)",
+                "measured batch \(t.batch): \(t.total.summary) (\(t.formatSummary))",
+                "measured batch \(t.batch): \(t.total.summary)", "batch \(t.batch): \(t.total.summary)",
                 "b\(t.batch) \(ratio(t.total.speedup)) \(spread)",
             ]
         }
