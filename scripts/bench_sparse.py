@@ -17,7 +17,7 @@ JSON in the shape of `prunescope bench --sparse --json` with --json.
 """
 import argparse, json, os, struct, sys, time
 
-import numpy as np
+np = None  # numpy, imported by main() once the BLAS thread count is set
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SPARSITIES = [0.5, 0.7, 0.8, 0.9, 0.95, 0.98, 0.99]
@@ -136,7 +136,7 @@ def torch_rows(layers, inputs, sparsity, runs):
             diff = (forward_dense(x) - forward_sparse(xt).t()).abs().max().item()
             if diff > 1e-3:
                 sys.exit(f"torch.sparse output differs from dense by {diff}")
-            d, s, ratio, spread = paired(runs, lambda: forward_dense(x), lambda: forward_sparse(xt.t().contiguous()).t())
+            d, s, ratio, spread = paired(runs, lambda: forward_dense(x), lambda: forward_sparse(x.t().contiguous()).t().contiguous())
             rows.append(row(sparsity, batch, "torch-csr", d, s, ratio, spread, runs))
     return rows
 
@@ -180,6 +180,12 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    # numpy's and torch's BLAS read these when they load: same threads as PruneScope's.
+    for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[variable] = str(args.threads)
+    global np
+    import numpy as np
+
     name, layers, inputs = load_model(args.model)
     backends = []
     try:

@@ -132,7 +132,10 @@ import Testing
             case .accuracyPreview:
                 #expect(app.model.previewMetrics == nil || app.model.previewAccuracy.value != nil)
             case .inferenceMeasurement:
-                #expect(app.model.inference.value?.count == 2)
+                // The storm's undo and redo leave the step pruned or dense: a
+                // dense step has nothing to measure.
+                let pruned = app.model.session.metrics.layers.contains { $0.kind == .dense && $0.weightZeros > 0 }
+                #expect(app.model.inference.value?.count == (pruned ? 2 : 0))
             default: break
             }
         }

@@ -73,4 +73,17 @@ import Testing
         #expect(figure.summary == "5.0x ±1.5, 4 runs")
         #expect(SpeedFigure(dense: [3], sparse: [2]).summary == "1.5x ±0.0, 1 run")
     }
+
+    @Test func reportShowsFormatAndSpreadPerLayerAndNothingUnmeasured() throws {
+        let session = PruningSession(model: PruningFixtures.mlp([16, 24, 8, 4], seed: 5))
+        #expect(!PruningReport(session: session, command: "c", settings: [:]).markdown().contains("Measured inference"))
+        let figure = SpeedFigure(denseSeconds: 0.0002, sparseSeconds: 0.00005, speedup: 4.8, spread: 0.3, runs: 20)
+        let layer = LayerFormatChoice(
+            layer: "fc1", weight: "fc1.weight", format: .csr, weightSparsity: 0.95, figure: figure, candidates: [.csr: 0.00005])
+        let timing = SparseInferenceTiming(
+            batch: 1, total: figure, layers: [layer], maxAbsDifference: 0, blasThreads: 2, kernelThreads: 2)
+        let md = PruningReport(session: session, command: "c", settings: [:], sparseInference: [timing]).markdown()
+        #expect(md.contains("| 1 | 0.2000 ms | 0.0500 ms | csr | 4.8x ±0.3, 20 runs | 2 | 0.0 |"))
+        #expect(md.contains("| fc1 | 1 | 95.00% | csr | 0.2000 ms | 0.0500 ms | 4.8x ±0.3, 20 runs |"))
+    }
 }

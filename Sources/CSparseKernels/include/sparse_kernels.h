@@ -8,8 +8,9 @@
 // "spmv" takes one sample x[cols] and writes y[rows]; "spmm" takes a batch in
 // feature-major layout, xt[cols][batch], and writes yt[rows][batch], so every
 // non-zero w_ij adds w_ij * xt[j][:] to yt[i][:] along contiguous memory.
-// bias may be NULL. Each kernel is compiled twice, for the x86-64 baseline
-// and for AVX2 + FMA, and picks the variant the CPU runs at the first call.
+// bias may be NULL. Each kernel is compiled for the x86-64 baseline, for
+// AVX2 + FMA and (batched ones) AVX-512F, and runs the best variant the CPU
+// has, decided at the first call.
 #include <stdint.h>
 
 /// Compressed sparse rows: row r's non-zeros are k in [row_start[r], row_start[r + 1]).
@@ -38,4 +39,6 @@ void psk_transpose(int rows, int cols, const float *src, float *dst);
 
 /// 1 when the AVX2 + FMA variants run, 0 for the baseline ones.
 int psk_uses_avx2(void);
+/// 1 when the batched products ("spmm") run their AVX-512 variants.
+int psk_uses_avx512(void);
 #endif

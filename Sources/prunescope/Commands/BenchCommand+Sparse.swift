@@ -40,8 +40,8 @@ extension BenchCommand {
         var model: String
         var threads: Int
         var blasCore: String
-        /// Whether the sparse kernels ran their AVX2 + FMA variants.
-        var kernelsAVX2: Bool
+        /// The instructions the sparse kernels ran: "AVX-512F", "AVX2+FMA" or "baseline".
+        var kernelInstructions: String
         var rows: [SparseRow]
     }
 
@@ -86,14 +86,14 @@ extension BenchCommand {
         }
         let report = SparseReport(
             model: bundle.spec.name, threads: Int(openblas_get_num_threads()), blasCore: BLAS.coreName,
-            kernelsAVX2: SparseInference.kernelsUseAVX2, rows: rows)
+            kernelInstructions: SparseInference.kernelInstructions, rows: rows)
         if json {
             print(try CommandSupport.json(report))
             return
         }
         print(
             "\(report.model): dense = OpenBLAS (\(report.blasCore), \(report.threads) threads); sparse kernels "
-                + "\(report.kernelsAVX2 ? "AVX2+FMA" : "baseline x86-64"), \(report.threads) threads; median of \(runs) runs")
+                + "\(report.kernelInstructions), \(report.threads) threads; median of \(runs) runs")
         let table = rows.map { r in
             [
                 Format.percent(r.sparsity, digits: 0) + (r.pruning == "2:4 magnitude" ? " 2:4" : ""), "\(r.batch)", r.format,

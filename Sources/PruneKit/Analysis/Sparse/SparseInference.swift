@@ -25,8 +25,11 @@ public struct InferencePlan: Sendable {
 /// Runs models with sparse Dense layers and measures them against the dense
 /// forward pass.
 public enum SparseInference {
-    /// Whether the C kernels run their AVX2 + FMA variants on this CPU.
-    public static var kernelsUseAVX2: Bool { psk_uses_avx2() != 0 }
+    /// The instructions the sparse kernels run on this CPU: "AVX-512F" (the
+    /// batched products; single samples use AVX2), "AVX2+FMA" or "baseline".
+    public static var kernelInstructions: String {
+        psk_uses_avx512() != 0 ? "AVX-512F" : psk_uses_avx2() != 0 ? "AVX2+FMA" : "baseline"
+    }
 
     /// Forward pass with every Dense layer's weight in CSR form (`matrices`
     /// keyed by weight name, e.g. from `compress`); other layers call `forward`.
