@@ -23,6 +23,8 @@ public struct PruningReport: Codable, Sendable {
     public var removedUnits: [String: [Int]]?
     /// Parameters of the smaller model, if one was written.
     public var smallerModelParameters: Int?
+    /// Per-layer targets chosen from sensitivity, predicted vs measured, if the run allocated.
+    public var allocation: AllocationOutcome?
 
     public init(
         session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
@@ -83,6 +85,9 @@ public struct PruningReport: Codable, Sendable {
                 "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
         }
         s += sparseInferenceMarkdown()
+        if let allocation {
+            s += "\n## Allocation from sensitivity\n\n```\n" + allocation.summaryLines.joined(separator: "\n") + "\n```\n"
+        }
         if let removed = removedUnits {
             s += "\n## Physically smaller model\n\n"
             for k in removed.keys.sorted() { s += "- \(k): removed \(removed[k]?.count ?? 0) units\n" }
