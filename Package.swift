@@ -29,9 +29,15 @@ let package = Package(
             pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"])]
         ),
+        // Inner loops of the sparse inference kernels, in C because C can compile
+        // one function for AVX2 + FMA next to a baseline one and choose at run
+        // time (Swift cannot without building the whole module for one CPU).
+        // Optimised in debug builds too: the explorer and the tests time them,
+        // and -O0 loops are ten times slower (-O2 is no CPU-specific flag).
+        .target(name: "CSparseKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
         // PruneKit parses untrusted files (safetensors, npy, npz, specs): it
         // keeps Swift's bounds and overflow checks in release (no -Ounchecked).
-        .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib"]),
+        .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CSparseKernels"]),
         // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.
         .target(name: "PruneTUI", dependencies: ["CNcurses"]),
         // The explorer and the inspector: models, updates, effects, views, jobs.

@@ -43,7 +43,9 @@ import Testing
         case .sensitivityUnits: c.granularity = .units; return (c, [.char("s")])
         case .export: return (c, target + [.enter, .char("e"), .enter])
         case .save: return (c, target + [.enter, .char("w"), .enter])
-        case .accuracyPreview, .inferenceMeasurement: return (c, target)
+        case .accuracyPreview: return (c, target)
+        // Applied: an unpruned model has nothing to measure.
+        case .inferenceMeasurement: return (c, target + [.enter])
         }
     }
 
@@ -130,7 +132,10 @@ import Testing
             case .accuracyPreview:
                 #expect(app.model.previewMetrics == nil || app.model.previewAccuracy.value != nil)
             case .inferenceMeasurement:
-                #expect(app.model.inference.value?.count == 2)
+                // The storm's undo and redo leave the step pruned or dense: a
+                // dense step has nothing to measure.
+                let pruned = app.model.session.metrics.layers.contains { $0.kind == .dense && $0.weightZeros > 0 }
+                #expect(app.model.inference.value?.count == (pruned ? 2 : 0))
             default: break
             }
         }

@@ -70,4 +70,28 @@ import Testing
             #expect(r.stderr.contains(args[0]), "\(r.stderr)")
         }
     }
+
+    /// `bench --sparse`: every sparsity x batch x format row with its fields
+    /// (the timings are reported, not asserted); a missing model is one line.
+    @Test func sparseSweepHasEveryRow() throws {
+        let dir = try TinyModel.trained("bench-sparse")
+        let r = try Binary.run(["bench", "--sparse", dir.path, "--runs", "1", "--threads", "1", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let rows = try #require(report["rows"] as? [[String: Any]])
+        // 7 sparsities x 3 batches x (csr, block, auto), and 2:4 x 3 batches x (nm24, auto).
+        let expected: Int = 7 * 3 * 3 + 3 * 2
+        #expect(rows.count == expected)
+        for row in rows {
+            for key in ["sparsity", "batch", "format", "dense_ms", "sparse_ms", "speedup", "spread", "runs"] {
+                #expect(row[key] != nil, "\(key) missing in \(row)")
+            }
+        }
+        #expect(Set(rows.compactMap { $0["format"] as? String }) == ["csr", "block", "auto", "nm24"])
+        #expect(Set(rows.compactMap { $0["batch"] as? Int }) == [1, 16, 256])
+        let missing = try Binary.run(["bench", "--sparse", "/nonexistent/model"])
+        #expect(missing.status == 1)
+        #expect(missing.stderr.hasPrefix("prunescope: /nonexistent/model"), "\(missing.stderr)")
+        #expect(missing.stderr.split(separator: "\n").count == 1)
+    }
 }

@@ -45,6 +45,9 @@ public final class ExplorerEffectRunner {
     private let owner: SessionOwner
     /// The cancel flag of the running job.
     private var cancel = CancelFlag()
+    /// Each layer's measured format, by weights and batch: stepping back to
+    /// a step already measured reuses its choices.
+    private let formatCache = FormatCache()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -85,12 +88,17 @@ public final class ExplorerEffectRunner {
         case .measureInference(let generation):
             guard let validation = info.validation, validation.count > 0 else { return }
             let copy = Transfer(model.session.model.copy())
+            let cache = formatCache
             worker.run {
                 let net = copy.take()
-                let one = validation.batch(0..<1).inputs, many = validation.batch(0..<min(256, validation.count)).inputs
-                let timings = [
-                    SparseInference.measure(net, input: one, repeats: 20), SparseInference.measure(net, input: many, repeats: 3),
-                ]
+                // An unpruned model has no sparse speed-up: nothing to measure or show.
+                guard SparseInference.hasSparseDense(net) else {
+                    post(.inferenceMeasured(generation: generation, timings: []))
+                    return
+                }
+                let timings = Set([1, min(256, validation.count)]).sorted().map { batch in
+                    SparseInference.measure(net, input: validation.batch(0..<batch).inputs, runs: 20, cache: cache)
+                }
                 post(.inferenceMeasured(generation: generation, timings: timings))
             }
         case .computeScores(let generation):

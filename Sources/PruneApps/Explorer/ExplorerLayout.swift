@@ -24,7 +24,9 @@ public struct ExplorerLayout: Equatable {
     // History screen.
     public var historyBlock: Rect
 
-    public init(size: Size, measuresInference: Bool) {
+    /// - Parameter measuredLayers: Dense layers whose measured speed-up the
+    ///   Model box lists (with `measuresInference`), below its two totals.
+    public init(size: Size, measuresInference: Bool, measuredLayers: Int = 0) {
         let rows = ScreenRows(size: size)
         full = rows.full
         header = rows.header
@@ -32,7 +34,10 @@ public struct ExplorerLayout: Equatable {
         bottomLine = rows.bottomLine
         let leftWidth = max(28, min(44, body.width * 30 / 100))
         let cols = Layout.split(body, .horizontal, [.fixed(leftWidth), .fill(1)])
-        let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(measuresInference ? 9 : 8)])
+        // Six figures, then (when measured) batch 1 and 256 and one line per
+        // Dense layer, taking at most half the column.
+        let totalsHeight = measuresInference ? min(8 + 2 + measuredLayers, max(9, body.height / 2)) : 8
+        let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(totalsHeight)])
         let right = Layout.split(cols[1], .vertical, [.percentage(50), .fill(1)])
         let bottom = Layout.split(right[1], .horizontal, [.fill(1), .fill(1)])
         layersBlock = left[0]

@@ -161,7 +161,10 @@ public struct ExplorerModel {
     /// Whether a job holds the job slot.
     public var isBusy: Bool { job != nil }
     /// Screen areas for this size (the view draws into them, the mouse hits them).
-    var layout: ExplorerLayout { ExplorerLayout(size: size, measuresInference: measuresInference) }
+    var layout: ExplorerLayout {
+        ExplorerLayout(
+            size: size, measuresInference: measuresInference, measuredLayers: layers.filter { $0.kind == .dense }.count)
+    }
 
     /// Asks for `effect` (collected by `update`).
     mutating func emit(_ effect: ExplorerEffect) { outbox.append(effect) }

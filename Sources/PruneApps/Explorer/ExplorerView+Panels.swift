@@ -48,7 +48,7 @@ extension ExplorerModel {
         switch c.granularity {
         case .unstructured:
             out.append(
-                "Unstructured: single weights. Masks leave the tensor dense: the speed-up is theoretical until a sparse kernel runs it (export measures CSR inference)."
+                "Unstructured: single weights. Masks leave the tensor dense: the speed-up is theoretical until a sparse kernel runs it (the Model box measures sparse kernels)."
             )
         case .twoOfFour:
             out.append(

@@ -117,7 +117,7 @@ extension ExplorerModel {
         let p = previewMetrics
         let arrow = context.glyphs.isUnicode ? "→" : "->"
         let ratio = ExplorerModel.ratio
-        var rows: [(label: String, now: String, preview: String?, unit: String)] = [
+        let rows: [(label: String, now: String, preview: String?, unit: String)] = [
             ("zeros of prunable", Format.percent(now.prunableSparsity), p.map { Format.percent($0.prunableSparsity) }, ""),
             ("zeros of all params", Format.percent(now.parameterSparsity), p.map { Format.percent($0.parameterSparsity) }, ""),
             (
@@ -128,24 +128,53 @@ extension ExplorerModel {
             ("FLOPs speed-up", ratio(now.theoreticalSpeedup), p.map { ratio($0.theoreticalSpeedup) }, " (theoretical)"),
             ("val loss", now.loss.map { Text.fixed($0, 4) } ?? "n/a", previewAccuracy.value.map { Text.fixed($0.loss, 4) }, ""),
         ]
-        if measuresInference {
-            // Measured, not theoretical: dense GEMM vs CSR forward passes of the current step.
-            if let t = inference.value {
-                rows.append(
-                    ("CSR vs dense", t.map { "\(ratio($0.measuredSpeedup)) @\($0.batch)" }.joined(separator: ", "), nil, " (measured)"))
-            } else {
-                rows.append(("CSR vs dense", job != nil ? "after the job" : "measuring…", nil, ""))
-            }
-        }
-        for (i, r) in rows.enumerated() where i < inner.height {
+        var lines = rows.map { r in
             // The widest form that fits: now -> preview with the unit, without the unit, then the preview alone.
             let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
-            let candidates = [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
+            return [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
+        }
+        lines += measuredSpeedLines()
+        for (i, candidates) in lines.enumerated() where i < inner.height {
             let line = candidates.first { CellBuffer.columns(of: $0) <= inner.width } ?? candidates[candidates.count - 1]
             buffer.write(
                 Text.truncate(line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i,
                 style: i < 2 ? context.base : context.muted)
         }
+    }
+
+    /// Measured, not theoretical: the model's forward pass with each Dense
+    /// layer in its fastest format vs the dense (BLAS) one, in total and per
+    /// layer, each line as its candidate forms, widest first. Nothing for a
+    /// model without zeros in its Dense weights.
+    func measuredSpeedLines() -> [[String]] {
+        guard measuresInference, session.metrics.layers.contains(where: { $0.kind == .dense && $0.weightZeros > 0 }) else {
+            return []
+        }
+        guard let timings = inference.value else {
+            let waiting = job != nil ? "after the job" : "measuring…"
+            return [["sparse vs dense " + waiting, waiting]]
+        }
+        let ratio = ExplorerModel.ratio
+        var lines = timings.map { t in
+            let spread = "±" + Text.fixed(t.total.spread, 1)
+            return [
+                "measured batch \(t.batch): \(t.total.summary) (\(t.formatSummary))",
+                "measured batch \(t.batch): \(t.total.summary)", "batch \(t.batch): \(t.total.summary)",
+                "b\(t.batch) \(ratio(t.total.speedup)) \(spread)",
+            ]
+        }
+        for name in timings.first?.layers.map(\.layer) ?? [] {
+            let each = timings.compactMap { t in t.layers.first { $0.layer == name }.map { (t.batch, $0) } }
+            let full = each.map { "\($1.format) \(ratio($1.figure.speedup)) ±\(Text.fixed($1.figure.spread, 1)) @\($0)" }
+            let short = each.map { "\($1.format) \(ratio($1.figure.speedup)) @\($0)" }
+            let shortest = each.map { "\(ratio($1.figure.speedup))" }
+            lines.append(
+                [
+                    " \(name) " + full.joined(separator: ", "), " \(name) " + short.joined(separator: ", "),
+                    " \(name) " + shortest.joined(separator: " "),
+                ])
+        }
+        return lines
     }
 
     /// The values and mask of the selected layer as the preview would leave them.

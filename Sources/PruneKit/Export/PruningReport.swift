@@ -16,7 +16,8 @@ public struct PruningReport: Codable, Sendable {
     public var history: [HistoryStep]
     /// Files written, by role ("weights", "masks", ...), relative to the output directory.
     public var exports: [String: String]
-    /// Measured dense vs CSR inference, one entry per batch size timed.
+    /// Measured dense vs sparse inference (each Dense layer in its fastest
+    /// format), one entry per batch size timed; empty for an unpruned model.
     public var sparseInference: [SparseInferenceTiming]
     /// Removed units per layer in the physically smaller model, if one was written.
     public var removedUnits: [String: [Int]]?
@@ -83,16 +84,7 @@ public struct PruningReport: Codable, Sendable {
             s +=
                 "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
         }
-        if !sparseInference.isEmpty {
-            s += "\n## Measured inference (final model, best of several runs)\n\n"
-            s +=
-                "| Batch | Dense (BLAS GEMM) | Sparse (CSR Dense layers) | Measured speed-up | BLAS threads | Max abs difference |\n|---|---|---|---|---|---|\n"
-            for t in sparseInference {
-                s +=
-                    "| \(t.batch) | \(String(format: "%.3f", t.denseSeconds * 1000)) ms | \(String(format: "%.3f", t.sparseSeconds * 1000)) ms"
-                s += " | \(String(format: "%.2fx", t.measuredSpeedup)) | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
-            }
-        }
+        s += sparseInferenceMarkdown()
         if let allocation {
             s += "\n## Allocation from sensitivity\n\n```\n" + allocation.summaryLines.joined(separator: "\n") + "\n```\n"
         }
@@ -104,6 +96,32 @@ public struct PruningReport: Codable, Sendable {
         if !exports.isEmpty {
             s += "\n## Files\n\n"
             for k in exports.keys.sorted() { s += "- \(k): `\(exports[k] ?? "")`\n" }
+        }
+        return s
+    }
+
+    /// The "Measured inference" section: in total and per layer, the format
+    /// and the measured speed-up with its spread; nothing when not measured.
+    func sparseInferenceMarkdown() -> String {
+        guard !sparseInference.isEmpty else { return "" }
+        func ms(_ seconds: Double) -> String { String(format: "%.4f ms", seconds * 1000) }
+        var s = "\n## Measured inference (final model)\n\n"
+        s += "Each Dense layer runs in the format measured fastest for it at the batch size; "
+        s += "speed-up = median of paired runs' dense / sparse time, ± half the interquartile range.\n\n"
+        s += "| Batch | Dense (BLAS GEMM) | Sparse | Formats | Measured speed-up | BLAS threads | Max abs difference |\n"
+        s += "|---|---|---|---|---|---|---|\n"
+        for t in sparseInference {
+            s += "| \(t.batch) | \(ms(t.denseSeconds)) | \(ms(t.sparseSeconds)) | \(t.formatSummary) | \(t.total.summary)"
+            s += " | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
+        }
+        s += "\n| Layer | Batch | Weight sparsity | Format | Dense layer | Format layer | Measured speed-up |\n"
+        s += "|---|---|---|---|---|---|---|\n"
+        for t in sparseInference {
+            for l in t.layers {
+                s +=
+                    "| \(l.layer) | \(t.batch) | \(Format.percent(l.weightSparsity, digits: 2)) | \(l.format) | \(ms(l.figure.denseSeconds))"
+                s += " | \(ms(l.figure.sparseSeconds)) | \(l.figure.summary) |\n"
+            }
         }
         return s
     }

@@ -70,7 +70,7 @@ extension BenchCommand {
 
         var times: [Double] = []
         var shape = (tensors: 0, parameters: 0)
-        for run in 0...runs {  // run 0 is a warm-up
+        for run in 0...(runs ?? 5) {  // run 0 is a warm-up
             let t0 = ContinuousClock.now
             let archive = try openTensorArchive(path: path)
             let inspection = try CheckpointInspector.inspect(archive, bins: Self.checkpointBins, threads: threads)

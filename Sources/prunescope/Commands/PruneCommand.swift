@@ -265,10 +265,15 @@ struct PruneCommand: ParsableCommand {
                 "  \(CommandSupport.safe(l.name).padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
             )
         }
+        // Measured (none for an unpruned model): the forward pass, then each Dense layer alone.
         for timing in timings {
             print(
-                "measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))"
-            )
+                "measured inference (batch \(timing.batch)): dense \(String(format: "%.4f", timing.denseSeconds * 1000)) ms, "
+                    + "sparse \(String(format: "%.4f", timing.sparseSeconds * 1000)) ms (\(timing.formatSummary)), "
+                    + "speed-up \(timing.total.summary)")
+            for l in timing.layers {
+                print("  \(l.layer.padding(toLength: 8, withPad: " ", startingAt: 0)) \(l.format): \(l.figure.summary)")
+            }
         }
         if let outcome { print(outcome.summaryLines.joined(separator: "\n")) }
         if case .adaptive = schedule { print(PruneCommand.adaptiveSummary(session)) }

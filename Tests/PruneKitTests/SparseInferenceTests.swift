@@ -1,0 +1,89 @@
+import Testing
+
+@testable import PruneKit
+
+/// Forward passes with Dense layers in each format, the per-layer format
+/// choice, its cache, and the speed figures' arithmetic.
+@Suite struct SparseInferenceTests {
+    private func prunedMLP(_ sparsity: Double, granularity: Granularity = .unstructured) throws -> Model {
+        let model = PruningFixtures.mlp([16, 24, 8, 4], seed: 5)
+        let amount: Amount = if case .nOfM = granularity { .implied } else { .sparsity(sparsity) }
+        try PruningSession(model: model).prune(PruneRequest(granularity: granularity, amount: amount))
+        return model
+    }
+
+    private func input(batch: Int, seed: UInt64 = 6) -> Tensor {
+        var rng = SeededRandom(seed: seed)
+        return Tensor(shape: [batch, 16], data: (0..<(batch * 16)).map { _ in rng.normal() })
+    }
+
+    @Test(arguments: SparseFormat.allCases)
+    func forwardInEveryFormatMatchesTheDenseModel(_ format: SparseFormat) throws {
+        let model = try prunedMLP(0.5, granularity: format == .nm24 ? .nOfM(n: 2, m: 4) : .unstructured)
+        var kernels = [String: any SparseKernel]()
+        for layer in model.layers where layer.kind == .dense {
+            if let w = layer.weight { kernels[w.name] = try #require(format.kernel(for: w.value)) }
+        }
+        for batch in [1, 3, 64] {
+            let x = input(batch: batch)
+            let want = model.forward(x), got = SparseInference.forward(model, x, plan: InferencePlan(kernels: kernels, threads: 2))
+            #expect(got.shape == want.shape)
+            #expect(zip(got.data, want.data).allSatisfy { abs($0 - $1) < 1e-4 }, "\(format) batch \(batch)")
+        }
+    }
+
+    @Test func measurementNamesEveryDenseLayerAndMatchesTheDenseOutput() throws {
+        let model = try prunedMLP(0.9)
+        #expect(SparseInference.hasSparseDense(model))
+        let cache = FormatCache()
+        let timing = SparseInference.measure(model, input: input(batch: 8), runs: 3, threads: 1, cache: cache)
+        #expect(timing.batch == 8 && timing.total.runs == 3 && timing.kernelThreads == 1)
+        #expect(timing.layers.map(\.layer) == model.layers.filter { $0.kind == .dense }.map(\.name))
+        #expect(timing.maxAbsDifference < 1e-4)
+        #expect(timing.layers.allSatisfy { $0.candidates[.csr] != nil && $0.candidates[.dense] != nil })
+        #expect(timing.total.denseSeconds > 0 && timing.total.sparseSeconds > 0)
+        // The same weights again: every choice comes from the cache, unchanged.
+        #expect(cache.count == 3)
+        let again = SparseInference.measure(model, input: input(batch: 8, seed: 9), runs: 3, threads: 1, cache: cache)
+        #expect(again.layers == timing.layers && cache.count == 3)
+        // Other weights: new entries.
+        try PruningSession(model: model).prune(PruneRequest(amount: .sparsity(0.95)))
+        _ = SparseInference.measure(model, input: input(batch: 8), runs: 3, threads: 1, cache: cache)
+        #expect(cache.count == 6)
+    }
+
+    @Test func fixedFormatIsUsedWhereItApplies() throws {
+        let model = try prunedMLP(0.5, granularity: .nOfM(n: 2, m: 4))
+        let timing = SparseInference.measure(model, input: input(batch: 4), runs: 2, policy: .fixed(.nm24), threads: 1)
+        #expect(timing.layers.allSatisfy { $0.format == .nm24 })
+        #expect(timing.formatSummary == "2:4")
+        // Unstructured 50 % is not 2:4: those layers stay dense.
+        let other = SparseInference.measure(try prunedMLP(0.5), input: input(batch: 4), runs: 2, policy: .fixed(.nm24), threads: 1)
+        #expect(other.layers.allSatisfy { $0.format == .dense })
+    }
+
+    @Test func anUnprunedModelHasNothingToMeasure() {
+        #expect(!SparseInference.hasSparseDense(PruningFixtures.mlp([16, 24, 8, 4], seed: 5)))
+    }
+
+    @Test func speedFigureIsTheMedianRatioWithHalfTheInterquartileRange() {
+        let figure = SpeedFigure(dense: [2, 4, 6, 8], sparse: [1, 1, 1, 1])
+        #expect(figure.speedup == 5 && figure.spread == 1.5 && figure.runs == 4)
+        #expect(figure.denseSeconds == 5 && figure.sparseSeconds == 1)
+        #expect(figure.summary == "5.0x ±1.5, 4 runs")
+        #expect(SpeedFigure(dense: [3], sparse: [2]).summary == "1.5x ±0.0, 1 run")
+    }
+
+    @Test func reportShowsFormatAndSpreadPerLayerAndNothingUnmeasured() throws {
+        let session = PruningSession(model: PruningFixtures.mlp([16, 24, 8, 4], seed: 5))
+        #expect(!PruningReport(session: session, command: "c", settings: [:]).markdown().contains("Measured inference"))
+        let figure = SpeedFigure(denseSeconds: 0.0002, sparseSeconds: 0.00005, speedup: 4.8, spread: 0.3, runs: 20)
+        let layer = LayerFormatChoice(
+            layer: "fc1", weight: "fc1.weight", format: .csr, weightSparsity: 0.95, figure: figure, candidates: [.csr: 0.00005])
+        let timing = SparseInferenceTiming(
+            batch: 1, total: figure, layers: [layer], maxAbsDifference: 0, blasThreads: 2, kernelThreads: 2)
+        let md = PruningReport(session: session, command: "c", settings: [:], sparseInference: [timing]).markdown()
+        #expect(md.contains("| 1 | 0.2000 ms | 0.0500 ms | csr | 4.8x ±0.3, 20 runs | 2 | 0.0 |"))
+        #expect(md.contains("| fc1 | 1 | 95.00% | csr | 0.2000 ms | 0.0500 ms | 4.8x ±0.3, 20 runs |"))
+    }
+}
