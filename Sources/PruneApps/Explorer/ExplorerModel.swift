@@ -112,6 +112,10 @@ public struct ExplorerModel {
     public internal(set) var sensitivityGranularity: ExplorerControls.GranularityChoice = .unstructured
     /// Histogram counts of the selected layer, until the step or the area changes.
     let histogramMemo = Memo<(counts: [Double], range: ClosedRange<Double>)>()
+    /// Heatmap pixels of the selected layer: pruned counts that follow the
+    /// slider, and the committed state's pixels, until the step or the area changes.
+    let pixelCounts = Memo<PrunedPixelCounts>()
+    let committedPixels = Memo<[Double?]>()
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 

@@ -13,13 +13,13 @@ extension ExplorerModel {
             guard let values = session.values(l.tensor) else { return .weights }
             let norms = ExplorerModel.unitNorms(
                 values: values, mask: session.mask(l.tensor), shape: l.shape,
-                squared: c.criterion == .l2Norm, preview: preview.preview.masks[l.tensor])
+                squared: c.criterion == .l2Norm, preview: preview.mask(for: l.tensor))
             return .units(norms.kept, threshold: norms.threshold)
         }
         guard c.ranksSingleWeights, c.criterion != .magnitude, !preview.needsScores,
             let index = try? preview.planner.scoreIndex(for: l.tensor, criterion: preview.criterion)
         else { return .weights }
-        let k = preview.preview.newlyPruned[l.tensor] ?? 0
+        let k = preview.cut(for: l.tensor)?.k ?? 0
         let t: Double? = k > 0 && k <= index.sortedScores.count ? Double(index.sortedScores[k - 1].nextUp) : nil
         return .scores(index.sortedScores, threshold: t)
     }
@@ -51,7 +51,15 @@ extension ExplorerModel {
         let bins = max(1, areas.histogram.width - 8)
         let scale: PruneTUI.Histogram.Scale = logScale ? .log : .linear
         switch subject {
-        case .scores(let scores, let threshold), .units(let scores, let threshold):
+        case .scores(let scores, let threshold):
+            // The ranking's scores change with the step and the planner, not with the slider.
+            let key = "\(l.tensor)|\(session.version)|\(bins)|\(controls.criterion)|\(ObjectIdentifier(preview.planner))"
+            let h = histogramMemo.value(for: key) {
+                PruneTUI.Histogram.bin(scores, bins: bins, range: 0...max(Double(scores.last ?? 1), 1e-30))
+            }
+            PruneTUI.Histogram(counts: h.counts, range: h.range, scale: scale, thresholds: threshold.map { [$0] } ?? [], shading: .inside)
+                .render(into: &buffer, area: areas.histogram, context: context)
+        case .units(let scores, let threshold):
             let top = Double(scores.last ?? 1)
             let h = PruneTUI.Histogram.bin(scores, bins: bins, range: 0...max(top, 1e-30))
             PruneTUI.Histogram(counts: h.counts, range: h.range, scale: scale, thresholds: threshold.map { [$0] } ?? [], shading: .inside)
