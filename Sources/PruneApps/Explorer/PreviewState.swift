@@ -41,6 +41,9 @@ public struct PreviewState {
     private var cuts: [String: IncrementalMask] = [:]
     /// Figures of the planner's model, what the preview's figures start from.
     private var baseMetrics: ModelMetrics
+    /// The global slider's position and the threshold it gave, from the last
+    /// preview (the views ask for it several times a frame).
+    private var globalThreshold: (position: Double, threshold: Float)?
     /// Sparsity of each tensor at the published step.
     private var current: [String: Double] = [:]
     private var currentTotal = 0.0
@@ -86,6 +89,7 @@ public struct PreviewState {
 
     private mutating func resetSliders() {
         cuts = [:]
+        globalThreshold = nil
         layerPreviews = [:]
         globalPreview = ExplorerPreview()
         error = nil
@@ -196,6 +200,7 @@ public struct PreviewState {
         let s = globalSlider.value
         if controls.ranksSingleWeights {
             let t = try planner.globalThreshold(forSparsity: s, tensors: names, criterion: criterion)
+            globalThreshold = (s, t)
             var out = ExplorerPreview()
             for name in names {
                 let index = try planner.scoreIndex(for: name, criterion: criterion)
@@ -268,10 +273,14 @@ public struct PreviewState {
     public func threshold(for tensor: String) -> Double? {
         guard controls.ranksSingleWeights, !needsScores else { return nil }
         let s = slider(for: tensor).value
-        let t: Float? =
-            controls.scope == .global
-            ? try? planner.globalThreshold(forSparsity: s, tensors: layers.map(\.tensor), criterion: criterion)
-            : try? planner.scoreIndex(for: tensor, criterion: criterion).threshold(forSparsity: s)
+        let t: Float?
+        if controls.scope == .global {
+            t =
+                globalThreshold.flatMap { $0.position == s ? $0.threshold : nil }
+                ?? (try? planner.globalThreshold(forSparsity: s, tensors: layers.map(\.tensor), criterion: criterion))
+        } else {
+            t = try? planner.scoreIndex(for: tensor, criterion: criterion).threshold(forSparsity: s)
+        }
         return t.flatMap { $0 > 0 ? Double($0) : nil }
     }
 

@@ -22,6 +22,10 @@ final class PrunedPixelCounts {
     private let columnPixel: [Int32]
     private var total: [Int32]
     private var pruned: [Int32]
+    /// For each rank of the ranking the cut goes through: the pixel of its
+    /// entry, or -1 for an entry that reads as pruned anyway (zero, NaN).
+    /// Made on the first move (the ranking is fixed for this cache's key).
+    private var rankPixels: [Int32]?
 
     /// Counts of `values` (rows x columns, row-major) under the committed
     /// `mask`, for an image of width x height pixels (each at most the
@@ -57,23 +61,34 @@ final class PrunedPixelCounts {
     func advance(to newK: Int, order: [Int]) {
         let target = min(max(0, newK), order.count)
         guard target != k else { return }
+        if rankPixels?.count != order.count { rankPixels = pixels(of: order) }
         let delta: Int32 = target > k ? 1 : -1
         let (lo, hi) = (min(k, target), max(k, target))
-        let columns = self.columns, width = self.width
-        order.withUnsafeBufferPointer { o in
-            values.withUnsafeBufferPointer { v in
-                pruned.withUnsafeMutableBufferPointer { counts in
-                    for i in lo..<hi {
-                        let e = o[i]
-                        // Zeros (and NaN) read as pruned whatever the mask says.
-                        guard v[e] != 0, !v[e].isNaN else { continue }
-                        let p = Int(rowPixel[e / columns]) * width + Int(columnPixel[e % columns])
-                        counts[p] += delta
-                    }
+        rankPixels?.withUnsafeBufferPointer { ranks in
+            pruned.withUnsafeMutableBufferPointer { counts in
+                for i in lo..<hi {
+                    let p = Int(ranks[i])
+                    if p >= 0 { counts[p] += delta }
                 }
             }
         }
         k = target
+    }
+
+    /// The pixel of each entry of `order`, -1 for zeros and NaN (they read as pruned whatever the mask says).
+    private func pixels(of order: [Int]) -> [Int32] {
+        var out = [Int32](repeating: -1, count: order.count)
+        let columns = self.columns, width = self.width
+        order.withUnsafeBufferPointer { o in
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<o.count {
+                    let e = o[i]
+                    guard v[e] != 0, !v[e].isNaN else { continue }
+                    out[i] = rowPixel[e / columns] * Int32(width) + columnPixel[e % columns]
+                }
+            }
+        }
+        return out
     }
 
     /// The pixels `Heatmap.pixels` computes for the fraction pruned.

@@ -23,10 +23,10 @@ public struct IncrementalMask: Sendable {
     /// Rows (first dimension: neurons, filters) with at least one non-zero
     /// value left under the mask.
     public private(set) var rowsWithNonzero: Int
-    /// The values the cut masks (already zero where the base mask prunes).
-    private let values: [Float]
-    /// Elements per row.
-    private let rowWidth: Int
+    /// For each rank of the index (`index.order[i]`): the row of its element,
+    /// or -1 when its value is zero. Read front to back as the cut moves, so
+    /// the only scattered access of a move is the mask's own store.
+    private let rankRows: [Int32]
     /// Non-zero values left in each row under the mask.
     private var rowNonzero: [Int32]
 
@@ -47,10 +47,15 @@ public struct IncrementalMask: Sendable {
                 }
             }
         }
+        var ranks = [Int32](repeating: -1, count: index.order.count)
+        values.data.withUnsafeBufferPointer { v in
+            index.order.withUnsafeBufferPointer { order in
+                for i in 0..<order.count where v[order[i]] != 0 { ranks[i] = Int32(width == 0 ? 0 : order[i] / width) }
+            }
+        }
         self.index = index
-        self.values = values.data
+        rankRows = ranks
         mask = base
-        rowWidth = width
         rowNonzero = counts
         rowsWithNonzero = counts.reduce(0) { $0 + ($1 > 0 ? 1 : 0) }
     }
@@ -60,30 +65,27 @@ public struct IncrementalMask: Sendable {
     public mutating func move(to newK: Int) {
         let target = min(max(newK, 0), index.order.count)
         guard target != k else { return }
-        let width = rowWidth
         var zeroed = newlyZeroed, alive = rowsWithNonzero
         let from = k
         index.order.withUnsafeBufferPointer { order in
-            values.withUnsafeBufferPointer { v in
+            rankRows.withUnsafeBufferPointer { ranks in
                 mask.data.withUnsafeMutableBufferPointer { m in
                     rowNonzero.withUnsafeMutableBufferPointer { rows in
                         if target > from {
                             for i in from..<target {
-                                let e = order[i]
-                                m[e] = 0
-                                guard v[e] != 0 else { continue }
+                                m[order[i]] = 0
+                                let r = Int(ranks[i])
+                                guard r >= 0 else { continue }
                                 zeroed += 1
-                                let r = width == 0 ? 0 : e / width
                                 rows[r] -= 1
                                 if rows[r] == 0 { alive -= 1 }
                             }
                         } else {
                             for i in target..<from {
-                                let e = order[i]
-                                m[e] = 1
-                                guard v[e] != 0 else { continue }
+                                m[order[i]] = 1
+                                let r = Int(ranks[i])
+                                guard r >= 0 else { continue }
                                 zeroed -= 1
-                                let r = width == 0 ? 0 : e / width
                                 if rows[r] == 0 { alive += 1 }
                                 rows[r] += 1
                             }
@@ -95,15 +97,5 @@ public struct IncrementalMask: Sendable {
         k = target
         newlyZeroed = zeroed
         rowsWithNonzero = alive
-    }
-
-    /// Calls `body` with the element indices between the cut at `a` and the
-    /// cut at `b` (both clamped), the ones a move between them changes.
-    public func forEachElement(between a: Int, and b: Int, _ body: (Int) -> Void) {
-        let n = index.order.count
-        let lo = min(max(min(a, b), 0), n), hi = min(max(max(a, b), 0), n)
-        index.order.withUnsafeBufferPointer { order in
-            for i in lo..<hi { body(order[i]) }
-        }
     }
 }
