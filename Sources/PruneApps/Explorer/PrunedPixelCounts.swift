@@ -79,11 +79,13 @@ final class PrunedPixelCounts {
     private func pixels(of order: [Int]) -> [Int32] {
         var out = [Int32](repeating: -1, count: order.count)
         let columns = self.columns, width = self.width
+        // Bits, not the values: the lookups in rank order stay in cache.
+        let prunedAnyway = values.withUnsafeBufferPointer { v in IncrementalMask.bits(count: v.count) { v[$0] == 0 || v[$0].isNaN } }
         order.withUnsafeBufferPointer { o in
-            values.withUnsafeBufferPointer { v in
+            prunedAnyway.withUnsafeBufferPointer { z in
                 for i in 0..<o.count {
                     let e = o[i]
-                    guard v[e] != 0, !v[e].isNaN else { continue }
+                    guard z[e >> 6] & (1 << UInt64(e & 63)) == 0 else { continue }
                     out[i] = rowPixel[e / columns] * Int32(width) + columnPixel[e % columns]
                 }
             }

@@ -47,10 +47,16 @@ public struct IncrementalMask: Sendable {
                 }
             }
         }
+        // Which values are zero, as bits (an eighth of a MB per million
+        // weights, so the lookups in rank order stay in cache).
+        let zero = IncrementalMask.bits(count: values.count) { values.data[$0] == 0 }
         var ranks = [Int32](repeating: -1, count: index.order.count)
-        values.data.withUnsafeBufferPointer { v in
-            index.order.withUnsafeBufferPointer { order in
-                for i in 0..<order.count where v[order[i]] != 0 { ranks[i] = Int32(width == 0 ? 0 : order[i] / width) }
+        index.order.withUnsafeBufferPointer { order in
+            zero.withUnsafeBufferPointer { z in
+                for i in 0..<order.count {
+                    let e = order[i]
+                    if z[e >> 6] & (1 << UInt64(e & 63)) == 0 { ranks[i] = Int32(width == 0 ? 0 : e / width) }
+                }
             }
         }
         self.index = index
@@ -97,5 +103,12 @@ public struct IncrementalMask: Sendable {
         k = target
         newlyZeroed = zeroed
         rowsWithNonzero = alive
+    }
+
+    /// A bit set of `count` bits, bit i set where `test(i)` holds (read front to back).
+    public static func bits(count: Int, _ test: (Int) -> Bool) -> [UInt64] {
+        var out = [UInt64](repeating: 0, count: (count + 63) / 64)
+        for i in 0..<count where test(i) { out[i >> 6] |= 1 << UInt64(i & 63) }
+        return out
     }
 }

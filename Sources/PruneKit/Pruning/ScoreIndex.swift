@@ -27,13 +27,17 @@ public struct ScoreIndex: Sendable {
         self.total = scores.count
         self.shape = shape
         self.baseMask = mask
-        let order = ScoreIndex.ascendingOrder(scores, mask: mask?.data)
+        let (order, keys) = ScoreIndex.ascendingOrderAndKeys(scores, mask: mask?.data)
         self.order = order
         self.alreadyPruned = scores.count - order.count
-        var sorted = [Float](repeating: 0, count: order.count)
+        // A positive score is its key; the key-0 prefix (zeros, negatives,
+        // NaN) is read back from the scores, so the sorted scores are the
+        // scores themselves without gathering every one of them.
+        var sorted = keys.map { Float(bitPattern: $0) }
         scores.withUnsafeBufferPointer { s in
-            sorted.withUnsafeMutableBufferPointer { o in
-                for (i, e) in order.enumerated() { o[i] = s[e] }
+            for i in 0..<keys.count {
+                guard keys[i] == 0 else { break }
+                sorted[i] = s[order[i]]
             }
         }
         self.sortedScores = sorted
@@ -113,6 +117,11 @@ public struct ScoreIndex: Sendable {
     /// passes), so building the index of a 10M-weight layer takes a fraction
     /// of what a comparison sort would.
     static func ascendingOrder(_ scores: [Float], mask: [Float]?) -> [Int] {
+        ascendingOrderAndKeys(scores, mask: mask).order
+    }
+
+    /// `ascendingOrder` and the sorted keys.
+    static func ascendingOrderAndKeys(_ scores: [Float], mask: [Float]?) -> (order: [Int], keys: [UInt32]) {
         var keys = [UInt32]()
         var indices = [Int32]()
         keys.reserveCapacity(scores.count)
@@ -126,7 +135,7 @@ public struct ScoreIndex: Sendable {
             }
         }
         let n = keys.count
-        guard n > 1 else { return indices.map { Int($0) } }
+        guard n > 1 else { return (indices.map { Int($0) }, keys) }
         var keysOut = [UInt32](repeating: 0, count: n)
         var indicesOut = [Int32](repeating: 0, count: n)
         var counts = [Int](repeating: 0, count: 2048)
@@ -163,6 +172,6 @@ public struct ScoreIndex: Sendable {
                 swap(&indices, &indicesOut)
             }
         }
-        return indices.map { Int($0) }
+        return (indices.map { Int($0) }, keys)
     }
 }
