@@ -72,6 +72,48 @@ import Testing
         }
     }
 
+    /// The histogram shades from its bin counts and the threshold alone
+    /// (no pass over the weights per move); recounting the preview's mask
+    /// per bin agrees: every bin shaded (and not holding ±t) is pruned
+    /// whole, every bin not shaded keeps all its weights.
+    @Test(arguments: ["layer", "global"])
+    func histogramShadingFromBinCountsMatchesTheMask(scope: String) throws {
+        var m = try U.model()
+        if scope == "global" { U.press(&m, .char("g")) }
+        let bins = 64
+        for key in Array(repeating: Key.right, count: 12) + [.shiftLeft, .left, .end, .left, .home, .right] {
+            U.press(&m, key)
+            for layer in m.layers {
+                let values = try #require(m.session.values(layer.tensor))
+                let committed = m.session.mask(layer.tensor)
+                let h = ExplorerModel.keptHistogram(values: values, mask: committed, bins: bins)
+                guard let t = m.preview.threshold(for: layer.tensor), let mask = m.preview.mask(for: layer.tensor) else {
+                    #expect(m.preview.mask(for: layer.tensor) == nil, "\(key) \(layer.name): a mask without a threshold")
+                    continue
+                }
+                let shading = Histogram(counts: h.counts, range: h.range, thresholds: [-t, t], shading: .inside)
+                let width = (h.range.upperBound - h.range.lowerBound) / Double(bins)
+                var pruned = [Int](repeating: 0, count: bins), kept = [Int](repeating: 0, count: bins)
+                for i in 0..<values.count where (committed?.data[i] ?? 1) != 0 {
+                    let v = Double(values.data[i])
+                    let bin = min(bins - 1, max(0, Int((v - h.range.lowerBound) / width)))
+                    if mask.data[i] == 0 { pruned[bin] += 1 } else { kept[bin] += 1 }
+                }
+                // Bins 1..<bins-1 hold no clamped outliers; skip the ones holding -t or t.
+                for bin in 1..<(bins - 1) {
+                    let lo = h.range.lowerBound + Double(bin) * width, hi = lo + width
+                    if (lo...hi).contains(t) || (lo...hi).contains(-t) { continue }
+                    #expect(Double(pruned[bin] + kept[bin]) == h.counts[bin])
+                    if shading.isPruned(lo + width / 2) {
+                        #expect(kept[bin] == 0, "\(scope) \(key) \(layer.name) bin \(bin): shaded but keeps \(kept[bin])")
+                    } else {
+                        #expect(pruned[bin] == 0, "\(scope) \(key) \(layer.name) bin \(bin): not shaded but prunes \(pruned[bin])")
+                    }
+                }
+            }
+        }
+    }
+
     /// A seeded matrix with exact zeros, NaN entries, a committed mask and ties.
     static func matrix(rows: Int, columns: Int) -> (values: Tensor, mask: Tensor) {
         var rng = SeededRandom(seed: UInt64(rows * 1000 + columns))
