@@ -116,6 +116,10 @@ public struct ExplorerModel {
     /// slider, and the committed state's pixels, until the step or the area changes.
     let pixelCounts = Memo<PrunedPixelCounts>()
     let committedPixels = Memo<[Double?]>()
+    /// Standard deviation of the selected layer's weights (the explanation's sigma), per step.
+    let layerSigma = Memo<Double>()
+    /// Norms of the selected layer's units still kept, per step (structured granularities).
+    let unitNormsMemo = Memo<(units: [Int], norms: [Float])>()
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 
