@@ -27,6 +27,18 @@ struct PruneScope: ParsableCommand {
     /// the command.
     static func main() {
         BLASKernelSelection.reexecIfBetterCoreAvailable()
-        Self.main(nil)
+        var command: any ParsableCommand
+        do {
+            command = try parseAsRoot(nil)
+        } catch {
+            // Help and version output pass through; a usage mistake is one
+            // line like every other error, with the usual status 64.
+            guard exitCode(for: error) == .validationFailure else { exit(withError: error) }
+            let first = message(for: error).split(whereSeparator: \.isNewline).first.map(String.init) ?? "invalid arguments"
+            let text = first.hasPrefix("Error: ") ? String(first.dropFirst(7)) : first
+            CommandSupport.writeStderr("prunescope: \(Format.escapingControlCharacters(text)) (see --help)\n")
+            exit(withError: ExitCode.validationFailure)
+        }
+        do { try command.run() } catch { exit(withError: error) }
     }
 }

@@ -79,6 +79,7 @@ import Testing
         var controls = ExplorerControls(learningRate: 0.005)
         controls.schedule = schedule
         controls.fitGradual(stepsPerEpoch: 12)
+        controls.maxDrop = 0.05  // adaptive: a budget 80 % of one layer keeps
         let (term, runner) = h.run(H.sizes[0], H.typed("80%") + [.key(.char("p")), .interrupt], controls: controls)
         let kinds = h.session.steps.map(\.kind)
         switch schedule {
@@ -86,6 +87,9 @@ import Testing
         case .iterative: #expect(kinds == [.start, .prune, .retrain, .prune, .retrain, .prune, .retrain])
         case .gradual: #expect(kinds.contains(.gradual))
         case .lottery: #expect(kinds.filter { $0 == .prune }.count == 3)
+        case .adaptive:
+            #expect(kinds.first == .start && kinds.contains(.prune) && !kinds.contains(.backoff))
+            #expect(h.session.steps[1].summary.contains("adaptive 1: first step"))
         }
         let fc1 = try #require(h.session.current.metrics.tensors.first { $0.name == "0.weight" })
         #expect(abs(fc1.sparsity - 0.8) < 1e-2)

@@ -123,6 +123,12 @@ import Testing
         m.render(into: &buffer, context: DrawContext())
         #expect(buffer.text.contains("fc1 kept per input pixel"))
         Self.press(&m, .char("a"))
+        #expect(m.heatmapMode == .changes)
+        buffer = CellBuffer(size: m.size)
+        m.render(into: &buffer, context: DrawContext())
+        #expect(buffer.text.contains("fc1 changes in step 0"))
+        #expect(buffer.text.contains("no weight of fc1 was"))
+        Self.press(&m, .char("a"))
         #expect(m.heatmapMode == .auto)
     }
 

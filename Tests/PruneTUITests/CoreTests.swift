@@ -139,7 +139,7 @@ import Testing
         }
         #expect(
             ThemeError.badLine(path: "a.theme", line: 3, text: "oops").description
-                == "a.theme:3: expected theme[key]=\"#RRGGBB\", found oops")
+                == "a.theme:3: expected theme[key]=\"#RRGGBB\", found \"oops\"")
         #expect(throws: ThemeError.self) { try Theme.named("no-such-theme", searching: ["/nonexistent"]) }
     }
 

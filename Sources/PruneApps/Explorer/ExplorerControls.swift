@@ -39,6 +39,7 @@ public struct ExplorerControls: Sendable, Equatable {
         case iterative
         case gradual
         case lottery
+        case adaptive
     }
 
     /// What the slider's number is.
@@ -69,6 +70,11 @@ public struct ExplorerControls: Sendable, Equatable {
     public var rewindIteration = ScheduleDefaults.lotteryRewindIteration
     /// Mini-batches the Taylor criterion accumulates over.
     public var taylorBatches = 10
+    /// Adaptive schedule: the accuracy (fraction) it may lose against its start.
+    public var maxDrop = ScheduleDefaults.adaptiveMaxDrop
+    /// Network surgery while retraining (`r`, and the retrains of iterative,
+    /// lottery and adaptive schedules): pruned weights may return.
+    public var splicing = false
 
     public init(learningRate: Float) { self.learningRate = learningRate }
 
@@ -90,7 +96,16 @@ public struct ExplorerControls: Sendable, Equatable {
         case .iterative: .iterative(rounds: rounds)
         case .gradual: .gradual(initialSparsity: 0, startStep: 1, frequency: gradualFrequency, updates: gradualUpdates)
         case .lottery: .lottery(rounds: rounds, rewindIteration: rewindIteration)
+        case .adaptive:
+            .adaptive(
+                maxDrop: maxDrop, initialStep: ScheduleDefaults.adaptiveInitialStep, maxAttempts: ScheduleDefaults.adaptiveMaxAttempts)
         }
+    }
+
+    /// The splicing settings of a retrain, if splicing is on (gradual sets
+    /// masks during training itself and never splices).
+    var engineSplicing: SplicingSettings? {
+        splicing && schedule != .gradual ? SplicingSettings() : nil
     }
 
     /// Epochs a gradual run trains: the retrain epochs, or more if its last
@@ -125,7 +140,8 @@ public struct ExplorerControls: Sendable, Equatable {
 
     /// One settings row of the `o` overlay: its label and its value as text.
     enum Setting: Int, CaseIterable {
-        case criterion, granularity, scope, slider, schedule, rounds, epochs, learningRate, l1, frequency, updates, rewind
+        case criterion, granularity, scope, slider, schedule, rounds, epochs, learningRate, l1, splicing, frequency, updates, rewind
+        case maxDrop
 
         var label: String {
             switch self {
@@ -141,6 +157,8 @@ public struct ExplorerControls: Sendable, Equatable {
             case .frequency: "gradual: dt steps"
             case .updates: "gradual: n updates"
             case .rewind: "lottery: rewind to"
+            case .splicing: "retrain masks"
+            case .maxDrop: "adaptive: max accuracy drop"
             }
         }
     }
@@ -159,6 +177,8 @@ public struct ExplorerControls: Sendable, Equatable {
         case .frequency: String(gradualFrequency)
         case .updates: String(gradualUpdates)
         case .rewind: rewindIteration == 0 ? "init" : "iteration \(rewindIteration)"
+        case .splicing: splicing ? "splicing (pruned weights may return)" : "fixed"
+        case .maxDrop: Format.decimal(maxDrop * 100, digits: 2) + " pt"
         }
     }
 
@@ -189,6 +209,10 @@ public struct ExplorerControls: Sendable, Equatable {
         case .frequency: gradualFrequency = step([1, 2, 5, 10, 20, 50, 100], gradualFrequency)
         case .updates: gradualUpdates = step([1, 2, 3, 5, 10, 20], gradualUpdates)
         case .rewind: rewindIteration = step([0, 10, 50, 100, 500], rewindIteration)
+        case .splicing: splicing.toggle()
+        case .maxDrop:
+            let options = [0.0025, 0.005, 0.01, 0.02, 0.05]
+            maxDrop = d > 0 ? options.first { $0 > maxDrop + 1e-12 } ?? maxDrop : options.last { $0 < maxDrop - 1e-12 } ?? maxDrop
         }
     }
 }

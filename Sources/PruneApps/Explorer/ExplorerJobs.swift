@@ -40,7 +40,7 @@ enum ExplorerJobs {
                 var done = 0.0
                 let step = try session.retrain(
                     epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
-                    l1Lambda: settings.l1Lambda,
+                    l1Lambda: settings.l1Lambda, splicing: settings.splicing,
                     onEvent: { event in
                         guard case .step(let epoch, _, _, let loss) = event else { return }
                         done += 1
@@ -71,7 +71,7 @@ enum ExplorerJobs {
                 let name = String(schedule.description.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
                 message =
                     "\(name): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
-                    + (cancel.isCancelled ? " (cancelled)" : "") + lotteryNote(schedule, session)
+                    + (cancel.isCancelled ? " (cancelled)" : "") + lotteryNote(schedule, session) + adaptiveNote(schedule, steps)
             case .save(let path):
                 try session.save(to: path)
                 message = "session saved to \(path) (reopen: prunescope open MODEL --session \(path))"
@@ -80,9 +80,10 @@ enum ExplorerJobs {
             }
             post(.jobFinished(message: message, failed: false))
         } catch {
-            // A failed schedule may have recorded steps before it failed.
-            if case .schedule = job { post(.published(publish())) }
-            post(.jobFinished(message: "\(job.title) failed: \(error)", failed: true))
+            // A failed schedule may have recorded steps before it failed, and
+            // a diverged retraining restored the current step's weights.
+            post(.published(publish()))
+            post(.jobFinished(message: "\(job.title) failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 
@@ -101,7 +102,7 @@ enum ExplorerJobs {
             let files = r.files.values.sorted() + ["report.json", "report.md"]
             post(.jobFinished(message: "exported to \(path): \(files.joined(separator: ", "))", failed: false))
         } catch {
-            post(.jobFinished(message: "export failed: \(error)", failed: true))
+            post(.jobFinished(message: "export failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 
@@ -138,7 +139,7 @@ enum ExplorerJobs {
             let skips = skipped > 0 ? ", \(skipped) skipped (they cannot apply: see the table)" : ""
             post(.jobFinished(message: "sensitivity: \(points) points\(skips)" + (cancelled ? " (cancelled)" : ""), failed: false))
         } catch {
-            post(.jobFinished(message: "sensitivity failed: \(error)", failed: true))
+            post(.jobFinished(message: "sensitivity failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 
@@ -149,6 +150,15 @@ enum ExplorerJobs {
             let end = session.current.metrics.accuracy, start - end > 0.1
         else { return "" }
         return " (\(Text.fixed((start - end) * 100, 1)) pt below the start: it retrains from init; x explains)"
+    }
+
+    /// What an adaptive run did: attempts, back-offs and where it stopped.
+    static func adaptiveNote(_ schedule: Schedule, _ steps: [HistoryStep]) -> String {
+        guard case .adaptive(let maxDrop, _, _) = schedule else { return "" }
+        let attempts = steps.filter { $0.kind == .prune }.count
+        let backoffs = steps.filter { $0.kind == .backoff }.count
+        return " (\(Format.count(attempts, "attempt")), \(Format.count(backoffs, "back-off")); budget "
+            + "\(Format.decimal(maxDrop * 100, digits: 2)) pt; 2 shows why)"
     }
 
     private static func accuracy(_ step: HistoryStep) -> String { step.metrics.accuracy.map { Format.percent($0) } ?? "n/a" }

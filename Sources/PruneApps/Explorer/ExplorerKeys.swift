@@ -4,7 +4,7 @@ import PruneTUI
 public enum ExplorerAction: Hashable, Sendable {
     case quit, help, back, nextTheme, explain, options
     case screen(ExplorerModel.Screen)
-    case undo, redo, export, save, retrain, schedule, sensitivity, runSweep
+    case undo, redo, export, save, retrain, schedule, sensitivity, runSweep, allocate, applyAllocation
     case apply, typeValue, sliderMode, scope, criterion, granularity, logScale, heatmapView
     /// ← → and friends: the slider's own key handling.
     case slider
@@ -82,8 +82,12 @@ public enum ExplorerKeys {
         bind([.char("4")], "4", hint: "views", "frontier", .screen(.frontier), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
+        bind(
+            [.char("a")], "a", hint: "allocate", "choose per-layer targets from the curves for an overall sparsity", .allocate,
+            in: .sensitivity),
+        bind([.char("A")], "A", "apply the allocated targets as one prune step", .applyAllocation, in: .sensitivity),
         bind([.char("x")], "x", hint: "explain", "explain the criterion and schedule", .explain, in: .explore),
-        bind([.char("a")], "a", "heatmap: weights / fraction pruned / per input pixel", .heatmapView, in: .explore),
+        bind([.char("a")], "a", "heatmap: weights / fraction pruned / per input pixel / changes in this step", .heatmapView, in: .explore),
         bind([.char("L")], "L", "histogram counts linear / log", .logScale, in: .explore),
         bind([.tab], "Tab", "focus the next pane", .focusNext, in: .explore),
         bind([.backTab], "⇧Tab", ascii: "S-Tab", "focus the previous pane", .focusPrevious, in: .explore),

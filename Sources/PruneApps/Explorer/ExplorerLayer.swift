@@ -96,6 +96,9 @@ public struct PublishedSession {
     public let cursor: Int
     /// A copy of the model at `cursor`, made for the UI (nobody writes it).
     public let model: Model
+    /// The masks of the step before `cursor` (none at step 0), to show
+    /// what the current step pruned and what came back.
+    public let previousMasks: [String: Tensor]
     /// The seed the next step's random choices take (random scores, batches).
     public let nextStepSeed: UInt64
     /// Counts publications: anything derived from an older one is stale.
@@ -106,6 +109,7 @@ public struct PublishedSession {
         history = Array(session.steps)
         cursor = session.cursor
         model = session.model.copy()
+        previousMasks = session.cursor > 0 ? session.snapshots[session.cursor - 1].masks : [:]
         nextStepSeed = session.nextStepSeed
         self.version = version
     }

@@ -39,7 +39,8 @@ extension ExplorerModel {
         let c = controls
         let settings = RetrainSettings(
             epochs: c.retrainEpochs, batchSize: info.batchSize,
-            optimizer: info.retrainOptimizer(learningRate: c.learningRate), l1Lambda: c.l1Lambda)
+            optimizer: info.retrainOptimizer(learningRate: c.learningRate), l1Lambda: c.l1Lambda,
+            splicing: c.splicing ? SplicingSettings() : nil)
         if startJob(.retrain(settings), now: now) {
             toast("\(ExplorerJob.retrain(settings).title) in the background (Esc cancels)", now: now)
         }
@@ -65,7 +66,7 @@ extension ExplorerModel {
             ? RetrainSettings(
                 epochs: epochs, batchSize: info.batchSize,
                 optimizer: info.retrainOptimizer(learningRate: c.learningRate),
-                l1Lambda: c.l1Lambda) : nil
+                l1Lambda: c.l1Lambda, splicing: c.engineSplicing) : nil
         startJob(.schedule(schedule, target: request, retrain: retrain), now: now)
     }
 
@@ -84,6 +85,7 @@ extension ExplorerModel {
             sensitivitySkips = []
             sensitivityBaseline = nil
             sensitivityGranularity = granularity
+            allocation = nil
         }
     }
 
@@ -110,6 +112,13 @@ extension ExplorerModel {
         case .sessionPath:
             modal = .prompt(
                 Prompt(purpose: .sessionPath, state: PromptState(title: "Save session", label: "directory", text: sessionDirectory)))
+        case .allocationTarget:
+            if let why = allocationUnavailable() { toast(why, .warning, now: now); return }
+            let text = Format.percent(allocation?.requestedSparsity ?? max(0.9, session.metrics.prunableSparsity))
+            modal = .prompt(
+                Prompt(
+                    purpose: .allocationTarget,
+                    state: PromptState(title: "Allocate per-layer targets from sensitivity", label: "overall sparsity", text: text)))
         }
     }
 
@@ -132,6 +141,8 @@ extension ExplorerModel {
                 guard !text.isEmpty else { p.state.error = "give a directory"; modal = .prompt(p); return }
                 sessionDirectory = text
                 startJob(.save(path: text), now: now)
+            case .allocationTarget:
+                if let error = allocate(text, now: now) { p.state.error = error; modal = .prompt(p) }
             }
         }
     }

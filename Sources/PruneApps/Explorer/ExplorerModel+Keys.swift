@@ -70,6 +70,8 @@ extension ExplorerModel {
             screen = .sensitivity
             if job == nil || sensitivity.isEmpty { startSensitivity(now: now) }
         case .runSweep: startSensitivity(now: now)
+        case .allocate: openPrompt(.allocationTarget, now: now)
+        case .applyAllocation: applyAllocation(now: now)
         case .apply: applyPreview(now: now, confirmed: false)
         case .typeValue: openPrompt(.value, now: now)
         case .sliderMode:
@@ -117,8 +119,9 @@ extension ExplorerModel {
         switch heatmapMode {
         case .auto: .weights
         case .weights: .fractionPruned
-        case .fractionPruned: selected?.inputImage != nil ? .inputPixels : .auto
-        case .inputPixels: .auto
+        case .fractionPruned: selected?.inputImage != nil ? .inputPixels : .changes
+        case .inputPixels: .changes
+        case .changes: .auto
         }
     }
 

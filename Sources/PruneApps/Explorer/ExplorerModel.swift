@@ -31,6 +31,8 @@ public struct ExplorerModel {
         case fractionPruned
         /// For a layer reading the image input: per input pixel, the fraction of neurons that keep it.
         case inputPixels
+        /// What the current step changed: weights it pruned and weights that came back (splicing).
+        case changes
     }
 
     /// What sits on top of the screen and takes the keys; at most one.
@@ -43,7 +45,7 @@ public struct ExplorerModel {
 
     /// A typed-value box and what its answer is for.
     public struct Prompt: Equatable {
-        public enum Purpose: Equatable { case value, exportPath, sessionPath }
+        public enum Purpose: Equatable { case value, exportPath, sessionPath, allocationTarget }
         public var purpose: Purpose
         public var state: PromptState
     }
@@ -110,6 +112,8 @@ public struct ExplorerModel {
     public internal(set) var sensitivitySkips: [SensitivitySkip] = []
     /// What the last sweep pruned: single weights or whole units.
     public internal(set) var sensitivityGranularity: ExplorerControls.GranularityChoice = .unstructured
+    /// Per-layer targets chosen from the sweep (`a` on the sensitivity screen), until applied or swept again.
+    public internal(set) var allocation: SensitivityAllocation?
     /// Histogram counts of the selected layer, until the step or the area changes.
     let histogramMemo = Memo<(counts: [Double], range: ClosedRange<Double>)>()
     /// Heatmap pixels of the selected layer: pruned counts that follow the

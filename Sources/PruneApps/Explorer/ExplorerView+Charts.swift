@@ -12,6 +12,7 @@ extension ExplorerModel {
         case .auto, .weights: title = "\(l.name) weights (pruned dark)"
         case .fractionPruned: title = "\(l.name) fraction pruned"
         case .inputPixels: title = "\(l.name) kept per input pixel"
+        case .changes: title = "\(l.name) changes in step \(session.cursor)"
         }
         let inner = Block(title: title, rightTitle: "a: view", focused: focus.isFocused(2)).render(
             into: &buffer, area: area, context: context)
@@ -26,6 +27,24 @@ extension ExplorerModel {
                 values: ExplorerModel.keptPerInput(mask: mask, rows: l.shape[0], columns: l.shape[1]), rows: h, columns: w,
                 aggregation: .maxAbs, scale: 1)
             prefix = "fraction of \(l.shape[0]) neurons keeping each pixel; "
+        case .changes:
+            let change = ExplorerModel.maskChanges(before: session.previousMasks[l.tensor], after: session.mask(l.tensor), count: l.count)
+            let tensor = Tensor(shape: l.shape, data: change.values)
+            if l.kind == .conv2d, l.shape.count == 4 {
+                let tiled = ExplorerModel.tiles(values: tensor, mask: nil, shape: l.shape)
+                heat = Heatmap(values: tiled.values, rows: tiled.rows, columns: tiled.columns, aggregation: .maxAbs, scale: 1)
+            } else {
+                let rows = l.shape.first ?? 1
+                heat = Heatmap(values: change.values, rows: rows, columns: max(1, l.count / max(1, rows)), aggregation: .maxAbs, scale: 1)
+            }
+            let caption =
+                change.pruned + change.returned == 0
+                ? "no weight of \(l.name) was pruned or came back in this step"
+                : "\(Text.compact(Double(change.pruned))) pruned (-), \(Text.compact(Double(change.returned))) came back (+); dark: unchanged"
+            buffer.write(
+                Text.truncate(caption, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y, style: context.muted)
+            heat.render(into: &buffer, area: parts[1], context: context)
+            return
         case .auto, .weights, .fractionPruned:
             let agg: Heatmap.Aggregation = mode == .weights ? .maxAbs : .fractionPruned
             if l.kind == .conv2d, l.shape.count == 4 {
@@ -74,6 +93,20 @@ extension ExplorerModel {
         guard previewMask == nil else { return nil }
         let key = "\(l.tensor)|\(session.version)|\(size)|\(heat.aggregation)"
         return committedPixels.value(for: key) { heat.pixels(width: img.width, height: img.height) }
+    }
+
+    /// Per weight, +1 where it came back (masked before, kept now), -1 where
+    /// it was pruned (kept before, masked now), 0 where nothing changed.
+    static func maskChanges(before: Tensor?, after: Tensor?, count: Int) -> (values: [Float], pruned: Int, returned: Int) {
+        var values = [Float](repeating: 0, count: count)
+        var pruned = 0, returned = 0
+        for i in 0..<count {
+            let was = before.map { $0.data[i] != 0 } ?? true
+            let now = after.map { $0.data[i] != 0 } ?? true
+            if was, !now { values[i] = -1; pruned += 1 }
+            if !was, now { values[i] = 1; returned += 1 }
+        }
+        return (values, pruned, returned)
     }
 
     /// Per input pixel, the fraction of output neurons whose weight from it is kept.

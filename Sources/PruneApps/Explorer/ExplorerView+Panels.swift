@@ -94,8 +94,26 @@ extension ExplorerModel {
                     "Rewinding to \(c.rewindIteration == 0 ? "init" : "an early iteration") means each round trains almost from scratch: the recipe took \(epochs) epochs, a round here trains \(Format.count(c.retrainEpochs, "epoch")) at lr \(Text.compact(Double(c.learningRate))), so the ticket ends undertrained and its accuracy low. That is the schedule, not a bug: raise epochs and lr in o to see the ticket match the dense model."
                 )
             }
+        case .adaptive:
+            let start = session.metrics.accuracy.map { Format.percent($0, digits: 2) } ?? "the start"
+            out.append(
+                "p, adaptive (accuracy-guided): prune a step, retrain \(Format.count(c.retrainEpochs, "epoch")), and compare the validation accuracy with the start (\(start)). Within \(Format.decimal(c.maxDrop * 100, digits: 2)) pt: keep the step and double the next. Beyond: a backoff step returns to the last good state and says why, and the step halves. The first step prunes \(Format.percent(ScheduleDefaults.adaptiveInitialStep)) of the remaining weights; \(Format.percent(target)) (the slider) is the most it may reach. It stops there, when a step would prune under \(Format.percent(ScheduleDefaults.adaptiveMinimumStep)) of what remains, or after \(ScheduleDefaults.adaptiveMaxAttempts) attempts. Why: a fixed schedule spends the same retraining on easy and hard steps; this one takes big steps while the model copes and small ones near its limit."
+            )
         }
+        out.append(splicingExplanation(c))
         return out
+    }
+
+    /// What the retrain masks setting does, with its numbers.
+    func splicingExplanation(_ c: ExplorerControls) -> String {
+        guard c.splicing else {
+            return
+                "Retrain masks fixed: pruned weights stay at exactly 0 while retraining (PyTorch's prune semantics). Splicing (o) lets them come back."
+        }
+        let settings = SplicingSettings()
+        let band = Format.percent(settings.margin, digits: 0)
+        return
+            "Retrain masks: splicing (Guo et al. 2016, dynamic network surgery). While retraining, pruned weights keep learning from the gradient of the masked network; every \(Format.count(settings.interval, "step")) a pruned weight whose |w| climbs \(band) above t returns and a kept weight that falls \(band) below t leaves (t: the smallest |w| the layer kept when the retrain began, ignoring its lowest 1 %). A wrong cut can heal. The history counts the weights that left and returned per step; the heatmap's changes view (a) shows where."
     }
 
     func renderExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {

@@ -76,12 +76,14 @@ extension ExplorerModel {
             }
             if let b = sensitivityBaseline { series.append(LineChart.Series(name: "now", points: [(0, b * 100), (100, b * 100)])) }
             let lo = max(0, ((sensitivity.map { $0.accuracy * 100 }.min() ?? 0) - 5) / 10).rounded(.down) * 10
-            LineChart(series: series, xRange: 0...100, yRange: lo...100).render(into: &buffer, area: chartInner, context: context)
+            let markers = (allocation?.targets ?? []).map { LineChart.Marker(x: $0.sparsity * 100, label: shortName($0.tensor)) }
+            LineChart(series: series, markers: markers, xRange: 0...100, yRange: lo...100).render(
+                into: &buffer, area: chartInner, context: context)
         }
         let tableInner = Block(title: "val acc % by sparsity").render(into: &buffer, area: cols[1], context: context)
         let tableColumns =
             [TableColumn("sparsity", width: .fixed(8))] + layers.map { TableColumn($0.name, width: .fill(1), alignRight: true) }
-        let rows: [[TableCell]] = ExplorerModel.sensitivitySparsities.map { s in
+        var rows: [[TableCell]] = ExplorerModel.sensitivitySparsities.map { s in
             [.text(Format.percent(s))]
                 + layers.map { l in
                     let p = sensitivity.first { $0.tensor == l.tensor && $0.sparsity == s }
@@ -89,9 +91,22 @@ extension ExplorerModel {
                     return .text(p.map { Text.fixed($0.accuracy * 100, 1) } ?? (skipped ? "skip" : ""))
                 }
         }
-        let notes =
+        if let allocation {
+            rows.append(
+                [.text("chosen")]
+                    + layers.map { l in .text(allocation.targets.first { $0.tensor == l.tensor }.map { Format.percent($0.sparsity) } ?? "")
+                    })
+        }
+        var notes =
             sensitivitySkips.prefix(3).map { "skip: \($0.tensor) at \(Format.percent($0.sparsity)): \($0.reason)" }
             + (sensitivitySkips.count > 3 ? ["… and \(sensitivitySkips.count - 3) more skipped"] : [])
+        if let allocation {
+            notes.append(
+                "chosen for \(Format.percent(allocation.achievedSparsity)) overall: predicted acc "
+                    + "\(Format.percent(allocation.predictedAccuracy)) (each layer's drop, added); A applies")
+        } else if !sensitivity.isEmpty, !isSweeping {
+            notes.append("a: allocate per-layer targets")
+        }
         let parts = Layout.split(tableInner, .vertical, [.fill(1), .fixed(min(notes.count, max(0, tableInner.height - 3)))])
         _ = Table(columns: tableColumns, rows: rows, state: TableState(selected: -1)).render(
             into: &buffer, area: parts[0], context: context)

@@ -98,6 +98,7 @@ func readFile(_ path: String) throws -> [UInt8] {
     guard FileManager.default.fileExists(atPath: path) else {
         throw DatasetError.unreadable(path: path, problem: "no such file")
     }
+    if let problem = FileKind.inputProblem(path) { throw DatasetError.unreadable(path: path, problem: problem) }
     do {
         return [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
     } catch {

@@ -22,6 +22,8 @@ public struct PruningReport: Codable, Sendable {
     public var removedUnits: [String: [Int]]?
     /// Parameters of the smaller model, if one was written.
     public var smallerModelParameters: Int?
+    /// Per-layer targets chosen from sensitivity, predicted vs measured, if the run allocated.
+    public var allocation: AllocationOutcome?
 
     public init(
         session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
@@ -90,6 +92,9 @@ public struct PruningReport: Codable, Sendable {
                     "| \(t.batch) | \(String(format: "%.3f", t.denseSeconds * 1000)) ms | \(String(format: "%.3f", t.sparseSeconds * 1000)) ms"
                 s += " | \(String(format: "%.2fx", t.measuredSpeedup)) | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
             }
+        }
+        if let allocation {
+            s += "\n## Allocation from sensitivity\n\n```\n" + allocation.summaryLines.joined(separator: "\n") + "\n```\n"
         }
         if let removed = removedUnits {
             s += "\n## Physically smaller model\n\n"

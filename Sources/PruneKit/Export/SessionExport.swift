@@ -28,13 +28,14 @@ public enum SessionExport {
     public static func write(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool? = nil,
-        measureInference: Bool = true
+        measureInference: Bool = true, allocation: AllocationOutcome? = nil
     ) throws -> SessionExportResult {
         let net = session.model
+        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PruningError(directory, "cannot create the export directory: \(error.localizedDescription)")
+            throw PruningError(directory, "cannot create the export directory: \(ErrorText.plain(error))")
         }
         let out = URL(fileURLWithPath: directory)
         var files = [String: String]()
@@ -69,9 +70,10 @@ public enum SessionExport {
                         repeats: batch == 1 ? 50 : 5))
             }
         }
-        let report = PruningReport(
+        var report = PruningReport(
             session: session, command: command, settings: settings, exports: files,
             sparseInference: timings, shrunk: shrunk)
+        report.allocation = allocation
         try report.write(to: directory)
         return SessionExportResult(files: files, shrunk: shrunk, sparseInference: timings)
     }

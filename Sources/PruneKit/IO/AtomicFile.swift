@@ -31,7 +31,10 @@ public enum AtomicFile {
     ///
     /// Nothing is visible at `path` until `body` returns and the data is on disk.
     /// If `body` throws, the temporary file is removed and the error rethrown.
+    /// An existing `path` that is not a regular file (a device, FIFO,
+    /// symbolic link or directory) is refused before anything is written.
     public static func write(to path: String, _ body: (inout Sink) throws -> Void) throws {
+        if let problem = FileKind.outputProblem(path) { throw AtomicFileError(path: path, problem: problem) }
         let directory = directoryOf(path)
         let base = path.split(separator: "/").last.map(String.init) ?? "file"
         var template = Array("\(directory)/.\(base).tmp-XXXXXX".utf8CString)

@@ -24,12 +24,15 @@ final class MappedFile: @unchecked Sendable {
 
     init(path: String) throws(OpenError) {
         self.path = path
-        let fd = open(path, O_RDONLY)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
         guard fd >= 0 else { throw OpenError(problem: "cannot open: \(errnoText())") }
         defer { close(fd) }
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw OpenError(problem: "cannot stat: \(errnoText())") }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw OpenError(problem: "not a regular file") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else {
+            throw OpenError(problem: FileKind.inputProblem(path) ?? "not a regular file")
+        }
         let size = Int(info.st_size)
         if size == 0 {
             bytes = UnsafeRawBufferPointer(start: nil, count: 0)

@@ -83,6 +83,8 @@ public func openTensorArchive(path: String) throws -> any TensorArchive {
     if (info.st_mode & S_IFMT) == S_IFDIR {
         throw TensorArchiveError.unreadable(path: path, problem: "is a directory, not a tensor file")
     }
+    // Before any open: a FIFO would block it until a writer comes.
+    if let problem = FileKind.inputProblem(path) { throw TensorArchiveError.unreadable(path: path, problem: problem) }
     var head = [UInt8](repeating: 0, count: 8)
     var headCount = 0
     if let handle = fopen(path, "rb") {

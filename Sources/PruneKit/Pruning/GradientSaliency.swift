@@ -9,7 +9,7 @@ public enum GradientSaliency {
         model: Model, parameters: [Parameter], data: Dataset,
         batches: Int, batchSize: Int, seed: UInt64
     ) throws -> [String: [Float]] {
-        guard batches >= 1 else { throw PruningError("--batches", "\(batches) must be at least 1") }
+        guard batches >= 1 else { throw PruningError("--taylor-batches", "\(batches) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard data.count > 0 else { throw PruningError(data.name, "has no samples to take gradients from") }
         var rng = SeededRandom(seed: seed)

@@ -14,6 +14,10 @@ public struct HistoryStep: Codable, Sendable, Equatable, Identifiable {
         case rewind
         /// Masks changed during training (gradual schedule).
         case gradual
+        /// An adaptive schedule went back to its last good state after a
+        /// step cost too much accuracy (weights, masks and optimiser state
+        /// restored from that step).
+        case backoff
     }
 
     /// Position in the history, 0 for the start.

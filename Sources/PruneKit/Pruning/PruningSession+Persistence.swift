@@ -20,6 +20,13 @@ struct SessionFile: Codable {
     var rewindPoints: [String: [String]]
     /// Tensor names and shapes of the model the session was made on.
     var parameterShapes: [String: [Int]]
+    /// Since version 2: the content hash (`Tensor.contentHash`) of every
+    /// tensor in `tensors.safetensors`, by its name there.
+    var tensorHashes: [String: String]?
+    /// Since version 2: a random identifier of the save, also in the
+    /// tensors file's metadata (`prunescope.save_id`); a pair whose
+    /// identifiers differ is torn (the two files are from different saves).
+    var saveID: String?
 }
 
 extension PruningSession {
@@ -33,26 +40,32 @@ extension PruningSession {
     /// Tensor names in the file: `step<i>/value/<tensor>`,
     /// `step<i>/mask/<tensor>`, `step<i>/optimizer/<key>`, `rewind/<point>/<tensor>`.
     public func save(to directory: String) throws {
+        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw PruningError(directory, "cannot create the session directory: \(error.localizedDescription)")
+            throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
         }
         var entries = [SafetensorsEntry]()
+        var hashes = [String: String]()
+        func add(_ name: String, _ tensor: Tensor) {
+            entries.append(SafetensorsEntry(name: name, tensor: tensor))
+            hashes[name] = tensor.contentHash
+        }
         var maskedTensors = [[String]]()
         var optimizerKeys = [[String]]()
         let paramNames = model.parameters.map(\.name)
         for (i, snap) in snapshots.enumerated() {
             for name in paramNames {
-                if let v = snap.values[name] { entries.append(SafetensorsEntry(name: "step\(i)/value/\(name)", tensor: v)) }
+                if let v = snap.values[name] { add("step\(i)/value/\(name)", v) }
             }
             let masked = paramNames.filter { snap.masks[$0] != nil }
             for name in masked {
-                if let m = snap.masks[name] { entries.append(SafetensorsEntry(name: "step\(i)/mask/\(name)", tensor: m)) }
+                if let m = snap.masks[name] { add("step\(i)/mask/\(name)", m) }
             }
             let keys = snap.optimizerState.keys.sorted()
             for key in keys {
-                if let t = snap.optimizerState[key] { entries.append(SafetensorsEntry(name: "step\(i)/optimizer/\(key)", tensor: t)) }
+                if let t = snap.optimizerState[key] { add("step\(i)/optimizer/\(key)", t) }
             }
             maskedTensors.append(masked)
             optimizerKeys.append(keys)
@@ -62,20 +75,21 @@ extension PruningSession {
             let names = weights.keys.sorted()
             points[point] = names
             for name in names {
-                if let t = weights[name] { entries.append(SafetensorsEntry(name: "rewind/\(point)/\(name)", tensor: t)) }
+                if let t = weights[name] { add("rewind/\(point)/\(name)", t) }
             }
         }
         var shapes = [String: [Int]]()
         for p in model.parameters { shapes[p.name] = p.value.shape }
+        let saveID = UUID().uuidString
         let file = SessionFile(
-            format: "prunescope-session", version: 1, modelName: model.name, seed: seed,
+            format: "prunescope-session", version: 2, modelName: model.name, seed: seed,
             cursor: cursor, steps: steps, optimizerConfig: optimizerConfig,
             optimizerStepCounts: snapshots.map(\.optimizerStepCount),
             maskedTensors: maskedTensors, optimizerKeys: optimizerKeys,
-            rewindPoints: points, parameterShapes: shapes)
+            rewindPoints: points, parameterShapes: shapes, tensorHashes: hashes, saveID: saveID)
         let dir = URL(fileURLWithPath: directory)
         try SafetensorsWriter.write(
-            entries, metadata: ["format": "prunescope-session"],
+            entries, metadata: ["format": "prunescope-session", "prunescope.save_id": saveID],
             to: dir.appendingPathComponent("tensors.safetensors").path)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -88,12 +102,22 @@ extension PruningSession {
     /// architecture: tensor names and shapes must match), restoring the
     /// current step's weights, masks and optimiser state bit for bit, the
     /// history, the rewind points and the seed.
+    ///
+    /// Nothing is trusted before it is checked (see `SessionTensorReader`):
+    /// both files must be regular files from the same save, every tensor
+    /// F32 with the model's shape, finite, and (since version 2) equal to
+    /// its content hash in `session.json`.
+    /// - Throws: `PruningError` naming the file at fault and the problem.
     public static func load(
         from directory: String, model: Model, train: Dataset? = nil,
         validation: Dataset? = nil
     ) throws -> PruningSession {
         let dir = URL(fileURLWithPath: directory)
         let jsonPath = dir.appendingPathComponent("session.json").path
+        let tensorsPath = dir.appendingPathComponent("tensors.safetensors").path
+        for path in [jsonPath, tensorsPath] {
+            if let problem = FileKind.inputProblem(path) { throw PruningError(path, problem) }
+        }
         guard let data = FileManager.default.contents(atPath: jsonPath) else {
             throw PruningError(jsonPath, "cannot read the session file")
         }
@@ -101,35 +125,52 @@ extension PruningSession {
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let file: SessionFile
         do { file = try decoder.decode(SessionFile.self, from: data) } catch {
-            throw PruningError(jsonPath, "not a PruneScope session: \(error)")
+            throw PruningError(jsonPath, "not a PruneScope session: \(ErrorText.plain(error))")
         }
-        guard file.format == "prunescope-session", file.version == 1 else {
+        guard file.format == "prunescope-session", file.version == 1 || file.version == 2 else {
             throw PruningError(jsonPath, "unsupported session format \(file.format) v\(file.version)")
         }
+        guard file.version == 1 || (file.tensorHashes != nil && file.saveID != nil) else {
+            throw PruningError(jsonPath, "a version 2 session needs tensorHashes and saveID")
+        }
+        var shapes = [String: [Int]]()
         for p in model.parameters {
             guard let shape = file.parameterShapes[p.name] else {
-                throw PruningError(p.name, "the session was saved on a model without this tensor")
+                throw PruningError(jsonPath, "saved on a model without tensor \"\(p.name)\"")
             }
             guard shape == p.value.shape else {
-                throw PruningError(p.name, "the session has shape \(shape), the model \(p.value.shape)")
+                throw PruningError(
+                    jsonPath, "tensor \"\(p.name)\" has shape \(shape.shapeText) in the session, \(p.value.shape.shapeText) in the model")
             }
+            shapes[p.name] = shape
         }
         let count = file.steps.count
         guard count >= 1, file.cursor >= 0, file.cursor < count, file.optimizerStepCounts.count == count,
-            file.maskedTensors.count == count, file.optimizerKeys.count == count
+            file.maskedTensors.count == count, file.optimizerKeys.count == count,
+            file.optimizerStepCounts.allSatisfy({ $0 >= 0 })
         else {
             throw PruningError(jsonPath, "inconsistent step counts")
         }
-        let tensors = try SafetensorsFile(contentsOf: dir.appendingPathComponent("tensors.safetensors").path)
+        let tensors = try SafetensorsFile(contentsOf: tensorsPath)
+        if let saveID = file.saveID, tensors.metadata["prunescope.save_id"] != saveID {
+            throw PruningError(
+                tensorsPath, "is not from the same save as session.json (torn session: one file was replaced without the other)")
+        }
+        let reader = SessionTensorReader(file: tensors, path: tensorsPath, hashes: file.tensorHashes, shapes: shapes)
         var snapshots = [SessionSnapshot]()
         let names = model.parameters.map(\.name)
         for i in 0..<count {
             var values = [String: Tensor]()
-            for name in names { values[name] = try tensors.floatTensor(named: "step\(i)/value/\(name)") }
+            for name in names { values[name] = try reader.read("step\(i)/value/\(name)", parameter: name) }
             var masks = [String: Tensor]()
-            for name in file.maskedTensors[i] { masks[name] = try tensors.floatTensor(named: "step\(i)/mask/\(name)") }
+            for name in file.maskedTensors[i] { masks[name] = try reader.read("step\(i)/mask/\(name)", parameter: name, isMask: true) }
             var state = [String: Tensor]()
-            for key in file.optimizerKeys[i] { state[key] = try tensors.floatTensor(named: "step\(i)/optimizer/\(key)") }
+            for key in file.optimizerKeys[i] {
+                guard let owner = reader.parameter(ofOptimizerKey: key) else {
+                    throw PruningError(jsonPath, "optimiser buffer \"\(key)\" of step \(i) belongs to no tensor of the model")
+                }
+                state[key] = try reader.read("step\(i)/optimizer/\(key)", parameter: owner)
+            }
             snapshots.append(
                 SessionSnapshot(
                     values: values, masks: masks, optimizerState: state,
@@ -138,12 +179,14 @@ extension PruningSession {
         var points = [String: [String: Tensor]]()
         for (point, tensorNames) in file.rewindPoints {
             var w = [String: Tensor]()
-            for name in tensorNames { w[name] = try tensors.floatTensor(named: "rewind/\(point)/\(name)") }
+            for name in tensorNames { w[name] = try reader.read("rewind/\(point)/\(name)", parameter: name) }
             points[point] = w
         }
-        return PruningSession(
+        let session = PruningSession(
             model: model, train: train, validation: validation, seed: file.seed, steps: file.steps,
             snapshots: snapshots, cursor: file.cursor, rewindPoints: points,
             optimizerConfig: file.optimizerConfig)
+        session.loadedWithoutContentHashes = file.tensorHashes == nil
+        return session
     }
 }

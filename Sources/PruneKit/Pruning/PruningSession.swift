@@ -38,6 +38,10 @@ public final class PruningSession {
     public private(set) var optimizerStepCount = 0
     /// The optimiser configuration of the last retrain, if any.
     public private(set) var optimizerConfig: OptimizerConfig?
+    /// True when the session was loaded from a file saved before content
+    /// hashes (format version 1): every other check passed, but flipped
+    /// bits in finite values could not be detected. Saving records hashes.
+    public internal(set) var loadedWithoutContentHashes = false
 
     private var currentPlanner: PrunePlanner?
 
@@ -142,6 +146,11 @@ public final class PruningSession {
     /// Commits `plan` (from `preview`) as a prune step; evaluates on the validation set.
     @discardableResult
     public func apply(_ plan: PrunePlan) -> HistoryStep {
+        apply(plan, note: nil)
+    }
+
+    /// `apply`, with `note` (why a schedule chose this step) added to the summary.
+    func apply(_ plan: PrunePlan, note: String?) -> HistoryStep {
         for (name, mask) in plan.masks {
             guard let p = model.parameter(named: name) else { continue }
             p.mask = mask
@@ -155,7 +164,8 @@ public final class PruningSession {
             "tensors": plan.request.tensors.joined(separator: ","),
         ]
         params["newly_pruned"] = plan.newlyPruned.keys.sorted().map { "\($0)=\(plan.newlyPruned[$0] ?? 0)" }.joined(separator: ",")
-        return record(kind: .prune, summary: "prune " + plan.request.description, parameters: params, request: plan.request)
+        let summary = "prune " + plan.request.description + (note.map { " (\($0))" } ?? "")
+        return record(kind: .prune, summary: summary, parameters: params, request: plan.request)
     }
 
     /// `preview` then `apply`.
@@ -176,12 +186,13 @@ public final class PruningSession {
     @discardableResult
     public func retrain(
         epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0,
+        splicing: SplicingSettings? = nil,
         onEvent: (TrainingEvent) -> Void = { _ in }, isCancelled: () -> Bool = { false },
         afterStep: ((Int) -> Void)? = nil
     ) throws -> HistoryStep {
         let (result, params) = try runTraining(
             epochs: epochs, batchSize: batchSize, optimizer: optimizer,
-            l1Lambda: l1Lambda, onEvent: onEvent, isCancelled: isCancelled,
+            l1Lambda: l1Lambda, splicing: splicing, onEvent: onEvent, isCancelled: isCancelled,
             afterStep: afterStep)
         let kind: HistoryStep.Kind = l1Lambda > 0 ? .regularise : .retrain
         let ran = PruningSession.epochsText(
@@ -189,7 +200,8 @@ public final class PruningSession {
             stepsPerEpoch: stepsPerEpoch(batchSize: batchSize), cancelled: result.cancelled)
         let summary =
             (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
-            + "\(ran), \(optimizer.summary)" + (result.cancelled ? " (cancelled)" : "")
+            + "\(ran), \(optimizer.summary)" + (params["splicing"].map { ", \($0)" } ?? "")
+            + (result.cancelled ? " (cancelled)" : "")
         return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
     }
 
@@ -197,6 +209,7 @@ public final class PruningSession {
     /// `afterStep` receives the optimiser's step count since the session began.
     func runTraining(
         epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float,
+        splicing: SplicingSettings? = nil,
         onEvent: (TrainingEvent) -> Void, isCancelled: () -> Bool,
         afterStep: ((Int) -> Void)?
     ) throws -> (TrainingResult, [String: String]) {
@@ -213,11 +226,24 @@ public final class PruningSession {
             opt.stepCount = optimizerStepCount
         }
         let trainer = Trainer(model: model, config: config, optimizer: opt)
+        if let splicing {
+            guard splicing.interval >= 1 else { throw PruningError("--splice-every", "\(splicing.interval) must be at least 1") }
+            guard splicing.margin.isFinite, splicing.margin >= 0, splicing.margin < 1 else {
+                throw PruningError("--splice-margin", "\(splicing.margin) must be in [0, 1)")
+            }
+            trainer.splicer = Splicer(
+                parameters: model.parameters.filter { $0.role == .weight }, settings: splicing, shadow: splicingShadow())
+        }
         if let afterStep {
             let offset = opt.stepCount
             trainer.afterStep = { g in afterStep(offset + g) }
         }
         let result = trainer.train(on: train, validation: nil, onEvent: onEvent, isCancelled: isCancelled)
+        if let divergence = result.divergence {
+            // Broken weights are neither kept nor recorded: back to the current step.
+            restore(cursor)
+            throw PruningError("retraining", "\(divergence); the weights of step \(cursor) are kept")
+        }
         optimizerConfig = optimizer
         optimizerState = opt.state
         optimizerStepCount = opt.stepCount
@@ -226,6 +252,7 @@ public final class PruningSession {
             "seed": String(config.seed), "steps": String(result.steps),
         ]
         if l1Lambda > 0 { params["l1_lambda"] = String(l1Lambda) }
+        if let splicer = trainer.splicer { params.merge(PruningSession.splicingParameters(splicer)) { _, new in new } }
         if result.cancelled {
             params["cancelled"] = "true"
             let perEpoch = stepsPerEpoch(batchSize: batchSize)
@@ -294,6 +321,17 @@ public final class PruningSession {
         cursor = steps.count - 1
         currentPlanner = nil
         return step
+    }
+
+    /// Records a back-off step: the weights, masks and optimiser state of
+    /// step `index` restored as a new step (the steps between stay in the
+    /// history, so a reader sees what was tried and undone).
+    func backOff(to index: Int, summary: String, parameters: [String: String]) -> HistoryStep {
+        let snap = snapshots[index]
+        snap.restore(into: model)
+        optimizerState = snap.optimizerState
+        optimizerStepCount = snap.optimizerStepCount
+        return record(kind: .backoff, summary: summary, parameters: parameters)
     }
 
     // MARK: Undo / redo

@@ -19,6 +19,18 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// target. Without an "init" rewind point the model is first
     /// re-initialised (PyTorch default init, seeded) and trained dense.
     case lottery(rounds: Int, rewindIteration: Int)
+    /// Accuracy-guided: prune a step, retrain when the step alone costs more
+    /// than the budget, and keep going while the
+    /// validation accuracy stays within `maxDrop` (a fraction, 0.01 = one
+    /// point) of the schedule's start; each success doubles the step, each
+    /// failure backs off to the last good state and halves it. Steps are
+    /// counted in log(remaining weights): the first prunes `initialStep` of
+    /// the remaining weights of the most-pruned target. The target (one
+    /// sparsity, or one per tensor) is the most it may reach; the
+    /// explorer and `prune` without `--sparsity` give 0.99. Stops there, when the step falls
+    /// below `ScheduleDefaults.adaptiveMinimumStep`, or after
+    /// `maxAttempts` prune-retrain attempts. See `runAdaptive`.
+    case adaptive(maxDrop: Double, initialStep: Double, maxAttempts: Int)
 
     public var description: String {
         switch self {
@@ -26,6 +38,8 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
         case .iterative(let r): "iterative (\(Format.count(r, "round")))"
         case .gradual(let si, let t0, let dt, let n): "gradual (s_i \(si), t0 \(t0), dt \(dt), n \(n))"
         case .lottery(let r, let k): "lottery (\(Format.count(r, "round")), rewind to \(k == 0 ? "init" : "iteration \(k)"))"
+        case .adaptive(let d, let f, let n):
+            "adaptive (max drop \(Format.decimal(d * 100, digits: 2)) pt, first step \(Format.percent(f)), \(Format.count(n, "attempt")))"
         }
     }
 
@@ -65,12 +79,17 @@ public struct RetrainSettings: Codable, Sendable, Equatable {
     public var optimizer: OptimizerConfig
     /// L1 penalty during retraining (0 = none).
     public var l1Lambda: Float
+    /// Network surgery during retraining (pruned weights may return); `nil` keeps masks fixed.
+    public var splicing: SplicingSettings?
 
-    public init(epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0) {
+    public init(
+        epochs: Int, batchSize: Int, optimizer: OptimizerConfig, l1Lambda: Float = 0, splicing: SplicingSettings? = nil
+    ) {
         self.epochs = epochs
         self.batchSize = batchSize
         self.optimizer = optimizer
         self.l1Lambda = l1Lambda
+        self.splicing = splicing
     }
 }
 
@@ -159,6 +178,9 @@ extension PruningSession {
             guard dt >= 1 else { throw PruningError("--frequency", "\(dt) must be at least 1") }
             guard n >= 1 else { throw PruningError("--updates", "\(n) must be at least 1") }
             let settings = try needRetrain()
+            guard settings.splicing == nil else {
+                throw PruningError("--splicing", "gradual pruning sets the masks during training itself; splice with iterative or adaptive")
+            }
             guard let train else { throw PruningError("--schedule", "gradual pruning trains; the session has no training data") }
             let perEpoch = ScheduleDefaults.stepsPerEpoch(samples: train.count, batchSize: settings.batchSize)
             let total = settings.epochs * perEpoch
@@ -177,7 +199,7 @@ extension PruningSession {
             onEvent(.phase("gradual training", fraction: 0))
             let (result, trainParams) = try runTraining(
                 epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
-                l1Lambda: settings.l1Lambda,
+                l1Lambda: settings.l1Lambda, splicing: nil,
                 onEvent: { e in
                     if case .step(_, _, let g, _) = e {
                         onEvent(.training(e, fraction: Double(g) / Double(max(total, 1))))
@@ -258,11 +280,23 @@ extension PruningSession {
                 note(try retrainPhase(settings, base: base, share: share, onEvent: onEvent, isCancelled: isCancelled))
             }
             onEvent(.phase("done", fraction: 1))
+
+        case .adaptive(let maxDrop, let initialStep, let maxAttempts):
+            let settings = try needRetrain()
+            try runAdaptive(
+                AdaptivePlan(maxDrop: maxDrop, initialStep: initialStep, maxAttempts: maxAttempts),
+                request: request, retrain: settings,
+                phase: { name, fraction in onEvent(.phase(name, fraction: fraction)) },
+                retrain: { base, share in
+                    try self.retrainPhase(settings, base: base, share: share, onEvent: onEvent, isCancelled: isCancelled)
+                },
+                note: note, isCancelled: isCancelled)
+            onEvent(.phase("done", fraction: 1))
         }
         return recorded
     }
 
-    private func retrainPhase(
+    func retrainPhase(
         _ settings: RetrainSettings, base: Double, share: Double,
         onEvent: (ScheduleEvent) -> Void, isCancelled: () -> Bool,
         afterStep: ((Int) -> Void)? = nil
@@ -272,7 +306,7 @@ extension PruningSession {
         var done = 0.0
         return try retrain(
             epochs: settings.epochs, batchSize: settings.batchSize, optimizer: settings.optimizer,
-            l1Lambda: settings.l1Lambda,
+            l1Lambda: settings.l1Lambda, splicing: settings.splicing,
             onEvent: { e in
                 if case .step = e { done += 1 }
                 onEvent(.training(e, fraction: base + share * done / total))

@@ -18,6 +18,16 @@ public enum ScheduleDefaults {
     public static let gradualPruningShare = 0.8
     /// Lottery: rewind survivors to the weights after this many steps (0 = init).
     public static let lotteryRewindIteration = 0
+    /// Adaptive: the accuracy (fraction, 0.01 = one point) the schedule may
+    /// lose against its start.
+    public static let adaptiveMaxDrop = 0.01
+    /// Adaptive: the fraction of the remaining weights the first step prunes.
+    public static let adaptiveInitialStep = 0.5
+    /// Adaptive: the schedule stops when a step would prune less than this
+    /// fraction of the remaining weights.
+    public static let adaptiveMinimumStep = 0.02
+    /// Adaptive: prune-retrain attempts at most (successes and back-offs).
+    public static let adaptiveMaxAttempts = 10
 
     /// Optimiser steps in one epoch: ceil(samples / batchSize), 0 without samples.
     public static func stepsPerEpoch(samples: Int, batchSize: Int) -> Int {

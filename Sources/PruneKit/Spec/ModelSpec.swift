@@ -43,6 +43,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         guard FileManager.default.fileExists(atPath: path) else {
             throw ModelSpecError.notFound(path: path, problem: "no such file")
         }
+        if let problem = FileKind.inputProblem(path) { throw ModelSpecError.unreadable(path: path, problem: problem) }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw ModelSpecError.unreadable(path: path, problem: "the file could not be read")
@@ -65,6 +66,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
             throw ModelSpecError.invalid(path: path, problem: "not valid JSON")
         }
         try spec.validateRecipe(path: path)
+        try spec.checkSizes(path: path)
         return spec
     }
 
@@ -79,6 +81,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         }
         if !(training.optimizer.learningRate > 0 && training.optimizer.learningRate.isFinite) {
             throw ModelSpecError.invalid(path: path, problem: "training.optimizer learningRate must be a positive number")
+        }
+        if let (field, problem) = training.optimizer.implausibleSetting {
+            throw ModelSpecError.invalid(path: path, problem: "training.optimizer \(field): \(problem)")
         }
         if !(dataset.validationFraction >= 0 && dataset.validationFraction < 1) {
             throw ModelSpecError.invalid(
@@ -99,10 +104,9 @@ public struct ModelSpec: Codable, Sendable, Equatable {
     /// - Parameter path: the spec's path, for error messages.
     /// - Throws: `ModelSpecError.invalid` or `.layersDoNotChain`.
     public func makeModel(seed: UInt64, path: String) throws -> Model {
-        guard !inputShape.isEmpty, inputShape.allSatisfy({ $0 > 0 }) else {
-            throw ModelSpecError.invalid(path: path, problem: "inputShape \(inputShape) must be non-empty with positive sizes")
-        }
         guard !layers.isEmpty else { throw ModelSpecError.invalid(path: path, problem: "no layers") }
+        // Before any layer allocates its weights.
+        try checkSizes(path: path)
         var names = Set<String>()
         var tensors = Set<String>()
         var rng = SeededRandom(seed: seed)
@@ -145,24 +149,7 @@ public struct ModelSpec: Codable, Sendable, Equatable {
         return Model(name: name, inputShape: inputShape, layers: built)
     }
 
-    private static func describe(_ error: DecodingError) -> String {
-        func at(_ path: [any CodingKey]) -> String {
-            let p = path.map { key in key.intValue.map { "[\($0)]" } ?? ".\(key.stringValue)" }.joined()
-            return p.isEmpty ? "top level" : String(p.drop { $0 == "." })
-        }
-        switch error {
-        case let .keyNotFound(key, context):
-            let parent = context.codingPath.isEmpty ? "" : " in \(at(context.codingPath))"
-            return "missing field \"\(key.stringValue)\"\(parent)"
-        case let .typeMismatch(_, context), let .valueNotFound(_, context):
-            return "\(at(context.codingPath)): \(context.debugDescription)"
-        case let .dataCorrupted(context):
-            if context.codingPath.isEmpty { return "not valid JSON" }
-            return "\(at(context.codingPath)): \(context.debugDescription)"
-        @unknown default:
-            return "cannot decode"
-        }
-    }
+    private static func describe(_ error: DecodingError) -> String { ErrorText.describe(error) }
 }
 
 /// One layer of a `ModelSpec`.

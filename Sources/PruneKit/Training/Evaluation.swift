@@ -18,11 +18,12 @@ public struct Evaluation: Codable, Sendable, Equatable {
 }
 
 /// Evaluates `model` on every sample of `dataset` in evaluation mode
-/// (dropout off), `batchSize` samples at a time.
+/// (dropout off), `batchSize` samples at a time (fewer when a batch would
+/// exceed `SpecLimits.batchActivations`).
 public func evaluate(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> Evaluation {
     let n = dataset.count
     guard n > 0 else { return Evaluation(loss: 0, accuracy: 0, correct: 0, count: 0) }
-    let size = max(1, batchSize)
+    let size = min(max(1, batchSize), SpecLimits.largestBatch(for: model))
     var lossSum = 0.0
     var correct = 0
     var start = 0
@@ -44,7 +45,7 @@ public func evaluate(_ model: Model, on dataset: Dataset, batchSize: Int = 500) 
 public func predictions(_ model: Model, on dataset: Dataset, batchSize: Int = 500) -> [Int] {
     var result = [Int]()
     result.reserveCapacity(dataset.count)
-    let size = max(1, batchSize)
+    let size = min(max(1, batchSize), SpecLimits.largestBatch(for: model))
     var start = 0
     while start < dataset.count {
         let end = min(dataset.count, start + size)

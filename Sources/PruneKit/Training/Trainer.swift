@@ -19,6 +19,9 @@ public final class Trainer {
     /// Called after every optimiser step with `globalStep`; the pruning
     /// engine's gradual schedule changes masks here.
     public var afterStep: ((Int) -> Void)?
+    /// Network surgery: lets pruned weights follow the gradient and return
+    /// (see `SplicingSettings`); `nil` keeps masks fixed.
+    var splicer: Splicer?
 
     /// - Parameter optimizer: an existing optimiser (e.g. restored state);
     ///   `nil` makes a fresh one from `config.optimizer`.
@@ -36,6 +39,11 @@ public final class Trainer {
     ///     epoch; keep it cheap (hand the event to a queue).
     ///   - isCancelled: polled before every step; returning true stops
     ///     training and returns with `cancelled == true`.
+    ///
+    /// A step whose loss is not finite or far above the first one, or an
+    /// epoch that leaves a parameter non-finite, stops the run: the result
+    /// then carries `divergence` and the epoch has no metrics (the caller
+    /// must not keep the weights).
     public func train(
         on train: Dataset, validation: Dataset?,
         onEvent: (TrainingEvent) -> Void = { _ in },
@@ -47,6 +55,9 @@ public final class Trainer {
         let dropouts = model.layers.compactMap { $0 as? Dropout }
         var epochs: [EpochMetrics] = []
         var steps = 0
+        var firstLoss: Float?
+        var divergence: TrainingDivergence?
+        var lastBatch: (Tensor, [Int])?
         let n = train.count
         let stepsPerEpoch = (n + config.batchSize - 1) / config.batchSize
 
@@ -59,27 +70,40 @@ public final class Trainer {
             }
             var lossSum = 0.0
             var correct = 0
-            for stepIndex in 0..<stepsPerEpoch {
+            for stepIndex in 0..<stepsPerEpoch where divergence == nil {
                 if isCancelled() { return TrainingResult(epochs: epochs, cancelled: true, steps: steps) }
                 let start = stepIndex * config.batchSize
                 let end = min(n, start + config.batchSize)
                 let (x, y) = train.batch(order[start..<end])
+                lastBatch = (x, y)
 
                 model.zeroGrad()
                 let logits = model.forward(x, training: true)
                 let (loss, gradLogits) = SoftmaxCrossEntropy.lossAndGradient(logits: logits, labels: y)
                 model.backwardForParameters(gradLogits)
                 if config.l1Lambda != 0 { Trainer.addL1Gradient(weights, lambda: config.l1Lambda) }
+                splicer?.willStep()
                 optimizer.step(parameters)
+                splicer?.didStep(globalStep + 1)
 
                 globalStep += 1
                 steps += 1
+                divergence = TrainingDivergence.check(
+                    loss: loss, first: firstLoss, epoch: epoch, step: stepIndex + 1,
+                    learningRate: config.optimizer.learningRate)
+                if firstLoss == nil { firstLoss = loss }
                 lossSum += Double(loss) * Double(end - start)
                 let predicted = argmaxRows(logits)
                 for (p, label) in zip(predicted, y) where p == label { correct += 1 }
                 afterStep?(globalStep)
                 onEvent(.step(epoch: epoch, step: stepIndex + 1, globalStep: globalStep, loss: loss))
             }
+            if divergence == nil {
+                divergence = TrainingDivergence.afterEpoch(
+                    model: model, parameters: parameters, lastBatch: lastBatch, firstLoss: firstLoss,
+                    epoch: epoch, step: stepsPerEpoch, learningRate: config.optimizer.learningRate)
+            }
+            if let divergence { return TrainingResult(epochs: epochs, cancelled: false, steps: steps, divergence: divergence) }
             var metrics = EpochMetrics(
                 epoch: epoch,
                 trainLoss: n > 0 ? Float(lossSum / Double(n)) : 0,

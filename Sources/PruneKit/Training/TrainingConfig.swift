@@ -77,10 +77,14 @@ public struct TrainingResult: Sendable {
     public var cancelled: Bool
     /// Optimiser steps taken during this call.
     public var steps: Int
+    /// Why the run was stopped early as diverged (the weights are then
+    /// unusable), nil when it ran to the end or was cancelled.
+    public var divergence: TrainingDivergence?
 
-    public init(epochs: [EpochMetrics], cancelled: Bool, steps: Int) {
+    public init(epochs: [EpochMetrics], cancelled: Bool, steps: Int, divergence: TrainingDivergence? = nil) {
         self.epochs = epochs
         self.cancelled = cancelled
         self.steps = steps
+        self.divergence = divergence
     }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// A problem reading a theme file, naming the file and the line.
 public enum ThemeError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String)
+    case notText(path: String)
+    case notRegular(path: String)
     case badLine(path: String, line: Int, text: String)
     case unknownKey(path: String, line: Int, key: String)
     case badColor(path: String, line: Int, value: String)
@@ -11,9 +13,12 @@ public enum ThemeError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .unreadable(let p): "\(p): cannot read the theme file"
-        case .badLine(let p, let l, let t): "\(p):\(l): expected theme[key]=\"#RRGGBB\", found \(t)"
-        case .unknownKey(let p, let l, let k): "\(p):\(l): unknown theme key \"\(k)\""
-        case .badColor(let p, let l, let v): "\(p):\(l): \"\(v)\" is not a colour; use \"#RRGGBB\" or \"\" for the terminal default"
+        case .badLine(let p, let l, let t): "\(p):\(l): expected theme[key]=\"#RRGGBB\", found \(Theme.quoted(t))"
+        case .notRegular(let p): "\(p): not a regular file (a theme is a text file)"
+        case .notText(let p): "\(p): not a theme file (binary data; a theme is text lines theme[key]=\"#RRGGBB\")"
+        case .unknownKey(let p, let l, let k): "\(p):\(l): unknown theme key \(Theme.quoted(k))"
+        case .badColor(let p, let l, let v):
+            "\(p):\(l): \(Theme.quoted(v)) is not a colour; use \"#RRGGBB\" or \"\" for the terminal default"
         case .notFound(let n, let s): "theme \"\(n)\" not found (looked in \(s.joined(separator: ", ")))"
         }
     }
@@ -66,11 +71,30 @@ public struct Theme: Sendable, Equatable {
         return theme
     }
 
-    /// Reads a theme file.
+    /// Reads a theme file: a regular text file of at most 1 MB (anything
+    /// else, a FIFO included, is refused before it is opened).
     public static func load(path: String) throws(ThemeError) -> Theme {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .unreadable(path: path) }
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        if let type = attributes?[.type] as? FileAttributeType, type != .typeRegular { throw .notRegular(path: path) }
+        guard ((attributes?[.size] as? NSNumber)?.intValue ?? 0) <= 1 << 20,
+            let data = FileManager.default.contents(atPath: path)
+        else { throw .unreadable(path: path) }
+        guard let text = String(data: data, encoding: .utf8), !text.unicodeScalars.contains(where: { $0.value == 0 }) else {
+            throw .notText(path: path)
+        }
         let name = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-        return try parse(String(decoding: data, as: UTF8.self), name: name, path: path)
+        return try parse(text, name: name, path: path)
+    }
+
+    /// Text from a theme file quoted for an error line: at most 40
+    /// characters, control characters shown as `\u{..}`.
+    static func quoted(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(40) {
+            let v = scalar.value
+            if v < 0x20 || (0x7F...0x9F).contains(v) { out += "\\u{\(String(v, radix: 16))}" } else { out.unicodeScalars.append(scalar) }
+        }
+        return "\"" + out + (text.unicodeScalars.count > 40 ? "..." : "") + "\""
     }
 
     /// Where themes are looked for, in order: `$PRUNESCOPE_THEMES`, the user

@@ -94,11 +94,13 @@ struct BenchCommand: ParsableCommand {
     var runs: Int = 5
 
     func validate() throws {
-        if threads < 1 { throw ValidationError("--threads must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if threads < 1 || threads > 1_024 { throw ValidationError("--threads must be between 1 and 1024") }
+        if batchSize < 1 || batchSize > SpecLimits.batchSize {
+            throw ValidationError("--batch-size must be between 1 and \(SpecLimits.batchSize)")
+        }
+        if epochs < 1 || epochs > 10_000 { throw ValidationError("--epochs must be between 1 and 10000") }
         if checkpointMB < 1 || checkpointMB > 100_000 { throw ValidationError("--checkpoint-mb must be between 1 and 100000") }
-        if runs < 1 { throw ValidationError("--runs must be at least 1") }
+        if runs < 1 || runs > 10_000 { throw ValidationError("--runs must be between 1 and 10000") }
     }
 
     struct Figure: Encodable {
@@ -135,6 +137,7 @@ struct BenchCommand: ParsableCommand {
         try CommandSupport.reportingErrors {
             openblas_set_num_threads(Int32(threads))
             let bundle = try ModelBundle.load(path: try ModelLocation.resolve(model))
+            try SpecLimits.checkBatchSize(batchSize, for: bundle.model, subject: "--batch-size")
             let trainTarget = Duration.seconds(3), evalTarget = Duration.seconds(1), cap = Duration.seconds(20)
 
             // Training: each timed run is one full epoch over the training set.

@@ -50,6 +50,7 @@ struct DemoCommand: ParsableCommand {
             return
         }
         if bench {
+            guard frames <= 1_000_000 else { throw ValidationError("--frames must be at most 1000000") }
             let r = FrameBenchmark.run(size: try screenSize(size), frames: max(2, frames))
             print(r)
             return
@@ -69,11 +70,18 @@ struct DemoCommand: ParsableCommand {
     }
 }
 
-/// Parses a `--size` value `WIDTHxHEIGHT` (e.g. 200x60).
+/// Largest `--size` a benchmark draws: a cell buffer of 1000 x 500 cells
+/// is far beyond any real terminal and still a few megabytes.
+let largestScreen = Size(width: 1_000, height: 500)
+
+/// Parses a `--size` value `WIDTHxHEIGHT` (e.g. 200x60), at most `largestScreen`.
 func screenSize(_ text: String) throws -> Size {
     let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
     guard parts.count == 2, parts[0] > 0, parts[1] > 0 else {
         throw ValidationError("--size must look like WIDTHxHEIGHT (e.g. 200x60), got \(text)")
+    }
+    guard parts[0] <= largestScreen.width, parts[1] <= largestScreen.height else {
+        throw ValidationError("--size \(text) is larger than \(largestScreen.width)x\(largestScreen.height)")
     }
     return Size(width: parts[0], height: parts[1])
 }

@@ -98,6 +98,7 @@ struct InspectCommand: ParsableCommand {
     }
 
     private func inspect() throws {
+        if let output { try CommandSupport.checkOutputFile(output) }
         let archive = try openTensorArchive(path: file)
         let rules = PrunableRules(include: include, exclude: exclude, useDefaults: !noDefaults)
         // Small files take well under a second: no progress for them.
@@ -127,7 +128,7 @@ struct InspectCommand: ParsableCommand {
             let metadata = try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope.rawValue : record.granularity
             let message =
-                "wrote \(output): \(names.count) tensors pruned by magnitude (\(how)), "
+                "wrote \(CommandSupport.safe(output)): \(names.count) tensors pruned by magnitude (\(how)), "
                 + "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, "
                 + "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
             CommandSupport.writeStderr(message)
@@ -143,7 +144,7 @@ enum InspectTable {
         for e in inspection.entries {
             let s = e.statistics
             rows.append([
-                e.info.name,
+                CommandSupport.safe(e.info.name),
                 e.info.dtype.rawValue,
                 "[" + e.info.shape.map(String.init).joined(separator: ", ") + "]",
                 String(e.info.elementCount),
@@ -184,7 +185,7 @@ enum InspectTable {
             let params = entries.reduce(0) { $0 + $1.info.elementCount }
             let prunable = entries.filter(\.prunable.isPrunable).reduce(0) { $0 + $1.info.elementCount }
             let zeros = entries.reduce(0) { $0 + $1.statistics.zeroCount }
-            let label = String(repeating: "  ", count: level) + (group.prefix.isEmpty ? "(all)" : group.prefix)
+            let label = String(repeating: "  ", count: level) + (group.prefix.isEmpty ? "(all)" : CommandSupport.safe(group.prefix))
             rows.append([
                 label, String(entries.count), String(params), String(prunable),
                 Format.percent(params == 0 ? 0 : Double(zeros) / Double(params)),
@@ -194,7 +195,7 @@ enum InspectTable {
             for name in group.tensors where level + 1 < depth {
                 guard let e = byName[name] else { continue }
                 rows.append([
-                    String(repeating: "  ", count: level + 1) + name, "1", String(e.info.elementCount),
+                    String(repeating: "  ", count: level + 1) + CommandSupport.safe(name), "1", String(e.info.elementCount),
                     e.prunable.isPrunable ? String(e.info.elementCount) : "0",
                     Format.percent(e.statistics.zeroFraction),
                 ])
@@ -288,7 +289,7 @@ struct InspectReport: Encodable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
+        return CommandSupport.terminalSafeJSON(String(decoding: try encoder.encode(self), as: UTF8.self))
     }
 }
 

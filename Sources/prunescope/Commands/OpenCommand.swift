@@ -127,6 +127,8 @@ struct OpenCommand: ParsableCommand {
     }
 
     private func runUnguarded() throws {
+        let benchSize = bench ? try screenSize(size) : nil
+        if bench, moves > 1_000_000 { throw ValidationError("--moves must be at most 1000000") }
         let path = try ModelLocation.resolve(model)
         if OpenCommand.isBareCheckpoint(path) { return try inspect(path) }
         let bundle = try ModelBundle.load(path: path)
@@ -136,8 +138,8 @@ struct OpenCommand: ParsableCommand {
         } else {
             pruning = PruningSession(model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed)
         }
-        if bench {
-            print(ExplorerBenchmark.run(session: pruning, bundle: bundle, size: try screenSize(size), moves: max(2, moves)))
+        if let benchSize {
+            print(ExplorerBenchmark.run(session: pruning, bundle: bundle, size: benchSize, moves: max(2, moves)))
             return
         }
 
@@ -148,7 +150,10 @@ struct OpenCommand: ParsableCommand {
         var app = ExplorerApp.make(
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
             post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
-        if let session { app.announce("resumed session \(session) at step \(pruning.cursor)", now: 0) }
+        if let session {
+            let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""
+            app.announce("resumed session \(session) at step \(pruning.cursor)" + note, now: 0)
+        }
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 }

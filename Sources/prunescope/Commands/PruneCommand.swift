@@ -41,7 +41,7 @@ struct PruneCommand: ParsableCommand {
     var threshold: Float?
     @Option(help: "Prune |w| < quality x std of each layer (Han et al.).")
     var quality: Float?
-    @Option(help: "one-shot | iterative | gradual | lottery")
+    @Option(help: "one-shot | iterative | gradual | lottery | adaptive")
     var schedule = "one-shot"
     @Option(help: "Rounds for iterative and lottery schedules (default: \(ScheduleDefaults.rounds)).")
     var rounds: Int?
@@ -88,6 +88,8 @@ struct PruneCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @OptionGroup(title: "Adaptive pruning")
+    var adaptive: AdaptiveOptions
 
     func run() throws {
         try CommandSupport.reportingErrors(runUnguarded)
@@ -113,21 +115,32 @@ struct PruneCommand: ParsableCommand {
         } else if let fraction = self.amount {
             try PruneOptions.checkFraction(fraction, "--amount")
             amount = .fractionOfRemaining(fraction)
-        } else if layerSparsity != nil {
+        } else if let layerSparsity {
+            guard !layerSparsity.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw PruningError("--layer-sparsity", "is empty; give name=sparsity pairs such as fc1=0.9,fc2=0.5")
+            }
             amount = .perTensorSparsity([:])
         } else if let threshold {
             amount = .threshold(threshold)
         } else if let quality {
             amount = .quality(quality)
+        } else if self.schedule.lowercased() == "adaptive" {
+            amount = .sparsity(adaptive.maxLayerSparsity)
         } else {
             throw PruningError("--sparsity", "give --sparsity, --amount, --layer-sparsity, --threshold or --quality")
+        }
+        let allocates = try adaptive.allocates()
+        if allocates {
+            guard sparsity != nil else { throw PruningError("--allocate", "needs the overall target as --sparsity") }
+            guard scope == .layer else { throw PruningError("--allocate", "chooses a sparsity per layer; drop --scope global") }
         }
         let rounds = self.rounds ?? ScheduleDefaults.rounds
         let retrainEpochs = self.retrainEpochs ?? ScheduleDefaults.retrainEpochs
         let scheduleName = self.schedule.lowercased()
-        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery"].contains(scheduleName) else {
-            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery)")
+        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery", "adaptive"].contains(scheduleName) else {
+            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery, adaptive)")
         }
+        try adaptive.checkCombinations(schedule: scheduleName)
         let opt: OptimizerConfig
         switch optimizer.lowercased() {
         case "sgd": opt = .sgd(learningRate: lr, momentum: momentum)
@@ -139,6 +152,9 @@ struct PruneCommand: ParsableCommand {
         guard retrainEpochs >= 1 else { throw PruningError("--retrain-epochs", "\(retrainEpochs) must be at least 1") }
         guard batchSize >= 1 else { throw PruningError("--batch-size", "\(batchSize) must be at least 1") }
         guard l1.isFinite, l1 >= 0 else { throw PruningError("--l1", "\(l1) must be finite and >= 0") }
+        try checkSizes(rounds: rounds, retrainEpochs: retrainEpochs)
+        try opt.checkPlausible(options: ["learningRate": "--lr", "momentum": "--momentum"], prefix: "--optimizer ")
+        try CommandSupport.checkOutputDirectory(out)
         let progress = ProgressReporter(enabled: !noProgress)
         defer { progress.finish() }
         let modelPath = try ModelLocation.resolve(model)
@@ -150,8 +166,10 @@ struct PruneCommand: ParsableCommand {
         case "iterative": schedule = .iterative(rounds: rounds)
         case "gradual": schedule = gradualSchedule(trainingSamples: bundle.train.count, retrainEpochs: retrainEpochs)
         case "lottery": schedule = .lottery(rounds: rounds, rewindIteration: rewindIteration ?? ScheduleDefaults.lotteryRewindIteration)
+        case "adaptive": schedule = try adaptive.adaptiveSchedule()
         default: schedule = .oneShot
         }
+        try SpecLimits.checkBatchSize(batchSize, for: net, subject: "--batch-size")
         var tensors = try PruneOptions.tensors(layers, model: net, includeBiases: includeBiases)
         var request = PruneRequest(tensors: [], criterion: criterion, granularity: granularity, scope: scope, amount: amount)
         if let layerSparsity {
@@ -162,21 +180,38 @@ struct PruneCommand: ParsableCommand {
                     throw PruningError("--layer-sparsity", "'\(item)' is not name=sparsity (e.g. fc1=0.9)")
                 }
                 try PruneOptions.checkFraction(v, "--layer-sparsity")
-                for name in try PruneOptions.tensors(kv[0], model: net, includeBiases: false) { targets[name] = v }
+                for name in try PruneOptions.tensors(kv[0], model: net, includeBiases: false, option: "--layer-sparsity") {
+                    targets[name] = v
+                }
             }
             request.amount = .perTensorSparsity(targets)
             if layers == nil { tensors = targets.keys.sorted() }
         }
         request.tensors = tensors
+        var allocation: SensitivityAllocation?
+        if allocates, case .sparsity(let target) = amount {
+            progress.begin("sensitivity sweep for the allocation")
+            let chosen = try SensitivityAllocation.run(
+                model: net, validation: bundle.validation, target: target, tensors: tensors, granularity: granularity,
+                damage: try adaptive.damage(), ceiling: adaptive.maxLayerSparsity,
+                onProgress: { p in
+                    progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
+                }
+            ).allocation
+            request.amount = chosen.amount
+            request.tensors = chosen.targets.map(\.tensor)
+            allocation = chosen
+        }
         let retrain =
-            schedule == .oneShot ? nil : RetrainSettings(epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1)
+            schedule == .oneShot
+            ? nil
+            : RetrainSettings(
+                epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1, splicing: adaptive.splicingSettings)
 
         // Validate the request on the model before any work.
         let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
         _ = try session.preview(request)
 
-        // Fail on an unusable --out before the long work, not after it.
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         progress.begin("\(schedule)")
         try session.run(
             schedule, request: request, retrain: retrain,
@@ -201,12 +236,13 @@ struct PruneCommand: ParsableCommand {
             "tensors": session.steps.last(where: { $0.request != nil })?.request?.tensors.joined(separator: ",") ?? "",
             "retraining": retrain.map {
                 "\(Format.count($0.epochs, "epoch")), batch \($0.batchSize), \($0.optimizer.summary)"
-                    + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "")
+                    + ($0.l1Lambda > 0 ? ", L1 \($0.l1Lambda)" : "") + ($0.splicing.map { ", \($0.summary)" } ?? "")
             } ?? "none",
         ]
+        let outcome = allocation.map { AllocationOutcome(allocation: $0, session: session) }
         let result = try SessionExport.write(
             session: session, bundle: bundle, to: out, command: command, settings: settings,
-            writeSmaller: granularity.isStructured)
+            writeSmaller: granularity.isStructured, allocation: outcome)
         let exports = result.files, timings = result.sparseInference, shrunk = result.shrunk
 
         let start = session.steps[0].metrics, end = session.current.metrics
@@ -226,7 +262,7 @@ struct PruneCommand: ParsableCommand {
         )
         for l in end.layers {
             print(
-                "  \(l.name.padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
+                "  \(CommandSupport.safe(l.name).padding(toLength: 8, withPad: " ", startingAt: 0)) weight sparsity \(Format.percent(l.weightSparsity, digits: 2)), units alive \(l.unitsAlive)/\(l.units)"
             )
         }
         for timing in timings {
@@ -234,10 +270,27 @@ struct PruneCommand: ParsableCommand {
                 "measured inference (batch \(timing.batch)): dense \(String(format: "%.3f", timing.denseSeconds * 1000)) ms, CSR \(String(format: "%.3f", timing.sparseSeconds * 1000)) ms, speed-up \(String(format: "%.2fx", timing.measuredSpeedup))"
             )
         }
+        if let outcome { print(outcome.summaryLines.joined(separator: "\n")) }
+        if case .adaptive = schedule { print(PruneCommand.adaptiveSummary(session)) }
         if let shrunk {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
         }
         print("wrote \(exports.values.sorted().joined(separator: ", ")), report.json, report.md to \(out)")
+    }
+
+    /// Bounds on the counts that size the work (each allocates or loops per unit).
+    private func checkSizes(rounds: Int, retrainEpochs: Int) throws {
+        let bounded: [(String, Int?, Int)] = [
+            ("--rounds", rounds, 1_000), ("--retrain-epochs", retrainEpochs, SpecLimits.epochs),
+            ("--batch-size", batchSize, SpecLimits.batchSize), ("--taylor-batches", taylorBatches, 100_000),
+            ("--start-step", startStep, Int(Int32.max)), ("--frequency", frequency, Int(Int32.max)),
+            ("--updates", updates, 100_000), ("--rewind-iteration", rewindIteration, Int(Int32.max)),
+        ]
+        for (option, value, limit) in bounded {
+            guard let value else { continue }
+            guard value <= limit else { throw PruningError(option, "\(value) is more than the limit of \(limit)") }
+        }
+        guard taylorBatches >= 1 else { throw PruningError("--taylor-batches", "\(taylorBatches) must be at least 1") }
     }
 
     /// The gradual schedule of the options: what the user gave, the rest

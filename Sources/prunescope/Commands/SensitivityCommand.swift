@@ -36,6 +36,7 @@ struct SensitivityCommand: ParsableCommand {
 
     private func runUnguarded() throws {
         let list = try PruneOptions.fractions(sparsities, option: "--sparsities")
+        if let out { try CommandSupport.checkOutputFile(out) }
         let criterion = try Criterion.parse(self.criterion, seed: seed, batches: 1, batchSize: 1)
         let granularity = try Granularity.parse(self.granularity)
         let progress = ProgressReporter(enabled: !noProgress)

@@ -49,8 +49,12 @@ struct TrainCommand: ParsableCommand {
     var quiet = false
 
     func validate() throws {
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
-        if let batchSize, batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        if let epochs, epochs < 1 || epochs > SpecLimits.epochs {
+            throw ValidationError("--epochs must be between 1 and \(SpecLimits.epochs)")
+        }
+        if let batchSize, batchSize < 1 || batchSize > SpecLimits.batchSize {
+            throw ValidationError("--batch-size must be between 1 and \(SpecLimits.batchSize)")
+        }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
             throw ValidationError("--lr must be a positive number")
         }
@@ -69,6 +73,10 @@ struct TrainCommand: ParsableCommand {
                 spec: modelSpec, specURL: specURL, seed: config.seed,
                 weightsURL: weightsOverride)
             let outPath = out ?? bundle.weightsURL.path
+            try SpecLimits.checkBatchSize(
+                config.batchSize, for: bundle.model,
+                subject: batchSize == nil ? "\(specURL.path): training.batchSize" : "--batch-size")
+            try CommandSupport.checkOutputFile(outPath)
 
             let stepsPerEpoch = (bundle.train.count + config.batchSize - 1) / config.batchSize
             if !quiet {
@@ -87,16 +95,15 @@ struct TrainCommand: ParsableCommand {
                 on: bundle.train, validation: bundle.validation.count > 0 ? bundle.validation : nil,
                 onEvent: progress.handle, isCancelled: { interrupt.isRaised })
             reporter.finish()
+            if let divergence = result.divergence {
+                throw PruningError(outPath, "not written: \(divergence)")
+            }
             if result.cancelled {
                 CommandSupport.writeStderr(
                     "prunescope: training interrupted after \(Format.count(trainer.globalStep, "step")); no weights written\n")
                 throw ExitCode(130)
             }
 
-            let parent = URL(fileURLWithPath: outPath).deletingLastPathComponent().path
-            if !FileManager.default.fileExists(atPath: parent) {
-                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
-            }
             try bundle.writeWeights(to: outPath)
 
             let last = result.epochs.last

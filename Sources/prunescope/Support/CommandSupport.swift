@@ -25,9 +25,37 @@ enum CommandSupport {
         }
     }
 
-    /// An error's text on one line (line breaks become spaces).
-    static func oneLine(_ error: any Error) -> String {
-        "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
+    /// An error's text on one line: line breaks become spaces, control
+    /// characters are escaped, Foundation's error dumps become a plain reason.
+    static func oneLine(_ error: any Error) -> String { ErrorText.oneLine(error) }
+
+    /// A name from a file (tensor, layer, path) safe to print: control
+    /// characters escaped, so a crafted checkpoint cannot drive the terminal.
+    static func safe(_ name: String) -> String { Format.escapingControlCharacters(name) }
+
+    /// Checks, before any work, that `path` can be written as an output
+    /// file: its parent directory exists (every command leaves creating
+    /// parents to the user, so a typo does not make a tree) and nothing
+    /// but a regular file is there already (never a device, FIFO, symbolic
+    /// link or directory).
+    static func checkOutputFile(_ path: String) throws {
+        try checkParent(of: path)
+        if let problem = FileKind.outputProblem(path) { throw FileKindError(path: path, problem: problem) }
+    }
+
+    /// `checkOutputFile` for an output directory: its parent exists and
+    /// `path` is missing or a directory (the command creates it).
+    static func checkOutputDirectory(_ path: String) throws {
+        try checkParent(of: path)
+        if let problem = FileKind.outputDirectoryProblem(path) { throw FileKindError(path: path, problem: problem) }
+    }
+
+    private static func checkParent(of path: String) throws {
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: parent, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw FileKindError(path: path, problem: "the parent directory \(parent) does not exist")
+        }
     }
 
     /// True when stderr is a terminal (progress bars may redraw in place).
@@ -54,11 +82,27 @@ enum CommandSupport {
         return ([line(header)] + rows.map(line)).joined(separator: "\n") + "\n"
     }
 
-    /// Encodes a value as pretty JSON with sorted keys.
+    /// Encodes a value as pretty JSON with sorted keys (see `terminalSafeJSON`).
     static func json<T: Encodable>(_ value: T) throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return terminalSafeJSON(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+
+    /// JSON text with DEL and the C1 control characters (which JSONEncoder
+    /// leaves raw, and some terminals obey) written as `\u00XX` escapes:
+    /// the same JSON, safe to print.
+    static func terminalSafeJSON(_ text: String) -> String {
+        guard text.unicodeScalars.contains(where: { (0x7F...0x9F).contains($0.value) }) else { return text }
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u00" + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
     }
 }
 

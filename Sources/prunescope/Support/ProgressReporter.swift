@@ -62,7 +62,7 @@ final class ProgressReporter: Sendable {
     func note(_ line: String) {
         guard enabled else { return }
         self.line.withLock { l in
-            write((isTerminal && l.lineShown ? "\r\u{1B}[2K" : "") + line + "\n")
+            write((isTerminal && l.lineShown ? "\r\u{1B}[2K" : "") + CommandSupport.safe(line) + "\n")
             l.lineShown = false
         }
     }
@@ -79,7 +79,7 @@ final class ProgressReporter: Sendable {
     private func draw(_ l: inout Line, _ fraction: Double, detail: String, force: Bool) {
         guard enabled else { return }
         let done = fraction.isFinite ? min(max(fraction, 0), 1) : 0
-        let text = l.phase + (detail.isEmpty ? "" : "  " + detail)
+        let text = CommandSupport.safe(l.phase + (detail.isEmpty ? "" : "  " + detail))
         if isTerminal {
             let now = ContinuousClock.now
             guard force || done >= 1 || now - l.lastDraw >= .milliseconds(100) else { return }

@@ -21,7 +21,8 @@ enum PruneOptions {
 
     /// Resolves `--layers` entries: a layer name means its weight tensor
     /// (and its bias with `includeBiases`); a tensor name is taken as is.
-    static func tensors(_ spec: String?, model: Model, includeBiases: Bool) throws -> [String] {
+    /// `option` names the option in errors (`--layers`, `--layer-sparsity`).
+    static func tensors(_ spec: String?, model: Model, includeBiases: Bool, option: String = "--layers") throws -> [String] {
         guard let spec, !spec.isEmpty else {
             guard includeBiases else { return [] }
             return Topology(model: model).couplings.flatMap { [$0.weight] + ($0.bias.map { [$0] } ?? []) }
@@ -36,7 +37,7 @@ enum PruneOptions {
                 if includeBiases, let b = layer.bias { out.append(b.name) }
             } else {
                 let layers = model.layers.filter { !$0.parameters.isEmpty }.map(\.name).joined(separator: ", ")
-                throw PruningError("--layers", "no layer or tensor named '\(name)' (layers: \(layers))")
+                throw PruningError(option, "no layer or tensor named '\(name)' (layers: \(layers))")
             }
         }
         return out
