@@ -184,3 +184,49 @@ extension InspectTests {
         #expect(npy.entries.first?.statistics.max == 0.5)
     }
 }
+
+/// A streamed rule gives the same file as the mask it stands for.
+@Suite struct StreamedExportTests {
+    @Test(arguments: ["global", "layer", "2:4", "1:3", "none", "all"])
+    func ruleExportEqualsMaskExport(_ how: String) throws {
+        let dir = TempDir()
+        let path = dir.file("bert.safetensors")
+        _ = try TinyBert.write(to: path)
+        let source = try SafetensorsFile(contentsOf: path)
+        let names = TinyBert.defaultPrunable
+        let nOfM: (n: Int, m: Int)? = how == "2:4" ? (2, 4) : how == "1:3" ? (1, 3) : nil
+        let amount = how == "none" ? 0 : how == "all" ? 1 : 0.37
+        let scope: Scope = how == "layer" ? .layer : .global
+        let (rules, record) = try CheckpointPruning.magnitudeRules(source, names: names, scope: scope, nOfM: nOfM, amount: amount)
+        let (masks, _) = try CheckpointPruning.magnitudeMasks(source, names: names, scope: scope, nOfM: nOfM, amount: amount)
+        let byRule = dir.file("rule.safetensors"), byMask = dir.file("mask.safetensors")
+        let m1 = try CheckpointExport.write(source, changes: rules.mapValues { .rule($0) }, record: record, to: byRule)
+        let m2 = try CheckpointExport.write(source, changes: masks.mapValues { .mask($0) }, record: record, to: byMask)
+        #expect(m1 == m2)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: byRule)) == Data(contentsOf: URL(fileURLWithPath: byMask)))
+        // Every prunable tensor of several dtypes took part.
+        #expect(Set(rules.keys) == Set(names))
+    }
+
+    /// Ties at the global threshold are shared out across tensors in order,
+    /// as the mask of the whole ranking shares them.
+    @Test func tiesAcrossTensorsStreamLikeTheMask() throws {
+        let dir = TempDir()
+        let path = dir.file("ties.safetensors")
+        try SafetensorsWriter.write(
+            [
+                SafetensorsEntry(name: "a", tensor: Tensor(shape: [2, 3], data: [0.5, -0.5, 0.25, 0.5, 0.5, -0.25])),
+                try SafetensorsEntry(name: "b", tensor: Tensor(shape: [3, 2], data: [0.5, 0.25, -0.5, 0.5, 0.125, 0.5]), dtype: .BF16),
+            ], to: path)
+        let source = try SafetensorsFile(contentsOf: path)
+        for amount in [0.25, 0.5, 0.6, 0.75] {
+            let (rules, record) = try CheckpointPruning.magnitudeRules(
+                source, names: ["a", "b"], scope: .global, nOfM: nil, amount: amount)
+            let masks = try CheckpointPruning.globalMagnitudeMasks(source, names: ["a", "b"], amount: amount)
+            let byRule = dir.file("r\(amount).safetensors"), byMask = dir.file("m\(amount).safetensors")
+            try CheckpointExport.write(source, changes: rules.mapValues { .rule($0) }, record: record, to: byRule)
+            try CheckpointExport.write(source, changes: masks.mapValues { .mask($0) }, record: record, to: byMask)
+            #expect(try Data(contentsOf: URL(fileURLWithPath: byRule)) == Data(contentsOf: URL(fileURLWithPath: byMask)), "\(amount)")
+        }
+    }
+}

@@ -118,6 +118,18 @@ let packageRoot = URL(fileURLWithPath: #filePath)
         #expect(e.accuracy > 0.9)
     }
 
+    /// wide-mlp's weights are made by scripts/setup, not kept in git: its
+    /// spec alone is checked here (no 11.6M-parameter model is built).
+    @Test func wideMlpSpecHasOver10MParameters() throws {
+        let spec = try ModelSpec.read(path: packageRoot.appendingPathComponent("SampleModels/wide-mlp/model.json").path)
+        #expect(spec.name == "wide-mlp" && spec.dataset.name == "mnist5k" && spec.training.seed == 0)
+        let parameters = spec.layers.reduce(0) { total, layer in
+            guard layer.kind == .dense, let i = layer.inFeatures, let o = layer.outFeatures else { return total }
+            return total + i * o + o
+        }
+        #expect(parameters == 11_626_506)
+    }
+
     @Test func lenetDataIsMnist5kSplit80To20() throws {
         let bundle = try ModelBundle.load(path: packageRoot.appendingPathComponent("SampleModels/lenet-300-100/model.json").path)
         #expect(bundle.train.count == 4000 && bundle.validation.count == 1000)

@@ -8,7 +8,7 @@ import Testing
         let r = try Binary.run(["bench", "--checkpoint", "--checkpoint-mb", "2", "--runs", "2"])
         #expect(r.status == 0, "\(r.stderr)")
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        #expect(lines.count == 5, "\(r.stdout)")
+        #expect(lines.count == 7, "\(r.stdout)")
         // checkpoint: generated safetensors (BERT-style, hidden 64, 7 layers), 2.0 MB (1,9xx,xxx bytes), 120 tensors, ...
         let first = try #require(lines.first)
         #expect(first.hasPrefix("checkpoint: generated safetensors (BERT-style, hidden "))
@@ -22,6 +22,12 @@ import Testing
                 figures.count == 5 && figures.prefix(3).allSatisfy { Double($0) != nil } && figures.suffix(2) == ["2", "runs"], "\(line)")
         }
         #expect(lines[4].hasPrefix("peak memory (RSS): ") && lines[4].contains(" MB while opening and inspecting ("), "\(lines[4])")
+        #expect(lines[5].hasPrefix("inspector first frame (open, list, first render; statistics in the background): median "))
+        #expect(lines[5].hasSuffix(" over 2 runs"), "\(lines[5])")
+        // export (global magnitude 50.0% of N tensors, streamed): 0.01 s, 2.0 MB written; peak RSS growth ..., anonymous ...
+        #expect(lines[6].hasPrefix("export (global magnitude 50.0% of ") && lines[6].contains(" tensors, streamed): "), "\(lines[6])")
+        #expect(lines[6].contains(" written; peak RSS growth ") && lines[6].contains("anonymous memory peak growth "), "\(lines[6])")
+        #expect(lines[6].contains("(largest tensor "), "\(lines[6])")
     }
 
     @Test func jsonReportAndTheTemporaryFileIsGone() throws {
@@ -44,6 +50,12 @@ import Testing
         let peak = try #require(report["peakRSSBytes"] as? Int), before = try #require(report["rssBeforeBytes"] as? Int)
         #expect(before > 0 && peak >= before)
         #expect(report["peakExcludesGeneration"] as? Bool != nil)
+        let frame = try #require(report["firstFrameSeconds"] as? [String: Any])
+        #expect(frame["runs"] as? Int == 3 && (frame["median"] as? Double ?? 0) > 0)
+        let export = try #require(report["export"] as? [String: Any])
+        #expect(export["amount"] as? Double == 0.5 && (export["prunedTensors"] as? Int ?? 0) > 0)
+        #expect((export["outputBytes"] as? Int ?? 0) > 1_500_000 && (export["largestTensorBytes"] as? Int ?? 0) > 0)
+        #expect(export["peakRSSGrowthBytes"] as? Int != nil && export["peakAnonymousGrowthBytes"] as? Int != nil)
         let file = try #require(report["file"] as? String)
         #expect(!FileManager.default.fileExists(atPath: file))
         #expect(!FileManager.default.fileExists(atPath: URL(fileURLWithPath: file).deletingLastPathComponent().path))

@@ -128,7 +128,16 @@ import Testing
     @Test func sliderBenchmarkReportsLatency() throws {
         let r = try Binary.run(["open", "SampleModels/digits-mlp", "--bench", "--moves", "20", "--size", "80x24"])
         #expect(r.status == 0, "\(r.stderr)")
-        #expect(r.stdout.contains("key to frame median"))
+        #expect(r.stdout.contains("key to finished frame"))
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        // One line per slider: p50, p99 and max of the 19 moves after the first, and the first apart.
+        for (line, slider) in zip(
+            lines.dropFirst().prefix(2), ["  selected layer fc1 (19,200 weights): p50 ", "  global (50,200 weights): p50 "])
+        {
+            #expect(line.hasPrefix(slider), "\(line)")
+            #expect(line.contains(" ms, p99 ") && line.contains(" ms, max ") && line.contains(" over 19 moves (CPU time p50 "), "\(line)")
+            #expect(line.contains("; first move (ranks the weights) "), "\(line)")
+        }
         #expect(r.stdout.contains("accuracy preview"))
     }
 }

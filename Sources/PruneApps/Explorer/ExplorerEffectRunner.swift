@@ -80,9 +80,13 @@ public final class ExplorerEffectRunner {
             cancel.cancel()
         case .evaluatePreview(let generation):
             guard let validation = info.validation else { return }
-            let copy = Transfer(model.preview.planner.previewModel(masks: model.preview.preview.masks))
+            // The masks are made on the worker: the UI's live masks stay unshared.
+            let copy = Transfer(model.preview.planner.model.copy())
+            let masks = model.preview.evaluationMasks()
             worker.run {
-                let e = evaluate(copy.take(), on: validation)
+                let net = copy.take()
+                PrunePlanner.apply(masks.materialized(), to: net)
+                let e = evaluate(net, on: validation)
                 post(.previewEvaluated(generation: generation, PreviewEvaluation(accuracy: e.accuracy, loss: Double(e.loss))))
             }
         case .measureInference(let generation):

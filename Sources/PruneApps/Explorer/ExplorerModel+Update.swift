@@ -122,12 +122,11 @@ extension ExplorerModel {
 
     /// The preview changed: new figures now, a new accuracy soon.
     mutating func previewChanged() {
-        let p = preview.preview
-        if p.isEmpty {
-            previewMetrics = nil
+        // Counts from the sliders' cuts, not a pass over a copy of the model.
+        previewMetrics = preview.previewMetrics()
+        if previewMetrics == nil {
             previewAccuracy.invalidate(wanted: false)
         } else {
-            previewMetrics = ModelMetrics.measure(preview.planner.previewModel(masks: p.masks))
             // Evaluated on a tick, one at a time: a held key does not queue one per step.
             previewAccuracy.invalidate(wanted: info.validation != nil)
         }

@@ -116,6 +116,14 @@ public struct ExplorerModel {
     public internal(set) var allocation: SensitivityAllocation?
     /// Histogram counts of the selected layer, until the step or the area changes.
     let histogramMemo = Memo<(counts: [Double], range: ClosedRange<Double>)>()
+    /// Heatmap pixels of the selected layer: pruned counts that follow the
+    /// slider, and the committed state's pixels, until the step or the area changes.
+    let pixelCounts = Memo<PrunedPixelCounts>()
+    let committedPixels = Memo<[Double?]>()
+    /// Standard deviation of the selected layer's weights (the explanation's sigma), per step.
+    let layerSigma = Memo<Double>()
+    /// Norms of the selected layer's units still kept, per step (structured granularities).
+    let unitNormsMemo = Memo<(units: [Int], norms: [Float])>()
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 

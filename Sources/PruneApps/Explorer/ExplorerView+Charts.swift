@@ -53,14 +53,46 @@ extension ExplorerModel {
                 prefix = "filters across, input channels down; "
             } else {
                 let rows = l.shape.first ?? 1
-                heat = Heatmap(
+                var matrix = Heatmap(
                     values: values.data, rows: rows, columns: max(1, values.count / max(1, rows)), mask: mask?.data, aggregation: agg)
+                matrix.precomputedPixels = fastPixels(of: matrix, layer: l, values: values, area: parts[1].size, context: context)
+                heat = matrix
             }
         }
         let caption = prefix + heat.caption(for: parts[1].size, context: context)
         buffer.write(
             Text.truncate(caption, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y, style: context.muted)
         heat.render(into: &buffer, area: parts[1], context: context)
+    }
+
+    /// The pixels of a downsampled heatmap of `layer` without a pass over it,
+    /// when they can be had so: the fraction pruned from counts that follow
+    /// the slider's cut (a single-weight ranking, or no preview of this
+    /// layer), or any view of the committed state remembered for the step.
+    /// Nil: the heatmap computes them itself.
+    func fastPixels(of heat: Heatmap, layer l: ExplorerLayer, values: Tensor, area: Size, context: DrawContext) -> [Double?]? {
+        let img = heat.imageSize(for: area, context: context)
+        guard img.downsampled, img.width > 0, img.height > 0 else { return nil }
+        let size = "\(img.width)x\(img.height)"
+        let previewMask = preview.mask(for: l.tensor)
+        if heat.aggregation == .fractionPruned, previewMask == nil || controls.ranksSingleWeights {
+            let criterion = preview.criterion
+            let key = "\(l.tensor)|\(session.version)|\(size)|\(criterion)|\(ObjectIdentifier(preview.planner))"
+            let counts = pixelCounts.value(for: key) {
+                PrunedPixelCounts(
+                    values: values, mask: session.mask(l.tensor), rows: heat.rows, columns: heat.columns, width: img.width,
+                    height: img.height)
+            }
+            let k = preview.cut(for: l.tensor)?.k ?? 0
+            if k != counts.k {
+                guard let index = try? preview.planner.scoreIndex(for: l.tensor, criterion: criterion) else { return nil }
+                counts.advance(to: k, order: index.order)
+            }
+            return counts.pixels()
+        }
+        guard previewMask == nil else { return nil }
+        let key = "\(l.tensor)|\(session.version)|\(size)|\(heat.aggregation)"
+        return committedPixels.value(for: key) { heat.pixels(width: img.width, height: img.height) }
     }
 
     /// Per weight, +1 where it came back (masked before, kept now), -1 where

@@ -10,13 +10,14 @@ extension ExplorerModel {
         let c = controls
         var out = [String]()
         let s = preview.slider(for: l.tensor)
-        let values = session.values(l.tensor)
-        let sigma: Double =
-            values.map { v in
+        // A property of the step, not of the slider: computed once per step and layer.
+        let sigma = layerSigma.value(for: "\(l.tensor)|\(session.version)") {
+            session.values(l.tensor).map { v in
                 let n = Double(max(1, v.count))
                 let mean = v.data.reduce(0.0) { $0 + Double($1) } / n
                 return (v.data.reduce(0.0) { $0 + (Double($1) - mean) * (Double($1) - mean) } / n).squareRoot()
             } ?? 0
+        }
         let sparsityNow =
             previewMetrics?.tensors.first { $0.name == l.tensor }?.sparsity
             ?? session.metrics.tensors.first { $0.name == l.tensor }?.sparsity ?? 0

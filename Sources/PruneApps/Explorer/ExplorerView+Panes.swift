@@ -11,15 +11,26 @@ extension ExplorerModel {
         let c = controls
         if c.granularity == .units || c.granularity == .block {
             guard let values = session.values(l.tensor) else { return .weights }
-            let norms = ExplorerModel.unitNorms(
-                values: values, mask: session.mask(l.tensor), shape: l.shape,
-                squared: c.criterion == .l2Norm, preview: preview.preview.masks[l.tensor])
-            return .units(norms.kept, threshold: norms.threshold)
+            let squared = c.criterion == .l2Norm
+            // The norms belong to the step; only which units the preview empties follows the slider.
+            let alive = unitNormsMemo.value(for: "\(l.tensor)|\(session.version)|\(squared)") {
+                ExplorerModel.aliveUnitNorms(values: values, mask: session.mask(l.tensor), shape: l.shape, squared: squared)
+            }
+            let width = values.count / max(1, l.shape.first ?? 1)
+            let threshold = preview.mask(for: l.tensor).flatMap { p in
+                p.data.withUnsafeBufferPointer { m in
+                    alive.units.indices.filter { i in
+                        let u = alive.units[i]
+                        return !(u * width..<(u + 1) * width).contains { m[$0] != 0 }
+                    }.map { alive.norms[$0] }.max().map { Double($0.nextUp) }
+                }
+            }
+            return .units(alive.norms.sorted(), threshold: threshold)
         }
         guard c.ranksSingleWeights, c.criterion != .magnitude, !preview.needsScores,
             let index = try? preview.planner.scoreIndex(for: l.tensor, criterion: preview.criterion)
         else { return .weights }
-        let k = preview.preview.newlyPruned[l.tensor] ?? 0
+        let k = preview.cut(for: l.tensor)?.k ?? 0
         let t: Double? = k > 0 && k <= index.sortedScores.count ? Double(index.sortedScores[k - 1].nextUp) : nil
         return .scores(index.sortedScores, threshold: t)
     }
@@ -51,7 +62,15 @@ extension ExplorerModel {
         let bins = max(1, areas.histogram.width - 8)
         let scale: PruneTUI.Histogram.Scale = logScale ? .log : .linear
         switch subject {
-        case .scores(let scores, let threshold), .units(let scores, let threshold):
+        case .scores(let scores, let threshold):
+            // The ranking's scores change with the step and the planner, not with the slider.
+            let key = "\(l.tensor)|\(session.version)|\(bins)|\(controls.criterion)|\(ObjectIdentifier(preview.planner))"
+            let h = histogramMemo.value(for: key) {
+                PruneTUI.Histogram.bin(scores, bins: bins, range: 0...max(Double(scores.last ?? 1), 1e-30))
+            }
+            PruneTUI.Histogram(counts: h.counts, range: h.range, scale: scale, thresholds: threshold.map { [$0] } ?? [], shading: .inside)
+                .render(into: &buffer, area: areas.histogram, context: context)
+        case .units(let scores, let threshold):
             let top = Double(scores.last ?? 1)
             let h = PruneTUI.Histogram.bin(scores, bins: bins, range: 0...max(top, 1e-30))
             PruneTUI.Histogram(counts: h.counts, range: h.range, scale: scale, thresholds: threshold.map { [$0] } ?? [], shading: .inside)
@@ -116,23 +135,18 @@ extension ExplorerModel {
     }
 
     /// The L1 (or squared L2) norm of every unit (row of a Dense weight,
-    /// filter of a Conv2D one) still kept, ascending, and the norm below
-    /// which the preview prunes units.
-    static func unitNorms(
-        values: Tensor, mask: Tensor?, shape: [Int], squared: Bool, preview: Tensor?
-    ) -> (kept: [Float], threshold: Double?) {
+    /// filter of a Conv2D one) that `mask` still keeps, with its index.
+    static func aliveUnitNorms(values: Tensor, mask: Tensor?, shape: [Int], squared: Bool) -> (units: [Int], norms: [Float]) {
         let units = shape.first ?? 1
         let width = values.count / max(1, units)
-        var kept = [Float](), newlyPruned = [Float]()
+        var alive = [Int](), norms = [Float]()
         for u in 0..<units {
             let range = (u * width)..<((u + 1) * width)
-            let alive = mask.map { m in range.contains { m.data[$0] != 0 } } ?? true
-            guard alive else { continue }
-            let norm = range.reduce(Float(0)) { $0 + (squared ? values.data[$1] * values.data[$1] : abs(values.data[$1])) }
-            kept.append(norm)
-            if let p = preview, !range.contains(where: { p.data[$0] != 0 }) { newlyPruned.append(norm) }
+            guard mask.map({ m in range.contains { m.data[$0] != 0 } }) ?? true else { continue }
+            alive.append(u)
+            norms.append(range.reduce(Float(0)) { $0 + (squared ? values.data[$1] * values.data[$1] : abs(values.data[$1])) })
         }
-        return (kept.sorted(), newlyPruned.max().map { Double($0.nextUp) })
+        return (alive, norms)
     }
 
     /// Counts of the unpruned values over a symmetric range reaching the

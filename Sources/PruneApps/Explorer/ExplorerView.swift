@@ -180,7 +180,7 @@ extension ExplorerModel {
     /// The values and mask of the selected layer as the preview would leave them.
     func selectedTensorState() -> (values: Tensor, mask: Tensor?)? {
         guard let l = selected, let v = session.values(l.tensor) else { return nil }
-        if let pm = preview.preview.masks[l.tensor] { return (v, pm) }
+        if let pm = preview.mask(for: l.tensor) { return (v, pm) }
         return (v, session.mask(l.tensor))
     }
 }

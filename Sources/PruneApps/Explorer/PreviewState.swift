@@ -3,6 +3,10 @@ import PruneTUI
 
 /// The previewed effect of the controls: complete new masks by tensor and
 /// how many entries each would newly prune.
+///
+/// Previews of a single-weight ranking keep only the counts here: their
+/// masks live in `PreviewState`'s cuts, updated in place as the slider moves,
+/// and `PreviewState.preview` fills them in.
 public struct ExplorerPreview: Sendable {
     public var masks: [String: Tensor] = [:]
     public var newlyPruned: [String: Int] = [:]
@@ -31,6 +35,15 @@ public struct PreviewState {
     public private(set) var globalPreview = ExplorerPreview()
     /// The last preview error (e.g. "2:4 needs ..."), shown instead of figures.
     public private(set) var error: String?
+    /// Under a single-weight ranking: each touched tensor's mask at its
+    /// slider's cut, moved in place (cost of the weights that change).
+    /// Emptied whenever the planner or what the slider means changes.
+    private var cuts: [String: IncrementalMask] = [:]
+    /// Figures of the planner's model, what the preview's figures start from.
+    private var baseMetrics: ModelMetrics
+    /// The global slider's position and the threshold it gave, from the last
+    /// preview (the views ask for it several times a frame).
+    private var globalThreshold: (position: Double, threshold: Float)?
     /// Sparsity of each tensor at the published step.
     private var current: [String: Double] = [:]
     private var currentTotal = 0.0
@@ -40,6 +53,7 @@ public struct PreviewState {
         self.planner = planner
         self.controls = controls
         self.batchSize = batchSize
+        baseMetrics = ModelMetrics.measure(planner.model)
         reset(planner: planner, metrics: metrics)
     }
 
@@ -59,6 +73,7 @@ public struct PreviewState {
     /// A new planner (a new published step, or computed scores): every slider
     /// back on the current state, nothing pending.
     mutating func reset(planner: PrunePlanner, metrics: ModelMetrics) {
+        if planner !== self.planner { baseMetrics = ModelMetrics.measure(planner.model) }
         self.planner = planner
         current = Dictionary(metrics.tensors.map { ($0.name, $0.sparsity) }, uniquingKeysWith: { a, _ in a })
         currentTotal = metrics.prunableTotal > 0 ? Double(metrics.prunableZeros) / Double(metrics.prunableTotal) : 0
@@ -73,6 +88,8 @@ public struct PreviewState {
     }
 
     private mutating func resetSliders() {
+        cuts = [:]
+        globalThreshold = nil
         layerPreviews = [:]
         globalPreview = ExplorerPreview()
         error = nil
@@ -102,7 +119,27 @@ public struct PreviewState {
 
     /// The pending preview in effect (global, or the merge of the layers').
     public var preview: ExplorerPreview {
-        if controls.scope == .global { return globalPreview }
+        var p = controls.scope == .global ? globalPreview : mergedLayerPreviews
+        for (name, k) in p.newlyPruned where k > 0 && p.masks[name] == nil { p.masks[name] = cuts[name]?.mask }
+        return p
+    }
+
+    /// The preview's mask of `tensor`, if the preview changes it (no merge of
+    /// the other layers' previews when a single-weight ranking cannot touch it).
+    public func mask(for tensor: String) -> Tensor? {
+        guard controls.ranksSingleWeights else { return preview.masks[tensor] }
+        return cut(for: tensor)?.mask
+    }
+
+    /// The cut through `tensor`'s ranking the preview shows, when a
+    /// single-weight ranking prunes something new there.
+    public func cut(for tensor: String) -> IncrementalMask? {
+        guard controls.ranksSingleWeights, let cut = cuts[tensor], cut.k > 0 else { return nil }
+        let p = controls.scope == .global ? globalPreview : layerPreviews[tensor]
+        return (p?.newlyPruned[tensor] ?? 0) > 0 ? cut : nil
+    }
+
+    private var mergedLayerPreviews: ExplorerPreview {
         var merged = ExplorerPreview()
         for (_, p) in layerPreviews.sorted(by: { $0.key < $1.key }) where !p.isEmpty {
             for (name, m) in p.masks {
@@ -147,30 +184,88 @@ public struct PreviewState {
         return ExplorerPreview(masks: plan.masks, newlyPruned: plan.newlyPruned)
     }
 
-    private func computeLayerPreview(_ tensor: String) throws -> ExplorerPreview {
+    private mutating func computeLayerPreview(_ tensor: String) throws -> ExplorerPreview {
         let s = sliders[tensor]?.value ?? 0
         if controls.ranksSingleWeights {
             let index = try planner.scoreIndex(for: tensor, criterion: criterion)
             let k = index.newlyPrunedCount(forSparsity: s)
-            return k == 0 ? ExplorerPreview() : ExplorerPreview(masks: [tensor: index.mask(pruningLowest: k)], newlyPruned: [tensor: k])
+            try moveCut(tensor, index: index, to: k)
+            return k == 0 ? ExplorerPreview() : ExplorerPreview(newlyPruned: [tensor: k])
         }
         return try planPreview(request(tensors: [tensor], amount: .sparsity(s)))
     }
 
-    private func computeGlobalPreview() throws -> ExplorerPreview {
+    private mutating func computeGlobalPreview() throws -> ExplorerPreview {
         let names = layers.map(\.tensor)
         let s = globalSlider.value
         if controls.ranksSingleWeights {
-            let t = try planner.globalScoreIndex(for: names, criterion: criterion).threshold(forSparsity: s)
+            let t = try planner.globalThreshold(forSparsity: s, tensors: names, criterion: criterion)
+            globalThreshold = (s, t)
             var out = ExplorerPreview()
             for name in names {
                 let index = try planner.scoreIndex(for: name, criterion: criterion)
                 let k = index.newlyPrunedCount(atThreshold: t)
-                if k > 0 { out.masks[name] = index.mask(pruningLowest: k); out.newlyPruned[name] = k }
+                try moveCut(name, index: index, to: k)
+                if k > 0 { out.newlyPruned[name] = k }
             }
             return out
         }
         return try planPreview(request(tensors: names, amount: .sparsity(s)))
+    }
+
+    /// Moves `tensor`'s cut to `k`, touching only the weights in between (the
+    /// first cut through a tensor copies its mask once). A tensor never cut
+    /// and not cut now costs nothing.
+    private mutating func moveCut(_ tensor: String, index: ScoreIndex, to k: Int) throws {
+        // Taken out of the dictionary so that its mask is not shared while it moves.
+        var cut: IncrementalMask
+        if let existing = cuts.removeValue(forKey: tensor) {
+            cut = existing
+        } else {
+            guard k > 0 else { return }
+            guard let values = planner.model.parameter(named: tensor)?.value else {
+                throw PruningError(tensor, "no such tensor in model '\(planner.model.name)'")
+            }
+            cut = IncrementalMask(index: index, values: values)
+        }
+        cut.move(to: k)
+        cuts[tensor] = cut
+    }
+
+    /// Figures of the model with the preview applied: from the cuts' counts
+    /// under a single-weight ranking (no pass over the weights), else
+    /// measured over the planner's model with the preview's masks laid over
+    /// it (no copy). Nil when nothing is pending.
+    public func previewMetrics() -> ModelMetrics? {
+        if controls.ranksSingleWeights {
+            let p = controls.scope == .global ? globalPreview : mergedLayerPreviews
+            guard !p.isEmpty else { return nil }
+            let changes = layers.compactMap { l -> ModelMetrics.MaskedChange? in
+                guard let k = p.newlyPruned[l.tensor], k > 0, let cut = cuts[l.tensor] else { return nil }
+                return ModelMetrics.MaskedChange(
+                    tensor: l.tensor, layer: l.name, masked: k, zeroed: cut.newlyZeroed, unitsAlive: cut.rowsWithNonzero)
+            }
+            return baseMetrics.applying(changes)
+        }
+        let p = preview
+        return p.isEmpty ? nil : ModelMetrics.measure(planner.model, masks: p.masks)
+    }
+
+    /// What an accuracy check of the preview needs, as values another thread
+    /// may take: the complete masks, or for a ranked preview the index and
+    /// the cut (the masks are then made on that thread, so the UI's live
+    /// masks are never shared and keep moving in place).
+    public func evaluationMasks() -> PreviewMasks {
+        var out = PreviewMasks()
+        if controls.ranksSingleWeights {
+            let p = controls.scope == .global ? globalPreview : mergedLayerPreviews
+            for (name, k) in p.newlyPruned where k > 0 {
+                if let cut = cuts[name] { out.cuts[name] = PreviewMasks.Cut(index: cut.index, k: k) }
+            }
+        } else {
+            out.masks = preview.masks
+        }
+        return out
     }
 
     /// The |w| (or score) below which the slider of `tensor` prunes, when
@@ -178,10 +273,14 @@ public struct PreviewState {
     public func threshold(for tensor: String) -> Double? {
         guard controls.ranksSingleWeights, !needsScores else { return nil }
         let s = slider(for: tensor).value
-        let t: Float? =
-            controls.scope == .global
-            ? try? planner.globalScoreIndex(for: layers.map(\.tensor), criterion: criterion).threshold(forSparsity: s)
-            : try? planner.scoreIndex(for: tensor, criterion: criterion).threshold(forSparsity: s)
+        let t: Float?
+        if controls.scope == .global {
+            t =
+                globalThreshold.flatMap { $0.position == s ? $0.threshold : nil }
+                ?? (try? planner.globalThreshold(forSparsity: s, tensors: layers.map(\.tensor), criterion: criterion))
+        } else {
+            t = try? planner.scoreIndex(for: tensor, criterion: criterion).threshold(forSparsity: s)
+        }
         return t.flatMap { $0 > 0 ? Double($0) : nil }
     }
 
@@ -213,7 +312,9 @@ public struct PreviewState {
         for name in names {
             guard let l = layers.first(where: { $0.tensor == name }) else { continue }
             if controls.ranksSingleWeights {
-                targets[name] = Double(Mask.prunedCount(layerPreviews[name]?.masks[name])) / Double(max(1, l.count))
+                let index = try? planner.scoreIndex(for: name, criterion: criterion)
+                let pruned = (index?.alreadyPruned ?? 0) + (layerPreviews[name]?.newlyPruned[name] ?? 0)
+                targets[name] = Double(pruned) / Double(max(1, l.count))
             } else {
                 targets[name] = sliders[name]?.value ?? 0
             }
@@ -233,10 +334,35 @@ public struct PreviewState {
 
     /// Layers the preview would leave with no weight at all.
     public func emptiedLayers() -> [ExplorerLayer] {
+        if controls.ranksSingleWeights {
+            return layers.filter { l in
+                guard let cut = cut(for: l.tensor) else { return false }
+                return cut.index.alreadyPruned + cut.k >= l.count
+            }
+        }
         let masks = preview.masks
         return layers.filter { l in
             guard let m = masks[l.tensor] else { return false }
             return Mask.prunedCount(m) >= l.count
         }
+    }
+}
+
+/// The masks of a preview in a form another thread may take: complete masks,
+/// or a score index and how many of its lowest entries to prune (the mask is
+/// then `index.mask(pruningLowest: k)`, made where it is needed).
+public struct PreviewMasks: Sendable {
+    public struct Cut: Sendable {
+        public var index: ScoreIndex
+        public var k: Int
+    }
+    public var masks: [String: Tensor] = [:]
+    public var cuts: [String: Cut] = [:]
+
+    /// Every mask, made now (one pass per cut tensor).
+    public func materialized() -> [String: Tensor] {
+        var out = masks
+        for (name, cut) in cuts { out[name] = cut.index.mask(pruningLowest: cut.k) }
+        return out
     }
 }

@@ -59,10 +59,11 @@ public struct InspectorEffectRunner {
             return
         }
         do {
-            let (masks, record) = try CheckpointPruning.magnitudeMasks(
+            // Rules, not masks: the export streams them tensor by tensor.
+            let (rules, record) = try CheckpointPruning.magnitudeRules(
                 archive, names: request.tensors, scope: request.scope,
                 nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
-            let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: request.path)
+            let metadata = try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: request.path)
             let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map { Format.percent($0) } ?? "?"
             post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
         } catch {

@@ -6,7 +6,13 @@ import Foundation
 /// Tensors without a change are copied byte for byte. A masked tensor keeps
 /// its dtype: the bytes of each pruned element are set to zero in the
 /// original bytes (all-zero bits are +0 in every float dtype), so every kept
-/// element stays bit-identical. Tensors are written in the original order
+/// element stays bit-identical.
+///
+/// The file is written tensor by tensor and each changed tensor piece by
+/// piece (two passes: the counts for the header's metadata, then the data),
+/// straight from the source's mapped bytes: besides the source and the
+/// changes the caller holds, memory stays at a few pieces of 64k elements,
+/// and a `.rule` change needs no mask in memory at all. Tensors are written in the original order
 /// with the original names, shapes and dtypes; the original `__metadata__`
 /// is kept and PruneScope's record added under keys starting `prunescope.`.
 public enum CheckpointExport {
@@ -17,6 +23,9 @@ public enum CheckpointExport {
         /// Replace the values (same shape), encoded in the tensor's dtype
         /// (F32, F64, F16 and BF16 round to nearest even).
         case values(Tensor)
+        /// Zero the elements a magnitude rule prunes, evaluated on the stored
+        /// values as they are written (`CheckpointPruning.magnitudeRules`).
+        case rule(CheckpointMaskRule)
     }
 
     /// How the pruning was done, recorded in the file's metadata.
@@ -84,8 +93,7 @@ public enum CheckpointExport {
         for name in changes.keys where archive.info(named: name) == nil {
             throw SafetensorsError.tensorNotFound(path: archive.path, name: name)
         }
-        // Validate every change and encode new values before writing anything.
-        var encoded: [String: [UInt8]] = [:]
+        // Validate every change before writing anything.
         for info in archive.tensors {
             guard let change = changes[info.name] else { continue }
             switch change {
@@ -100,7 +108,10 @@ public enum CheckpointExport {
                 guard [.F32, .F64, .F16, .BF16].contains(info.dtype) else {
                     throw Failure.cannotEncode(path: archive.path, tensor: info.name, dtype: info.dtype)
                 }
-                encoded[info.name] = try SafetensorsEntry(name: info.name, tensor: values, dtype: info.dtype).bytes
+            case .rule:
+                guard info.dtype.isFloatingPoint else {
+                    throw CheckpointPruning.Failure.notFloatingPoint(path: archive.path, tensor: info.name, dtype: info.dtype)
+                }
             }
         }
         var zeroCounts: [String: Int] = [:]
@@ -109,14 +120,10 @@ public enum CheckpointExport {
         // Count zeros of the result first so the metadata (in the header) is complete.
         for info in archive.tensors {
             guard let change = changes[info.name] else { continue }
-            let (zeros, pruned) = try archive.withRawBytes(named: info.name) { original -> (Int, Int) in
-                let bytes = apply(change, to: original, info: info, encoded: encoded[info.name])
-                let zeros = bytes.withUnsafeBytes { TensorStatistics.zeroCount(dtype: info.dtype, bytes: $0) }
-                switch change {
-                case let .mask(mask):
-                    return (zeros, mask.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) })
-                case .values:
-                    return (zeros, bytes.withUnsafeBytes { newlyZero(dtype: info.dtype, before: original, after: $0) })
+            var zeros = 0
+            let pruned = try archive.withRawBytes(named: info.name) { original in
+                try forEachNewPiece(change, of: original, info: info) { piece in
+                    zeros += TensorStatistics.zeroCount(dtype: info.dtype, bytes: piece)
                 }
             }
             zeroCounts[info.name] = zeros
@@ -145,7 +152,7 @@ public enum CheckpointExport {
             for info in archive.tensors {
                 try archive.withRawBytes(named: info.name) { original in
                     if let change = changes[info.name] {
-                        try sink.append(apply(change, to: original, info: info, encoded: encoded[info.name]))
+                        _ = try forEachNewPiece(change, of: original, info: info) { try sink.append($0) }
                     } else {
                         try sink.append(original)
                     }
@@ -155,23 +162,69 @@ public enum CheckpointExport {
         return metadata
     }
 
-    /// The tensor's new bytes: original bytes with masked elements zeroed, or
-    /// the encoded new values.
-    static func apply(_ change: Change, to original: UnsafeRawBufferPointer, info: TensorInfo, encoded: [UInt8]?) -> [UInt8] {
+    /// Calls `body` with the tensor's new bytes, front to back, in pieces of
+    /// at most 64k elements: the original bytes with pruned elements zeroed,
+    /// or the encoded new values (encoded whole: the caller holds them anyway).
+    /// - Returns: how many elements the change prunes (the zeros of a mask,
+    ///   the elements a rule prunes, or for new values the elements now zero
+    ///   that were not).
+    static func forEachNewPiece(
+        _ change: Change, of original: UnsafeRawBufferPointer, info: TensorInfo,
+        _ body: (UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Int {
+        let size = info.dtype.byteSize
+        let count = original.count / size
+        let pieceElements = CheckpointMaskRule.pieceElements
         switch change {
-        case .values:
-            return encoded ?? []
+        case let .values(values):
+            let bytes = try SafetensorsEntry(name: info.name, tensor: values, dtype: info.dtype).bytes
+            try bytes.withUnsafeBytes { try body($0) }
+            return bytes.withUnsafeBytes { newlyZero(dtype: info.dtype, before: original, after: $0) }
         case let .mask(mask):
-            var bytes = [UInt8](original)
-            let size = info.dtype.byteSize
-            bytes.withUnsafeMutableBytes { out in
-                mask.data.withUnsafeBufferPointer { m in
-                    for i in 0..<m.count where m[i] == 0 {
-                        for b in 0..<size { out[i * size + b] = 0 }
+            var pruned = 0
+            try withUnsafeTemporaryAllocation(byteCount: pieceElements * size, alignment: 16) { scratch in
+                try mask.data.withUnsafeBufferPointer { m in
+                    var start = 0
+                    while start < count {
+                        let n = min(pieceElements, count - start)
+                        let out = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(n * size)])
+                        out.copyMemory(from: UnsafeRawBufferPointer(rebasing: original[(start * size)..<((start + n) * size)]))
+                        for i in 0..<n where m[start + i] == 0 {
+                            pruned += 1
+                            for b in 0..<size { out[i * size + b] = 0 }
+                        }
+                        try body(UnsafeRawBufferPointer(out))
+                        start += n
                     }
                 }
             }
-            return bytes
+            return pruned
+        case let .rule(rule):
+            var pruned = 0
+            try withUnsafeTemporaryAllocation(byteCount: pieceElements * size, alignment: 16) { scratch in
+                var written = 0
+                try rule.forEachPiece(dtype: info.dtype, shape: info.shape, bytes: original) { start, flags in
+                    // Pieces come in order and cover the tensor (an N:M piece is whole rows).
+                    var offset = start
+                    while offset < start + flags.count {
+                        let n = min(pieceElements, start + flags.count - offset)
+                        let out = UnsafeMutableRawBufferPointer(rebasing: scratch[0..<(n * size)])
+                        out.copyMemory(from: UnsafeRawBufferPointer(rebasing: original[(offset * size)..<((offset + n) * size)]))
+                        for i in 0..<n where flags[offset - start + i] {
+                            pruned += 1
+                            for b in 0..<size { out[i * size + b] = 0 }
+                        }
+                        try body(UnsafeRawBufferPointer(out))
+                        offset += n
+                    }
+                    written = offset
+                }
+                // A rule that stops early (no rows) leaves the rest as it was.
+                if written < count {
+                    try body(UnsafeRawBufferPointer(rebasing: original[(written * size)..<(count * size)]))
+                }
+            }
+            return pruned
         }
     }
 }

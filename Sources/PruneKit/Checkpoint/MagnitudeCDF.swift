@@ -60,22 +60,36 @@ extension CheckpointPruning {
     /// Magnitude masks for `names` and the record that describes them:
     /// N:M when `nOfM` is given (its sparsity is implied), else one global
     /// ranking (`scope == .global`) or one per tensor, pruning `amount` of
-    /// the elements. Used by `prunescope inspect --output` and the explorer's
-    /// inspection mode, so both prune a checkpoint the same way.
+    /// the elements. `magnitudeRules` written out as masks.
     public static func magnitudeMasks(
         _ archive: any TensorArchive, names: [String], scope: Scope, nOfM: (n: Int, m: Int)?,
         amount: Double
     ) throws -> (masks: [String: Tensor], record: CheckpointExport.Record) {
+        let (rules, record) = try magnitudeRules(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
+        return (try masks(archive, rules: rules), record)
+    }
+
+    /// The same pruning as `magnitudeMasks`, as rules an export streams
+    /// (`CheckpointExport.Change.rule`): no mask is held in memory. Used by
+    /// `prunescope inspect --output` and the explorer's inspection mode, so
+    /// both prune a checkpoint the same way.
+    public static func magnitudeRules(
+        _ archive: any TensorArchive, names: [String], scope: Scope, nOfM: (n: Int, m: Int)?,
+        amount: Double
+    ) throws -> (rules: [String: CheckpointMaskRule], record: CheckpointExport.Record) {
+        let infos = try floatInfos(archive, names: names)
         if let (n, m) = nOfM {
+            guard n >= 0, m >= 1, n <= m else { throw Failure.badNOfM(n: n, m: m) }
             return (
-                try nOfMMasks(archive, names: names, n: n, m: m),
+                Dictionary(infos.map { ($0.name, CheckpointMaskRule.nOfM(n: n, m: m)) }) { a, _ in a },
                 CheckpointExport.Record(criterion: "magnitude", scope: .layer, granularity: "\(n):\(m)")
             )
         }
-        let masks =
+        guard amount >= 0, amount <= 1, amount.isFinite else { throw Failure.amountOutOfRange(amount) }
+        let rules =
             scope == .global
-            ? try globalMagnitudeMasks(archive, names: names, amount: amount)
-            : try layerMagnitudeMasks(archive, names: names, amount: amount)
-        return (masks, CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount))
+            ? try globalMagnitudeRules(archive, infos: infos, amount: amount)
+            : try layerMagnitudeRules(archive, infos: infos, amount: amount)
+        return (rules, CheckpointExport.Record(criterion: "magnitude", scope: scope, amount: amount))
     }
 }

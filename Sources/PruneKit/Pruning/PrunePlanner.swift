@@ -69,6 +69,35 @@ public final class PrunePlanner {
         return index
     }
 
+    /// The threshold `globalScoreIndex(for:criterion:).threshold(forSparsity:)`
+    /// gives, found from the per-tensor indices alone: the k-th smallest score
+    /// of their union by a search over the scores' bit patterns (32 rounds of
+    /// one binary search per tensor), so a global slider needs no sort of all
+    /// the weights together. 0 when the sparsity prunes nothing new.
+    public func globalThreshold(forSparsity s: Double, tensors: [String], criterion: Criterion = .magnitude) throws -> Float {
+        let indices = try tensors.map { try scoreIndex(for: $0, criterion: criterion) }
+        let total = indices.reduce(0) { $0 + $1.total }
+        let already = indices.reduce(0) { $0 + $1.alreadyPruned }
+        let ranked = indices.reduce(0) { $0 + $1.sortedScores.count }
+        let target = Int((s * Double(total)).rounded(.toNearestOrEven))
+        let k = min(max(0, target - already), ranked)
+        guard k > 0 else { return 0 }
+        // The smallest key whose "at most" count reaches k; keys are the
+        // scores' bit patterns (negatives ranked as 0, as the index ranks them).
+        var lo: UInt32 = 0, hi: UInt32 = 0x7FFF_FFFF
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2
+            let count = indices.reduce(0) { $0 + $1.count(atMostKey: mid) }
+            if count >= k { hi = mid } else { lo = mid + 1 }
+        }
+        // The k-th smallest score itself (the value the global index holds there).
+        for index in indices {
+            let n = index.count(atMostKey: lo)
+            if n > 0, ScoreIndex.key(index.sortedScores[n - 1]) == lo { return index.sortedScores[n - 1].nextUp }
+        }
+        return Float(bitPattern: lo).nextUp
+    }
+
     /// Computes the masks for `request` without changing the model.
     ///
     /// Magnitude, unstructured, layer-scope requests by threshold, sparsity,
@@ -119,12 +148,18 @@ public final class PrunePlanner {
     /// applied, for an accuracy check on another thread.
     public func previewModel(masks: [String: Tensor]) -> Model {
         let copy = model.copy()
+        PrunePlanner.apply(masks, to: copy)
+        return copy
+    }
+
+    /// Sets `masks` (complete masks by tensor name) on `model`'s parameters
+    /// and zeroes what they prune.
+    public static func apply(_ masks: [String: Tensor], to model: Model) {
         for (name, mask) in masks {
-            guard let p = copy.parameter(named: name) else { continue }
+            guard let p = model.parameter(named: name) else { continue }
             p.mask = mask
             p.applyMask()
         }
-        return copy
     }
 
     private func gradientSaliency(for params: [Parameter], criterion: Criterion) throws -> [String: [Float]] {

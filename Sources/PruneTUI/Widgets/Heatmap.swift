@@ -31,6 +31,10 @@ public struct Heatmap: Sendable {
     public var aggregation: Aggregation
     /// |w| that maps to full colour; nil = the largest |w| kept.
     public var scale: Double?
+    /// Pixels computed elsewhere (e.g. kept up to date incrementally), as
+    /// `pixels(width:height:)` would give them for the image size of the
+    /// area drawn into; ignored when their count does not match.
+    public var precomputedPixels: [Double?]?
 
     public init(
         values: [Float], rows: Int, columns: Int, mask: [Float]? = nil,
@@ -64,8 +68,21 @@ public struct Heatmap: Sendable {
         return "\(rows)x\(columns), 1 entry per pixel"
     }
 
+    /// The image row (column) each matrix row (column) falls in when
+    /// `entries` are downsampled to `pixels`, as `pixels(width:height:)`
+    /// groups them; needs `pixels <= entries` (a downsampled axis).
+    public static func pixelOfEntry(entries: Int, pixels: Int) -> [Int32] {
+        var out = [Int32](repeating: 0, count: max(0, entries))
+        guard pixels > 0, entries >= pixels else { return out }
+        for p in 0..<pixels {
+            let e0 = p * entries / pixels, e1 = max(e0 + 1, (p + 1) * entries / pixels)
+            for e in e0..<min(e1, entries) { out[e] = Int32(p) }
+        }
+        return out
+    }
+
     /// Computes pixels: value (signed, scaled to -1...1, or a fraction 0...1) or nil for pruned.
-    func pixels(width: Int, height: Int) -> [Double?] {
+    public func pixels(width: Int, height: Int) -> [Double?] {
         var out = [Double?](repeating: nil, count: width * height)
         guard width > 0, height > 0, values.count >= rows * columns else { return out }
         var s = scale ?? 0
@@ -112,7 +129,8 @@ public struct Heatmap: Sendable {
     public func render(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let img = imageSize(for: area.size, context: context)
         guard img.width > 0, img.height > 0 else { return }
-        let px = pixels(width: img.width, height: img.height)
+        let px =
+            precomputedPixels.flatMap { $0.count == img.width * img.height ? $0 : nil } ?? pixels(width: img.width, height: img.height)
         let perRow = Heatmap.pixelsPerRow(context)
         let masked = context.color(.heatMasked)
         let blank = context.color(.background)

@@ -1,5 +1,7 @@
 import Foundation
+import PruneApps
 import PruneKit
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -35,6 +37,30 @@ extension BenchCommand {
         var rssBeforeBytes: Int
         /// False when the peak could not be reset, so it includes writing the file.
         var peakExcludesGeneration: Bool
+        /// Seconds from opening the file to the inspector's first frame
+        /// (statistics started in the background), per run.
+        var firstFrameSeconds: Figure
+        /// Writing a pruned copy as `inspect --output` does.
+        var export: ExportReport
+    }
+
+    /// One export of the checkpoint pruned by global magnitude, streamed.
+    struct ExportReport: Encodable {
+        /// Fraction of the prunable tensors' elements pruned (global magnitude).
+        var amount: Double
+        var prunedTensors: Int
+        var seconds: Double
+        var outputBytes: Int
+        /// Bytes of the largest tensor of the file.
+        var largestTensorBytes: Int
+        /// Peak resident memory during the export minus the resident memory
+        /// just before it (peak reset first): pages of the mapped source read
+        /// (at most the file's size) plus everything else.
+        var peakRSSGrowthBytes: Int
+        /// Peak of the process's anonymous resident memory (RssAnon, sampled
+        /// every millisecond) minus its value before: the memory beyond the
+        /// mapped file.
+        var peakAnonymousGrowthBytes: Int
     }
 
     /// Bins per histogram, as `prunescope inspect --json` uses by default.
@@ -78,13 +104,21 @@ extension BenchCommand {
             shape = (inspection.entries.count, inspection.totalElements)
             if run > 0 { times.append(elapsed) }
         }
+        let peakWhileInspecting = ResidentMemory.peak
         let figure = Figure(times)
+        let export = try measureExport(path: path, fileBytes: fileBytes)
+        var frames: [Double] = []
+        for run in 0...runs {  // run 0 is a warm-up
+            let seconds = try InspectorBenchmark.firstFrame(path: path)
+            if run > 0 { frames.append(seconds) }
+        }
         let report = CheckpointReport(
             file: path, generated: checkpointFile == nil, layout: generatedShape, fileBytes: fileBytes, tensors: shape.tensors,
             parameters: shape.parameters, threads: threads, bins: Self.checkpointBins,
             openStatsHistogramsSeconds: figure,
             medianMegabytesPerSecond: figure.median > 0 ? Double(fileBytes) / 1e6 / figure.median : 0,
-            peakRSSBytes: ResidentMemory.peak, rssBeforeBytes: before, peakExcludesGeneration: peakReset || checkpointFile != nil)
+            peakRSSBytes: peakWhileInspecting, rssBeforeBytes: before, peakExcludesGeneration: peakReset || checkpointFile != nil,
+            firstFrameSeconds: Figure(frames), export: export)
         if json {
             print(try CommandSupport.json(report))
             return
@@ -107,6 +141,85 @@ extension BenchCommand {
         print(
             "peak memory (RSS): \(mb(report.peakRSSBytes)) while opening and inspecting " + "(\(mb(before)) before the first open"
                 + (report.peakExcludesGeneration ? "" : "; includes generating the file") + ")")
+        let f = report.firstFrameSeconds
+        print(
+            "inspector first frame (open, list, first render; statistics in the background): median "
+                + String(format: "%.3f s, min %.3f, max %.3f over %d runs", f.median, f.min, f.max, f.runs))
+        let e = report.export
+        print(
+            "export (global magnitude \(Format.percent(e.amount)) of \(e.prunedTensors) tensors, streamed): "
+                + String(format: "%.2f s, ", e.seconds) + "\(mb(e.outputBytes)) written; peak RSS growth \(mb(e.peakRSSGrowthBytes)) "
+                + "(mapped source pages included, file \(mb(fileBytes))), anonymous memory peak growth \(mb(e.peakAnonymousGrowthBytes)) "
+                + "(largest tensor \(mb(e.largestTensorBytes)))")
+    }
+}
+
+extension BenchCommand {
+    /// Exports the checkpoint pruned by global magnitude (half of the
+    /// prunable weights, as `inspect --output` prunes by default) to a
+    /// temporary file beside nothing else, and measures time and memory.
+    func measureExport(path: String, fileBytes: Int) throws -> ExportReport {
+        let dir = FileManager.default.temporaryDirectory
+            .appendingPathComponent("prunescope-bench-export-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = dir.appendingPathComponent("pruned.safetensors").path
+        let amount = 0.5
+        // Names and rules first (statistics and ranking are not the export).
+        let (rules, record, largest): ([String: CheckpointMaskRule], CheckpointExport.Record, Int) = try {
+            let archive = try openTensorArchive(path: path)
+            let names = PrunableRules.default.prunable(archive.tensors).map(\.name)
+            let (rules, record) = try CheckpointPruning.magnitudeRules(archive, names: names, scope: .global, nOfM: nil, amount: amount)
+            return (rules, record, archive.tensors.map(\.byteCount).max() ?? 0)
+        }()
+        _ = ResidentMemory.resetPeak()
+        let before = ResidentMemory.current
+        let anonymous = AnonymousMemorySampler()
+        let t0 = ContinuousClock.now
+        let archive = try openTensorArchive(path: path)
+        try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: output)
+        let seconds = Self.seconds(ContinuousClock.now - t0)
+        let anonymousGrowth = anonymous.stop()
+        let peak = ResidentMemory.peak
+        let outputBytes = (try? FileManager.default.attributesOfItem(atPath: output)[.size] as? Int) ?? 0
+        return ExportReport(
+            amount: amount, prunedTensors: rules.count, seconds: seconds, outputBytes: outputBytes, largestTensorBytes: largest,
+            peakRSSGrowthBytes: max(0, peak - before), peakAnonymousGrowthBytes: anonymousGrowth)
+    }
+}
+
+/// Samples this process's anonymous resident memory (RssAnon) every
+/// millisecond on a thread of its own until stopped; the peak growth over
+/// the value at the start. A sampled peak: a spike shorter than a
+/// millisecond can be missed.
+final class AnonymousMemorySampler: Sendable {
+    private let state = Mutex((stop: false, peak: 0))
+    private let done = DispatchSemaphore(value: 0)
+    private let start: Int
+
+    init() {
+        start = ResidentMemory.anonymous
+        state.withLock { $0.peak = start }
+        let thread = Thread { [self] in
+            while !state.withLock({ $0.stop }) {
+                let now = ResidentMemory.anonymous
+                state.withLock { $0.peak = max($0.peak, now) }
+                usleep(1000)
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Stops sampling; the peak growth in bytes.
+    func stop() -> Int {
+        let now = ResidentMemory.anonymous
+        state.withLock {
+            $0.stop = true
+            $0.peak = max($0.peak, now)
+        }
+        done.wait()
+        return max(0, state.withLock { $0.peak } - start)
     }
 }
 
@@ -120,10 +233,16 @@ enum ResidentMemory {
     }
 
     /// Current resident set size (VmRSS in /proc/self/status), in bytes; 0 if unknown.
-    static var current: Int {
+    static var current: Int { status("VmRSS:") }
+
+    /// Current anonymous resident memory (RssAnon: not pages of mapped files), in bytes; 0 if unknown.
+    static var anonymous: Int { status("RssAnon:") }
+
+    /// A "kB" line of /proc/self/status, in bytes; 0 if unknown.
+    private static func status(_ key: String) -> Int {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-            let kb = Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }),
+            let kb = Int(line.dropFirst(key.count).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
         else { return 0 }
         return kb * 1024
     }

@@ -37,8 +37,14 @@ struct BenchCommand: ParsableCommand {
             inspect` does: one warm-up and --runs timed runs, with the file in the \
             page cache (just written). Reports the median, fastest and slowest \
             time, the throughput, and the process's peak resident memory while \
-            opening and inspecting. --checkpoint-file measures an existing file \
-            instead.
+            opening and inspecting. Then the inspector's first frame (open, list, \
+            first render, statistics started in the background; median of --runs) \
+            and one export of the file pruned by global magnitude (50 % of the \
+            prunable tensors, streamed tensor by tensor as inspect --output does): \
+            its time, its peak RSS growth (which counts the pages of the mapped \
+            source it reads) and the peak growth of anonymous memory (sampled \
+            every millisecond), beside the largest tensor. --checkpoint-file \
+            measures an existing file instead.
 
             Sparse (--sparse): prunes copies of the model by global magnitude to \
             50, 70, 80, 90, 95, 98 and 99 % of the prunable weights (and 2:4 at \

@@ -123,8 +123,9 @@ struct InspectCommand: ParsableCommand {
         }
         if let output {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
-            let (masks, record) = try CheckpointPruning.magnitudeMasks(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
-            let metadata = try CheckpointExport.write(archive, changes: masks.mapValues { .mask($0) }, record: record, to: output)
+            // Rules, not masks: the export streams them tensor by tensor.
+            let (rules, record) = try CheckpointPruning.magnitudeRules(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
+            let metadata = try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope.rawValue : record.granularity
             let message =
                 "wrote \(CommandSupport.safe(output)): \(names.count) tensors pruned by magnitude (\(how)), "

@@ -59,10 +59,13 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Inspection mode: never prune tensors matching this glob (or re:REGEX); repeatable.")
     var exclude: [String] = []
 
-    @Flag(help: "Measure slider-to-frame latency and the accuracy preview instead of opening the screen.")
+    @Flag(
+        help:
+            "Measure slider key to finished frame (p50, p99, max; the selected layer's slider, then the global one) and the accuracy preview instead of opening the screen."
+    )
     var bench = false
 
-    @Option(help: "Slider moves to time with --bench.")
+    @Option(help: "Slider moves to time with --bench, per slider.")
     var moves: Int = 300
 
     @Option(help: "Screen size for --bench, WIDTHxHEIGHT.")
