@@ -108,7 +108,7 @@ extension BenchCommand {
         let figure = Figure(times)
         let export = try measureExport(path: path, fileBytes: fileBytes)
         var frames: [Double] = []
-        for run in 0...runs {  // run 0 is a warm-up
+        for run in 0...(runs ?? 5) {  // run 0 is a warm-up
             let seconds = try InspectorBenchmark.firstFrame(path: path)
             if run > 0 { frames.append(seconds) }
         }
