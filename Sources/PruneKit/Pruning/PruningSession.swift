@@ -164,7 +164,8 @@ public final class PruningSession {
             "tensors": plan.request.tensors.joined(separator: ","),
         ]
         params["newly_pruned"] = plan.newlyPruned.keys.sorted().map { "\($0)=\(plan.newlyPruned[$0] ?? 0)" }.joined(separator: ",")
-        let summary = "prune " + plan.request.description + (note.map { " (\($0))" } ?? "")
+        // The schedule's reason first: a narrow history column keeps it.
+        let summary = (note.map { "\($0): " } ?? "") + "prune " + plan.request.description
         return record(kind: .prune, summary: summary, parameters: params, request: plan.request)
     }
 
@@ -200,7 +201,7 @@ public final class PruningSession {
             stepsPerEpoch: stepsPerEpoch(batchSize: batchSize), cancelled: result.cancelled)
         let summary =
             (kind == .regularise ? "regularise L1 \(l1Lambda), " : "retrain ")
-            + "\(ran), \(optimizer.summary)" + (params["splicing"].map { ", \($0)" } ?? "")
+            + "\(ran), " + (params["splicing"].map { "\($0), " } ?? "") + optimizer.summary
             + (result.cancelled ? " (cancelled)" : "")
         return record(kind: kind, summary: summary, parameters: params, epochs: result.epochs)
     }
