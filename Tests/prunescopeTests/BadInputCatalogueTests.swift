@@ -98,6 +98,12 @@ import Testing
         Case(["train", "@mean-scalar"], "normalisation"),
         Case(["info", "@name-number"], "name: expected a string"),
         Case(["eval", "@no-layers"], "no layers"),
+        // Issue 15's options: each names what it needs.
+        Case(prune + ["--max-drop", "2", "--sparsity", "0.5", "--out", "@out"], "--max-drop", "adaptive"),
+        Case(prune + ["--allocate", "sensitivity", "--out", "@out"], "--allocate", "--sparsity"),
+        Case(prune + ["--allocate", "greedy", "--sparsity", "0.5", "--out", "@out"], "--allocate", "greedy"),
+        Case(prune + ["--splicing", "--sparsity", "0.5", "--out", "@out"], "--splicing", "one-shot"),
+        Case(prune + ["--schedule", "adaptive", "--max-drop", "100", "--out", "@out"], "--max-drop"),
         // Other broken inputs, every command.
         Case(["eval", "@bare/truncated.safetensors"], "model.json"),
         Case(["inspect", "@bare/truncated.safetensors"], "truncated.safetensors"),

@@ -96,6 +96,11 @@ struct PruneCommand: ParsableCommand {
     }
 
     private func runUnguarded() throws {
+        // Options that only mean something with another one, named before anything else.
+        try adaptive.checkCombinations(schedule: self.schedule.lowercased())
+        if try adaptive.allocates(), sparsity == nil {
+            throw PruningError("--allocate", "needs the overall target as --sparsity (e.g. --sparsity 0.95)")
+        }
         let criterion = try Criterion.parse(self.criterion, seed: seed, batches: taylorBatches, batchSize: batchSize)
         let granularity = try Granularity.parse(self.granularity)
         let scope = try Scope.parse(self.scope)
@@ -140,7 +145,6 @@ struct PruneCommand: ParsableCommand {
         guard ["one-shot", "oneshot", "iterative", "gradual", "lottery", "adaptive"].contains(scheduleName) else {
             throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery, adaptive)")
         }
-        try adaptive.checkCombinations(schedule: scheduleName)
         let opt: OptimizerConfig
         switch optimizer.lowercased() {
         case "sgd": opt = .sgd(learningRate: lr, momentum: momentum)
