@@ -27,6 +27,7 @@ struct PruneScope: ParsableCommand {
     /// `LaunchEnvironment`), then parses the arguments and runs the command.
     static func main() {
         LaunchEnvironment.reexecIfNeeded()
+        ExternalSignals.install()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(nil)

@@ -148,4 +148,25 @@ import Glibc
         #expect(Date().timeIntervalSince(sent) < 5, "the watchdog should end a busy program within its grace period")
         #expect(after.contains("PROGRAM-EXIT code=143 stty=same sane=yes"), "\(after)")
     }
+
+    /// Outside the explorer the backtracer would print a backtrace for a
+    /// signal sent with kill and let the command run on.
+    @Test(arguments: [SIGQUIT, SIGABRT, SIGSEGV])
+    func crashSignalFromOutsideEndsACommandLineCommand(signal: Int32) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let arguments = ["train", "SampleModels/lenet-300-100", "--epochs", "50", "--out", out.path]
+        let tmux = try Tmux(
+            command: Self.script(arguments, pidFile: pidFile), width: 100, height: 30,
+            directory: Binary.packageRoot, name: "cli\(signal)")
+        defer { tmux.kill() }
+        try tmux.waitFor(timeout: 30, "training") { $0.contains("epoch 2/50") }
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(text))
+        #expect(kill(pid, signal) == 0)
+        let after = try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
+        #expect(after.contains("PROGRAM-EXIT code=\(128 + signal) stty=same sane=yes"), "\(after)")
+    }
 }
