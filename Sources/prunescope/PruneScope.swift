@@ -22,11 +22,12 @@ struct PruneScope: ParsableCommand {
         defaultSubcommand: OpenCommand.self
     )
 
-    /// Lets OpenBLAS use this CPU's kernels (which may execute the binary
-    /// again, see `BLASKernelSelection`), then parses the arguments and runs
-    /// the command.
+    /// Lets OpenBLAS use this CPU's kernels and keeps a crash from waiting
+    /// at the backtracer's prompt (which may execute the binary again, see
+    /// `LaunchEnvironment`), then parses the arguments and runs the command.
     static func main() {
-        BLASKernelSelection.reexecIfBetterCoreAvailable()
+        LaunchEnvironment.reexecIfNeeded()
+        ExternalSignals.install()
         var command: any ParsableCommand
         do {
             command = try parseAsRoot(nil)

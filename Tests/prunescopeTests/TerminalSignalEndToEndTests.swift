@@ -5,22 +5,26 @@ import Testing
 import Glibc
 #endif
 
-/// Signals sent to the real `prunescope demo` under tmux: a crash signal
-/// leaves a sane terminal (modes as before, icanon and echo on, the
-/// alternate screen left) and the process dies of that signal; SIGTERM and
-/// SIGHUP end it through the run loop with the terminal restored.
+/// Signals sent to the real `prunescope demo` and explorer under tmux, idle
+/// and during a retrain: a crash signal leaves a sane terminal (modes as
+/// before, icanon and echo on, the alternate screen left) and the process
+/// dies of that signal; SIGINT, SIGTERM and SIGHUP end it through the run
+/// loop with the terminal restored. The exit status is 128 plus the
+/// signal's number either way. `SWIFT_BACKTRACE` is unset for the program,
+/// as in a user's shell, so a crash must not wait at the backtracer's prompt.
 @Suite(.serialized) struct TerminalSignalEndToEndTests {
     /// Runs the demo from bash, then prints
     /// `PROGRAM-EXIT code=N stty=same|changed sane=yes|no` (sane: `stty -a`
     /// shows icanon and echo on). No core files.
-    static func script(pidFile: URL) throws -> String {
+    static func script(_ arguments: [String], pidFile: URL) throws -> String {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let file = dir.appendingPathComponent("run.sh")
+        let quoted = ([Binary.url.path] + arguments).map(Tmux.quote).joined(separator: " ")
         let text = """
             ulimit -c 0
             before=$(stty -g)
-            sh -c 'echo $$ > "$0"; exec "$@"' \(Tmux.quote(pidFile.path)) \(Tmux.quote(Binary.url.path)) demo
+            sh -c 'echo $$ > "$0"; exec env -u SWIFT_BACKTRACE "$@"' \(Tmux.quote(pidFile.path)) \(quoted)
             code=$?
             after=$(stty -g)
             if [ "$before" = "$after" ]; then m=same; else m=changed; fi
@@ -35,31 +39,134 @@ import Glibc
         return "bash --norc --noprofile " + Tmux.quote(file.path)
     }
 
-    /// Starts the demo, waits for its screen, sends `signal`, returns the screen after exit.
-    static func send(_ signal: Int32, name: String) throws -> String {
+    /// Where a signal arrives: the demo or the explorer, idle or retraining.
+    enum Moment: String, CaseIterable, CustomStringConvertible {
+        case demo, explorerIdle, explorerRetraining
+        var description: String { rawValue }
+    }
+
+    /// Starts the program, brings it to `moment`, sends `signal`, returns the screen after exit.
+    static func send(_ signal: Int32, at moment: Moment) throws -> String {
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
         defer { try? FileManager.default.removeItem(at: pidFile) }
-        let tmux = try Tmux(command: script(pidFile: pidFile), width: 80, height: 24, name: name)
+        let arguments = moment == .demo ? ["demo"] : ["open", "SampleModels/lenet-300-100"]
+        let tmux = try Tmux(
+            command: script(arguments, pidFile: pidFile), width: 80, height: 24,
+            directory: Binary.packageRoot, name: "\(moment)\(signal)")
+        defer { tmux.kill() }
+        switch moment {
+        case .demo:
+            try tmux.waitFor(timeout: 20, "the demo's first frame") { $0.contains("PruneTUI demo") && $0.contains("Layers") }
+        case .explorerIdle:
+            try tmux.waitForFrame(timeout: 30, "the explorer") { $0.showsHints && $0.text.contains("fc1.weight") }
+        case .explorerRetraining:
+            try tmux.waitForFrame(timeout: 30, "the explorer") { $0.showsHints && $0.text.contains("fc1.weight") }
+            // Options: the seventh row is the retrain epochs; 4 keep the retrain running.
+            try tmux.send("o", "Down", "Down", "Down", "Down", "Down", "Down", "Right", "Right", "Right")
+            try tmux.waitFor(timeout: 10, "4 retrain epochs") { $0.contains("retrain epochs") && $0.contains(" 4 ") }
+            try tmux.send("Escape")
+            try tmux.waitForFrame(timeout: 10, "options closed") { !$0.text.contains("retrain epochs") }
+            try tmux.send("r")
+            try tmux.waitForFrame(timeout: 20, "the retrain job") { $0.showsJob && $0.bottom.contains("retrain") }
+        }
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(text))
+        // The program executed itself again with the backtracer made non-interactive.
+        let environ = try String(decoding: Data(contentsOf: URL(fileURLWithPath: "/proc/\(pid)/environ")), as: UTF8.self)
+        #expect(environ.split(separator: "\0").contains("SWIFT_BACKTRACE=interactive=no"))
+        let sent = Date()
+        #expect(kill(pid, signal) == 0)
+        let after = try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
+        // The backtracer's prompt would hold the process for 30 s.
+        #expect(Date().timeIntervalSince(sent) < 10, "signal \(signal) at \(moment) took too long to end the program")
+        return after
+    }
+
+    @Test(arguments: [SIGSEGV, SIGABRT, SIGQUIT], Moment.allCases)
+    func crashSignalRestoresTheTerminalAndKillsTheProcess(signal: Int32, moment: Moment) throws {
+        let after = try Self.send(signal, at: moment)
+        #expect(after.contains("PROGRAM-EXIT code=\(128 + signal) stty=same sane=yes"), "\(after)")
+        #expect(!after.contains("Layers") && !after.contains("fc1.weight"), "the screen should be gone (alternate screen left)")
+    }
+
+    @Test(arguments: [SIGTERM, SIGHUP, SIGINT], Moment.allCases)
+    func terminationSignalEndsTheAppWithTheTerminalRestored(signal: Int32, moment: Moment) throws {
+        let after = try Self.send(signal, at: moment)
+        #expect(after.contains("PROGRAM-EXIT code=\(128 + signal) stty=same sane=yes"), "\(after)")
+        #expect(!after.contains("Layers") && !after.contains("fc1.weight"))
+    }
+
+    @Test func internalCrashRestoresTheTerminalWithoutWaiting() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let tmux = try Tmux(command: Self.script(["demo", "--crash-key"], pidFile: pidFile), width: 80, height: 24, name: "fatal")
         defer { tmux.kill() }
         try tmux.waitFor(timeout: 20, "the demo's first frame") { $0.contains("PruneTUI demo") && $0.contains("Layers") }
+        let sent = Date()
+        try tmux.send("!")
+        let after = try tmux.waitFor(timeout: 40, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
+        #expect(Date().timeIntervalSince(sent) < 10, "a crash should not wait at the backtracer's prompt")
+        // A Swift trap is SIGILL (x86-64) or SIGTRAP (arm64).
+        let statuses = [128 + SIGILL, 128 + SIGTRAP].map { "PROGRAM-EXIT code=\($0) stty=same sane=yes" }
+        #expect(statuses.contains { after.contains($0) }, "\(after)")
+        #expect(!after.contains("Layers"))
+    }
+
+    /// A checkpoint of 8,000 tiny tensors: the explorer's first frame takes
+    /// seconds, with the UI thread busy and not reading the signal flag.
+    static func manyTensors() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).safetensors")
+        let count = 8000
+        let entries = (0..<count).map {
+            "\"layer\($0).weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[\($0 * 16),\($0 * 16 + 16)]}"
+        }
+        var header = Array(("{" + entries.joined(separator: ",") + "}").utf8)
+        while header.count % 8 != 0 { header.append(0x20) }
+        var data = Data()
+        withUnsafeBytes(of: UInt64(header.count).littleEndian) { data.append(contentsOf: $0) }
+        data.append(contentsOf: header)
+        data.append(Data(count: count * 16))
+        try data.write(to: url)
+        return url
+    }
+
+    @Test func sigtermEndsTheProgramWhileTheUIThreadIsBusy() throws {
+        let file = try Self.manyTensors()
+        defer { try? FileManager.default.removeItem(at: file) }
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let tmux = try Tmux(command: Self.script([file.path], pidFile: pidFile), width: 80, height: 24, name: "busy")
+        defer { tmux.kill() }
+        let deadline = Date().addingTimeInterval(10)
+        while !FileManager.default.fileExists(atPath: pidFile.path), Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        Thread.sleep(forTimeInterval: 1)
+        let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pid = try #require(Int32(text))
+        let sent = Date()
+        #expect(kill(pid, SIGTERM) == 0)
+        let after = try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
+        #expect(Date().timeIntervalSince(sent) < 5, "the watchdog should end a busy program within its grace period")
+        #expect(after.contains("PROGRAM-EXIT code=143 stty=same sane=yes"), "\(after)")
+    }
+
+    /// Outside the explorer the backtracer would print a backtrace for a
+    /// signal sent with kill and let the command run on.
+    @Test(arguments: [SIGQUIT, SIGABRT, SIGSEGV])
+    func crashSignalFromOutsideEndsACommandLineCommand(signal: Int32) throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
+        defer { try? FileManager.default.removeItem(at: pidFile) }
+        let arguments = ["train", "SampleModels/lenet-300-100", "--epochs", "50", "--out", out.path]
+        let tmux = try Tmux(
+            command: Self.script(arguments, pidFile: pidFile), width: 100, height: 30,
+            directory: Binary.packageRoot, name: "cli\(signal)")
+        defer { tmux.kill() }
+        try tmux.waitFor(timeout: 30, "training") { $0.contains("epoch 2/50") }
         let text = try String(contentsOf: pidFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         let pid = try #require(Int32(text))
         #expect(kill(pid, signal) == 0)
-        return try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
-    }
-
-    @Test(arguments: [SIGSEGV, SIGABRT, SIGQUIT])
-    func crashSignalRestoresTheTerminalAndKillsTheProcess(signal: Int32) throws {
-        let after = try Self.send(signal, name: "crash\(signal)")
+        let after = try tmux.waitFor(timeout: 20, "PROGRAM-EXIT") { $0.contains("PROGRAM-EXIT") }
         #expect(after.contains("PROGRAM-EXIT code=\(128 + signal) stty=same sane=yes"), "\(after)")
-        #expect(!after.contains("Layers"), "the demo screen should be gone (alternate screen left)")
-    }
-
-    @Test(arguments: [(SIGTERM, 143), (SIGHUP, 129)])
-    func terminationSignalEndsTheAppWithTheTerminalRestored(signal: Int32, status: Int) throws {
-        let after = try Self.send(signal, name: "end\(signal)")
-        #expect(after.contains("stty=same sane=yes"), "\(after)")
-        #expect(!after.contains("Layers"))
-        #expect(after.contains("PROGRAM-EXIT code=\(status) "), "\(after)")
     }
 }

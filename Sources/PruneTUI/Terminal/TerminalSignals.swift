@@ -83,12 +83,27 @@ func restoreTerminalNow() {
 
 private func interruptHandler(_ sig: Int32) {
     pendingSignal.store(sig, ordering: .relaxed)
+    SignalWatchdog.wake()
 }
 
 /// SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGQUIT, SIGTRAP: put the
 /// terminal back with the prepared bytes and modes, show what went to the
 /// log (the runtime's fatal error message), then die of the same signal.
 private func crashHandler(_ sig: Int32) {
+    restoreTerminalFromSignal()
+    // Die of the same signal, so the parent sees how the program ended.
+    _ = signal(sig, SIG_DFL)
+    var unblock = sigset_t()
+    sigemptyset(&unblock)
+    sigaddset(&unblock, sig)
+    _ = pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+    raise(sig)
+}
+
+/// Puts the terminal back with the prepared bytes and modes and shows what
+/// went to the log. System calls only: safe in a signal handler, and while
+/// another thread is in the middle of curses.
+func restoreTerminalFromSignal() {
     let state = crashRestore.pointee
     if cursesActive.exchange(false, ordering: .sequentiallyConsistent), state.ttyFD >= 0 {
         var written = 0
@@ -115,13 +130,6 @@ private func crashHandler(_ sig: Int32) {
             }
         }
     }
-    // Die of the same signal, so the parent sees how the program ended.
-    _ = signal(sig, SIG_DFL)
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    sigaddset(&unblock, sig)
-    _ = pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    raise(sig)
 }
 
 private func atExitRestore() { restoreTerminalNow() }
@@ -160,6 +168,7 @@ enum TerminalSignals {
     static func install() {
         _ = savedActions; _ = installed; _ = pendingSignal; _ = cursesActive; _ = savedStderrFD; _ = mouseTrackingOn; _ = logPathC
         prepareCrashRestore()
+        SignalWatchdog.start()
         if !atexitRegistered { atexit(atExitRestore); atexitRegistered = true }
         for s in interruptSignals { set(s, handler: interruptHandler, flags: 0) }
         let reset = Int32(bitPattern: UInt32(SA_RESETHAND))
