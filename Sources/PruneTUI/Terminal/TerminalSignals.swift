@@ -91,7 +91,13 @@ private func interruptHandler(_ sig: Int32) {
 /// log (the runtime's fatal error message), then die of the same signal.
 private func crashHandler(_ sig: Int32) {
     restoreTerminalFromSignal()
-    // Die of the same signal, so the parent sees how the program ended.
+    dieOfSignal(sig)
+}
+
+/// Dies of `sig` by its default action, so the parent sees how the program
+/// ended (128 + sig in a shell). Async-signal-safe: signal,
+/// pthread_sigmask and raise only.
+public func dieOfSignal(_ sig: Int32) {
     _ = signal(sig, SIG_DFL)
     var unblock = sigset_t()
     sigemptyset(&unblock)

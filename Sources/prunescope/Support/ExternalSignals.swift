@@ -1,5 +1,6 @@
 #if canImport(Glibc)
 import Glibc
+import PruneTUI
 #endif
 
 /// Makes SIGQUIT, SIGABRT, SIGSEGV and the other fatal signals end the
@@ -55,10 +56,5 @@ private func externalSignalHandler(
             return
         }
     }
-    _ = signal(sig, SIG_DFL)
-    var unblock = sigset_t()
-    sigemptyset(&unblock)
-    sigaddset(&unblock, sig)
-    _ = pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
-    raise(sig)
+    dieOfSignal(sig)
 }
