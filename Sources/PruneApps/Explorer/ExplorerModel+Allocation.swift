@@ -19,10 +19,8 @@ extension ExplorerModel {
     /// targets; returns an error text for the prompt if it cannot.
     mutating func allocate(_ text: String, now: Double) -> String? {
         if let why = allocationUnavailable() { return why }
-        let isPercent = text.hasSuffix("%")
-        guard let v = Double(isPercent ? String(text.dropLast()).trimmingCharacters(in: .whitespaces) : text), v.isFinite, v >= 0
-        else { return "\"\(text)\" is not a sparsity (e.g. 95%)" }
-        let target = isPercent || v >= 1 ? v / 100 : v
+        guard let typed = Self.typedNumber(text) else { return "\"\(text)\" is not a sparsity (e.g. 95%)" }
+        let target = Self.sparsityFraction(typed)
         guard target < 1 else { return "a sparsity must be below 100 %" }
         let sweep = SensitivityResult(
             baselineAccuracy: sensitivityBaseline ?? session.metrics.accuracy ?? 0, baselineLoss: session.metrics.loss ?? 0,

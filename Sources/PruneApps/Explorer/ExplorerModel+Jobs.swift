@@ -158,16 +158,28 @@ extension ExplorerModel {
                 ]), now: now)
     }
 
+    /// A typed non-negative number, and whether it ended in "%"; nil if it is not one.
+    static func typedNumber(_ text: String) -> (value: Double, isPercent: Bool)? {
+        let isPercent = text.hasSuffix("%")
+        guard let v = Double(isPercent ? String(text.dropLast()).trimmingCharacters(in: .whitespaces) : text), v.isFinite, v >= 0
+        else { return nil }
+        return (v, isPercent)
+    }
+
+    /// A typed sparsity as a fraction: "90%", "90" and "0.9" are all 0.9.
+    static func sparsityFraction(_ typed: (value: Double, isPercent: Bool)) -> Double {
+        typed.isPercent || typed.value >= 1 ? typed.value / 100 : typed.value
+    }
+
     /// Parses a typed threshold ("0.02") or sparsity ("90%", or a number in
     /// sparsity mode) and moves the slider; returns an error text if it cannot.
     mutating func submitValue(_ text: String, now: Double) -> String? {
         guard let layer = selected else { return nil }
-        let isPercent = text.hasSuffix("%")
-        let number = Double(isPercent ? String(text.dropLast()).trimmingCharacters(in: .whitespaces) : text)
-        guard let v = number, v.isFinite, v >= 0 else { return "\"\(text)\" is not a non-negative number" }
+        guard let typed = Self.typedNumber(text) else { return "\"\(text)\" is not a non-negative number" }
+        let v = typed.value
         var slider = preview.slider(for: layer.tensor)
-        if isPercent || controls.effectiveSliderMode == .sparsity {
-            let s = isPercent || v >= 1 ? v / 100 : v
+        if typed.isPercent || controls.effectiveSliderMode == .sparsity {
+            let s = Self.sparsityFraction(typed)
             guard s < 1 else { return "a sparsity must be below 100 %" }
             slider.set(s)
         } else {

@@ -19,7 +19,7 @@ extension SensitivityAllocation {
             let mask = p.mask?.data
             switch granularity {
             case .unstructured:
-                let pruned = mask.map { m in m.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } } ?? 0
+                let pruned = Mask.prunedCount(p.mask)
                 return Layer(tensor: name, units: count, current: Double(pruned) / Double(max(count, 1)))
             case .neuron, .filter:
                 let rows = p.value.shape.first ?? 1

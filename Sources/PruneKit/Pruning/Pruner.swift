@@ -157,7 +157,7 @@ public enum Pruner {
             return nil
         case .unstructured:
             units = tensor.value.count
-            alreadyPruned = tensor.mask.map { m in m.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } } ?? 0
+            alreadyPruned = Mask.prunedCount(tensor.mask)
         case .neuron, .filter, .block:
             let layout = UnitLayout(shape: tensor.value.shape, granularity: granularity)
             units = layout.units.count

@@ -129,7 +129,7 @@ extension PruningSession {
         for name in names {
             guard let p = model.parameter(named: name) else { continue }
             total += p.value.count
-            if let m = p.mask { zeros += m.data.reduce(0) { $0 + ($1 == 0 ? 1 : 0) } }
+            zeros += Mask.prunedCount(p.mask)
         }
         return total == 0 ? 0 : Double(zeros) / Double(total)
     }
