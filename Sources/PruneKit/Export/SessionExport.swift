@@ -16,8 +16,9 @@ public struct SessionExportResult {
 /// `original`), `masks.safetensors` (`<tensor>_mask`, U8), `session/`
 /// (resumable), `smaller/` when whole neurons or filters are gone (a
 /// physically smaller model whose validation predictions are checked to be
-/// identical), and `report.json` / `report.md`. Every file is written
-/// atomically (temp file + rename).
+/// identical), and `report.json` / `report.md`. The set is written as a
+/// whole (`OutputSet`): a reader or a kill finds the previous export or
+/// this one, never a mix; other files in the directory are kept.
 public enum SessionExport {
     /// - Parameters:
     ///   - bundle: the model's spec and data (for the smaller model and the prediction check).
@@ -31,13 +32,33 @@ public enum SessionExport {
         command: String, settings: [String: String], writeSmaller: Bool? = nil,
         measureInference: Bool = true, allocation: AllocationOutcome? = nil
     ) throws -> SessionExportResult {
-        let net = session.model
         if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
+        let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
             throw PruningError(directory, "cannot create the export directory: \(ErrorText.plain(error))")
         }
+        return try OutputSet.write(to: directory, owned: ownedNames) { temporary in
+            try writeSet(
+                session: session, bundle: bundle, to: temporary, command: command, settings: settings,
+                writeSmaller: writeSmaller, measureInference: measureInference, allocation: allocation)
+        }
+    }
+
+    /// The names an export owns in its directory: replaced as a whole by
+    /// the next export there (any other file in the directory is kept).
+    public static let ownedNames: Set<String> = [
+        "model.safetensors", "masks.safetensors", "report.json", "report.md", "session", "smaller",
+    ]
+
+    /// Writes the set into `directory` (the temporary directory of the swap).
+    private static func writeSet(
+        session: PruningSession, bundle: ModelBundle, to directory: String,
+        command: String, settings: [String: String], writeSmaller: Bool?,
+        measureInference: Bool, allocation: AllocationOutcome?
+    ) throws -> SessionExportResult {
+        let net = session.model
         let out = URL(fileURLWithPath: directory)
         var files = [String: String]()
         let original = try? SafetensorsFile(contentsOf: bundle.weightsURL.path)
@@ -47,7 +68,7 @@ public enum SessionExport {
         files["weights"] = "model.safetensors"
         try PrunedWeightsExport.writeMasks(model: net, to: out.appendingPathComponent("masks.safetensors").path)
         files["masks"] = "masks.safetensors"
-        try session.save(to: out.appendingPathComponent("session").path)
+        _ = try session.writeSet(to: out.appendingPathComponent("session").path)
         files["session"] = "session/"
 
         var shrunk: ShrunkModel?

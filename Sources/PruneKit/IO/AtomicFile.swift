@@ -17,8 +17,9 @@ public struct AtomicFileError: Error, CustomStringConvertible, Sendable, Equatab
 /// Writes whole files atomically: a reader sees either the old file or the
 /// complete new one, never a partial write.
 ///
-/// The bytes go to a temporary file in the destination's directory, which is
-/// flushed to disk (`fsync`) and then renamed over the destination. On any
+/// The bytes go to a temporary file in the destination's directory
+/// (`.prunescope-tmp-<pid>-<name>-<random>`, removed by a later write beside
+/// it if this process is killed first), which is flushed to disk (`fsync`) and then renamed over the destination. On any
 /// failure the temporary file is removed and the destination is untouched.
 /// Every exporter in PruneScope writes through this type.
 public enum AtomicFile {
@@ -37,7 +38,9 @@ public enum AtomicFile {
         if let problem = FileKind.outputProblem(path) { throw AtomicFileError(path: path, problem: problem) }
         let directory = directoryOf(path)
         let base = path.split(separator: "/").last.map(String.init) ?? "file"
-        var template = Array("\(directory)/.\(base).tmp-XXXXXX".utf8CString)
+        // A name the next write beside it recognises: removed once this process is gone.
+        OutputSet.removeLeftovers(in: directory)
+        var template = Array("\(directory)/\(OutputSet.temporaryPrefix)\(getpid())-\(base)-XXXXXX".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw AtomicFileError(path: path, problem: "cannot create a temporary file in \(directory): \(errnoText())")

@@ -33,19 +33,41 @@ extension PruningSession {
     /// Saves the whole session into `directory` (created if needed):
     /// `session.json` (history, metrics, seed, cursor, optimiser settings)
     /// and `tensors.safetensors` (every step's values, masks and optimiser
-    /// buffers as F32, plus the rewind points). Both files are written
-    /// atomically; the safetensors file is written first, so a crash leaves
-    /// either the old pair or a new tensors file with the old JSON.
+    /// buffers as F32, plus the rewind points). The pair is written as one
+    /// set (`OutputSet`): a crash leaves the old pair or the new one. The
+    /// save replaces the session's journal (it holds nothing unsaved now).
+    /// - Returns: the save's identifier (`saveID` in `session.json`).
     ///
     /// Tensor names in the file: `step<i>/value/<tensor>`,
     /// `step<i>/mask/<tensor>`, `step<i>/optimizer/<key>`, `rewind/<point>/<tensor>`.
-    public func save(to directory: String) throws {
+    @discardableResult
+    public func save(to directory: String) throws -> String {
+        let id = try writeSet(to: directory)
+        saveID = id
+        return id
+    }
+
+    /// `save(to:)` without making the save the session's own (an export's copy).
+    func writeSet(to directory: String) throws -> String {
         if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
+        let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
         } catch {
             throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
         }
+        return try OutputSet.write(to: directory, owned: PruningSession.ownedNames) { temporary in
+            try saveFiles(to: temporary)
+        }
+    }
+
+    /// The names a saved session owns in its directory (replaced as a
+    /// whole by the next save; other files there are kept). The journal is
+    /// one of them, so a save also clears it, in the same swap.
+    public static let ownedNames: Set<String> = ["session.json", "tensors.safetensors", SessionJournal.fileName]
+
+    /// Writes the pair into `directory` (the temporary directory of the swap); returns the save ID.
+    private func saveFiles(to directory: String) throws -> String {
         var entries = [SafetensorsEntry]()
         var hashes = [String: String]()
         func add(_ name: String, _ tensor: Tensor) {
@@ -96,6 +118,7 @@ extension PruningSession {
         encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
         let json = try encoder.encode(file)
         try AtomicFile.write([UInt8](json), to: dir.appendingPathComponent("session.json").path)
+        return saveID
     }
 
     /// Resumes a session saved with `save(to:)` on `model` (the same
@@ -187,6 +210,7 @@ extension PruningSession {
             snapshots: snapshots, cursor: file.cursor, rewindPoints: points,
             optimizerConfig: file.optimizerConfig)
         session.loadedWithoutContentHashes = file.tensorHashes == nil
+        session.saveID = file.saveID
         return session
     }
 }

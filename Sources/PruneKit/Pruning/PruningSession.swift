@@ -23,11 +23,11 @@ public final class PruningSession {
     /// Root seed: every random choice of a step derives from it and the step index.
     public let seed: UInt64
     /// Steps so far; `steps[cursor]` is the current state.
-    public private(set) var steps: [HistoryStep]
+    public internal(set) var steps: [HistoryStep]
     /// Snapshot of each step, parallel to `steps`.
-    public private(set) var snapshots: [SessionSnapshot]
+    public internal(set) var snapshots: [SessionSnapshot]
     /// Index of the current step.
-    public private(set) var cursor: Int
+    public internal(set) var cursor: Int
     /// Named weight sets survivors can be rewound to: "init" (see
     /// `setRewindPoint`), "start" (the weights the session began with),
     /// "iteration-k" (captured during training).
@@ -37,11 +37,16 @@ public final class PruningSession {
     /// Optimiser steps taken so far across retrain steps.
     public private(set) var optimizerStepCount = 0
     /// The optimiser configuration of the last retrain, if any.
-    public private(set) var optimizerConfig: OptimizerConfig?
+    public internal(set) var optimizerConfig: OptimizerConfig?
     /// True when the session was loaded from a file saved before content
     /// hashes (format version 1): every other check passed, but flipped
     /// bits in finite values could not be detected. Saving records hashes.
     public internal(set) var loadedWithoutContentHashes = false
+    /// The identifier of the save this session was loaded from or last saved as (nil: never saved).
+    public internal(set) var saveID: String?
+    /// Where every recorded step, cursor move and rewind point is appended
+    /// as it happens (see `SessionJournal`); nil: not journaled.
+    public var journal: SessionJournal?
 
     private var currentPlanner: PrunePlanner?
 
@@ -279,6 +284,7 @@ public final class PruningSession {
     /// for the weights before training, "iteration-500").
     public func setRewindPoint(_ name: String, weights: [String: Tensor]) {
         rewindPoints[name] = weights
+        journal?.appendRewindPoint(name, weights: weights)
     }
 
     /// Resets every surviving (unmasked) weight to its value at rewind point
@@ -321,6 +327,7 @@ public final class PruningSession {
         snapshots.append(SessionSnapshot(model: model, optimizerState: optimizerState, optimizerStepCount: optimizerStepCount))
         cursor = steps.count - 1
         currentPlanner = nil
+        journal?.appendStep(cursor, of: self)
         return step
     }
 
@@ -362,12 +369,13 @@ public final class PruningSession {
         restore(index)
     }
 
-    private func restore(_ index: Int) {
+    func restore(_ index: Int) {
         let snap = snapshots[index]
         snap.restore(into: model)
         optimizerState = snap.optimizerState
         optimizerStepCount = snap.optimizerStepCount
         cursor = index
         currentPlanner = nil
+        journal?.appendCursor(index)
     }
 }
