@@ -59,6 +59,12 @@ public struct ExplorerApp: TerminalApp {
         return dirty
     }
 
+    /// Counts `changes` history changes recovered from the journal as
+    /// unsaved (quitting asks to save them).
+    public mutating func noteRecovered(_ changes: Int) {
+        model.unsavedChanges += changes
+    }
+
     /// Posts a toast (e.g. "resumed session …" at start).
     public mutating func announce(_ text: String, now: Double) {
         model.toast(text, now: now)

@@ -74,11 +74,12 @@ enum ExplorerJobs {
                     + (cancel.isCancelled ? " (cancelled)" : "") + lotteryNote(schedule, session) + adaptiveNote(schedule, steps)
             case .save(let path):
                 try session.save(to: path)
+                ExplorerJournal.restart(session, in: path)
                 message = "session saved to \(path) (reopen: prunescope open MODEL --session \(path))"
             case .sensitivity, .export:
                 message = "\(job.title) does not run on the session"
             }
-            post(.jobFinished(message: message, failed: false))
+            post(.jobFinished(message: message + ExplorerJournal.failureNote(session), failed: false))
         } catch {
             // A failed schedule may have recorded steps before it failed, and
             // a diverged retraining restored the current step's weights.

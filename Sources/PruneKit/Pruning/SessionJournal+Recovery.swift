@@ -37,14 +37,14 @@ extension SessionJournal {
     /// after it are cut off with a note, never an error. A journal whose
     /// base is not this session's (another save, another model) is kept
     /// aside as `journal.psj.stale` and a new one started.
-    /// - Throws: only when the new journal cannot be written.
+    /// - Throws: only when the journal cannot be reopened for appending.
     public static func recover(in directory: String, into session: PruningSession) throws -> JournalRecovery {
         let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
         var recovery = JournalRecovery()
         session.journal?.finish()
         session.journal = nil
         guard FileKind.inputProblem(path) == nil, let data = FileManager.default.contents(atPath: path) else {
-            session.journal = try start(in: directory, for: session)
+            session.journal = start(in: directory, for: session)
             return recovery
         }
         let bytes = [UInt8](data)
@@ -60,7 +60,7 @@ extension SessionJournal {
                 guard entry.kind == .base, entry.base == base else {
                     _ = rename(path, path + ".stale")
                     recovery.note = "the journal in \(directory) belongs to another save; kept as \(fileName).stale"
-                    session.journal = try start(in: directory, for: session)
+                    session.journal = start(in: directory, for: session)
                     return recovery
                 }
                 first = false
@@ -81,9 +81,9 @@ extension SessionJournal {
             offset = end
         }
         if first {
-            session.journal = try start(in: directory, for: session)
+            session.journal = start(in: directory, for: session)
         } else {
-            session.journal = try appending(path: path, base: base, length: offset)
+            session.journal = try appending(path: path, base: base, modelName: session.model.name, length: offset)
         }
         return recovery
     }

@@ -37,11 +37,14 @@ public final class SessionJournal {
     /// The first failure to append (disk full...); later steps are not
     /// journaled once this is set. Nil while every append succeeded.
     public private(set) var failure: String?
+    private let modelName: String
     private var fd: Int32
+    private var createdDirectory = false
 
-    private init(path: String, base: String, fd: Int32) {
+    private init(path: String, base: String, modelName: String, fd: Int32) {
         self.path = path
         self.base = base
+        self.modelName = modelName
         self.fd = fd
     }
 
@@ -52,35 +55,53 @@ public final class SessionJournal {
         session.saveID ?? "unsaved:\(session.model.name)"
     }
 
-    /// Starts an empty journal for `session` in `directory` (created if
-    /// needed), replacing any journal there.
-    public static func start(in directory: String, for session: PruningSession) throws -> SessionJournal {
-        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
-        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
-            throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
-        }
+    /// A journal for `session` in `directory`: nothing is written until
+    /// the first change is appended, which creates the directory if needed
+    /// and replaces any journal there.
+    public static func start(in directory: String, for session: PruningSession) -> SessionJournal {
         let path = URL(fileURLWithPath: directory).appendingPathComponent(fileName).path
-        let base = base(of: session)
-        let header = JournalEntry(kind: .base, base: base, modelName: session.model.name)
-        try AtomicFile.write(try frame(header, tensors: []), to: path)
-        return try appending(path: path, base: base)
+        return SessionJournal(path: path, base: base(of: session), modelName: session.model.name, fd: -1)
     }
 
     /// Opens `path` for appending after its last valid record (`length` bytes).
-    static func appending(path: String, base: String, length: Int? = nil) throws -> SessionJournal {
+    static func appending(path: String, base: String, modelName: String, length: Int) throws -> SessionJournal {
         let fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
         guard fd >= 0 else { throw PruningError(path, "cannot open the journal: \(errnoText())") }
-        if let length, ftruncate(fd, off_t(length)) != 0 {
+        if ftruncate(fd, off_t(length)) != 0 {
             close(fd)
             throw PruningError(path, "cannot cut the torn record off the journal: \(errnoText())")
         }
-        return SessionJournal(path: path, base: base, fd: fd)
+        return SessionJournal(path: path, base: base, modelName: modelName, fd: fd)
     }
 
-    /// Closes the file; later appends are ignored.
+    /// Closes the file; later changes are not journaled.
     public func finish() {
         if fd >= 0 { close(fd) }
         fd = -1
+        failure = failure ?? "closed"
+    }
+
+    /// Ends the journal and removes its file (and the session directory
+    /// when the journal created it and it is empty): for a clean quit,
+    /// where the user saved or chose to leave the steps unsaved.
+    public func discard() {
+        finish()
+        unlink(path)
+        if createdDirectory { rmdir(AtomicFile.directoryOf(path)) }
+    }
+
+    /// Writes the base record (replacing any journal at `path`) and opens the file.
+    private func create() throws {
+        let directory = AtomicFile.directoryOf(path)
+        if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
+        createdDirectory = !FileManager.default.fileExists(atPath: directory)
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
+        }
+        let header = JournalEntry(kind: .base, base: base, modelName: modelName)
+        try AtomicFile.write(try SessionJournal.frame(header, tensors: []), to: path)
+        fd = open(path, O_WRONLY | O_APPEND | O_CLOEXEC)
+        guard fd >= 0 else { throw PruningError(path, "cannot open the journal: \(errnoText())") }
     }
 
     // MARK: Appending (called by the session)
@@ -112,8 +133,9 @@ public final class SessionJournal {
     }
 
     private func append(_ entry: JournalEntry, _ tensors: [Tensor]) {
-        guard fd >= 0, failure == nil else { return }
+        guard failure == nil else { return }
         do {
+            if fd < 0 { try create() }
             let bytes = try SessionJournal.frame(entry, tensors: tensors)
             try bytes.withUnsafeBytes { raw in
                 var offset = 0

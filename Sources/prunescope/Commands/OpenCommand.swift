@@ -144,16 +144,25 @@ struct OpenCommand: ParsableCommand {
         }
 
         let themes = try loadThemes()
+        // Before the app publishes the session: the recovered steps are part of it.
+        let journal = ExplorerJournal.attach(pruning, sessionDirectory: session)
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<ExplorerMessage>()
         let worker = ThreadWorker()
         var app = ExplorerApp.make(
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
             post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
+        app.noteRecovered(journal.changes)
         if let session {
             let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""
-            app.announce("resumed session \(session) at step \(pruning.cursor)" + note, now: 0)
+            app.announce(
+                "resumed session \(session) at step \(pruning.cursor)" + note + (journal.status.map { "; \($0)" } ?? ""), now: 0)
+        } else if let status = journal.status {
+            app.announce(status, now: 0)
         }
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
+        // A clean quit: the steps were saved, or the user chose to leave them
+        // (an interrupted run threw above and keeps its journal for the next open).
+        pruning.journal?.discard()
     }
 }
