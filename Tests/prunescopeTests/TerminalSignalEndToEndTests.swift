@@ -50,9 +50,14 @@ import Glibc
         let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString).pid")
         defer { try? FileManager.default.removeItem(at: pidFile) }
         let arguments = moment == .demo ? ["demo"] : ["open", "SampleModels/lenet-300-100"]
+        // Its own directory: an interrupted explorer keeps its session journal
+        // (lenet-300-100-session/), which must not reach the next test's explorer.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ps-signal-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let tmux = try Tmux(
             command: script(arguments, pidFile: pidFile), width: 80, height: 24,
-            directory: Binary.packageRoot, name: "\(moment)\(signal)")
+            directory: directory, name: "\(moment)\(signal)")
         defer { tmux.kill() }
         switch moment {
         case .demo:

@@ -48,7 +48,9 @@ public enum OutputSet {
     ///
     /// `directory` may be missing (its parent must exist) or a directory (a
     /// symbolic link to one is followed: the set replaces the directory it
-    /// points to). Anything else is refused before `body` runs.
+    /// points to). Anything else is refused before `body` runs, and so is
+    /// an entry of the set in `directory` that is neither a regular file
+    /// nor a directory (a symbolic link, FIFO or device).
     /// - Parameter owned: the names in `directory` that belong to the set;
     ///   every other entry there is carried into the new set.
     /// - Returns: what `body` returned.
@@ -56,12 +58,25 @@ public enum OutputSet {
     public static func write<Result>(
         to directory: String, owned: Set<String>, _ body: (_ temporary: String) throws -> Result
     ) throws -> Result {
+        try write(to: directory, owned: owned, exchanging: true, body)
+    }
+
+    /// `write(to:owned:_:)`; `exchanging: false` takes the two-rename fallback (tests).
+    static func write<Result>(
+        to directory: String, owned: Set<String>, exchanging: Bool, _ body: (_ temporary: String) throws -> Result
+    ) throws -> Result {
         if let problem = FileKind.outputDirectoryProblem(directory) { throw AtomicFileError(path: directory, problem: problem) }
         let target = resolved(directory)
         let parent = AtomicFile.directoryOf(target)
         let name = target.split(separator: "/").last.map(String.init) ?? "set"
         guard FileManager.default.fileExists(atPath: parent) else {
             throw AtomicFileError(path: directory, problem: "the parent directory \(parent) does not exist")
+        }
+        // The set's own entries in the old set are replaced: only regular files
+        // and directories, so a link, FIFO or device there is refused, not dropped.
+        for entry in owned.sorted() {
+            let path = "\(target)/\(entry)"
+            if !isDirectory(path), let problem = FileKind.outputProblem(path) { throw AtomicFileError(path: path, problem: problem) }
         }
         removeLeftovers(in: parent)
         var template = Array("\(parent)/\(temporaryPrefix)\(getpid())-\(name)-XXXXXX".utf8CString)
@@ -75,14 +90,14 @@ public enum OutputSet {
             result = try body(temporary)
             if isDirectory(target) { try carryOver(from: target, to: temporary, owned: owned) }
             syncDirectory(temporary)
-            testingStop(at: "set-written")
-            try swap(temporary, into: target, parent: parent, name: name)
+            testingStop(at: "set-written", of: name)
+            try swap(temporary, into: target, parent: parent, name: name, exchanging: exchanging)
         } catch {
             removeTree(temporary)
             throw error
         }
         syncDirectory(parent)
-        testingStop(at: "set-swapped")
+        testingStop(at: "set-swapped", of: name)
         // After the swap `temporary` holds the old set (or nothing).
         removeTree(temporary)
         return result
@@ -113,7 +128,7 @@ public enum OutputSet {
 
     // MARK: The swap
 
-    private static func swap(_ temporary: String, into target: String, parent: String, name: String) throws {
+    private static func swap(_ temporary: String, into target: String, parent: String, name: String, exchanging: Bool) throws {
         var info = stat()
         guard lstat(target, &info) == 0 else {
             // Nothing there: one rename puts the new set in place.
@@ -123,14 +138,14 @@ public enum OutputSet {
             // `temporary` no longer exists; the caller's removal is a no-op.
             return
         }
-        if exchange(temporary, target) { return }
+        if exchanging, exchange(temporary, target) { return }
         // Fallback: two renames, the old set kept aside until the new one is in place.
         let suffix = String(temporary.suffix(6))
         let aside = "\(parent)/\(asidePrefix)\(getpid())-\(name)-\(suffix)"
         guard rename(target, aside) == 0 else {
             throw AtomicFileError(path: target, problem: "cannot move the old set aside: \(errnoText())")
         }
-        testingStop(at: "set-aside")
+        testingStop(at: "set-aside", of: name)
         guard rename(temporary, target) == 0 else {
             let reason = errnoText()
             _ = rename(aside, target)
@@ -236,11 +251,14 @@ public enum OutputSet {
         close(fd)
     }
 
-    /// A test hook: with `PRUNESCOPE_KILL_AT=<point>` in the environment
-    /// the process kills itself (SIGKILL) at that named point of a write,
-    /// so the end-to-end tests can stop it exactly between two renames.
-    static func testingStop(at point: String) {
-        guard let wanted = getenv("PRUNESCOPE_KILL_AT"), String(cString: wanted) == point else { return }
+    /// A test hook: with `PRUNESCOPE_KILL_AT=<point>` (or `<point>:<set
+    /// name>`, e.g. `set-swapped:out`, to pass the session set nested in an
+    /// export) in the environment, the process kills itself (SIGKILL) at
+    /// that named point of a write, so the end-to-end tests can stop it
+    /// exactly between two renames.
+    static func testingStop(at point: String, of name: String? = nil) {
+        guard let wanted = getenv("PRUNESCOPE_KILL_AT").map({ String(cString: $0) }) else { return }
+        guard wanted == point || (name != nil && wanted == "\(point):\(name ?? "")") else { return }
         kill(getpid(), SIGKILL)
     }
 }

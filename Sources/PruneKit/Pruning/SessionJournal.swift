@@ -39,7 +39,6 @@ public final class SessionJournal {
     public private(set) var failure: String?
     private let modelName: String
     private var fd: Int32
-    private var createdDirectory = false
 
     private init(path: String, base: String, modelName: String, fd: Int32) {
         self.path = path
@@ -81,20 +80,20 @@ public final class SessionJournal {
         failure = failure ?? "closed"
     }
 
-    /// Ends the journal and removes its file (and the session directory
-    /// when the journal created it and it is empty): for a clean quit,
-    /// where the user saved or chose to leave the steps unsaved.
+    /// Ends the journal and removes its file, and the session directory
+    /// when nothing else is in it (a journal of a session never saved makes
+    /// that directory): for a clean quit, where the user saved or chose to
+    /// leave the steps unsaved.
     public func discard() {
         finish()
         unlink(path)
-        if createdDirectory { rmdir(AtomicFile.directoryOf(path)) }
+        rmdir(AtomicFile.directoryOf(path))
     }
 
     /// Writes the base record (replacing any journal at `path`) and opens the file.
     private func create() throws {
         let directory = AtomicFile.directoryOf(path)
         if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
-        createdDirectory = !FileManager.default.fileExists(atPath: directory)
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw PruningError(directory, "cannot create the session directory: \(ErrorText.plain(error))")
         }
