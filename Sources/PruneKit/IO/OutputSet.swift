@@ -105,7 +105,9 @@ public enum OutputSet {
 
     /// Removes the temporary files and directories of dead PruneScope
     /// processes in `directory` (see the type's comment). Safe to call at
-    /// any time: entries of live processes are never touched.
+    /// any time: entries of live processes are never touched. (A process
+    /// of another PID namespace writing into the same directory, e.g. a
+    /// container sharing a volume, could look dead; PruneScope assumes one.)
     public static func removeLeftovers(in directory: String) {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for entry in names {
