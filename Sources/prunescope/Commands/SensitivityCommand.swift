@@ -29,6 +29,8 @@ struct SensitivityCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @OptionGroup(title: "Your own evaluation")
+    var evaluation: EvaluatorOptions
 
     func run() throws {
         try CommandSupport.reportingErrors(runUnguarded)
@@ -45,9 +47,14 @@ struct SensitivityCommand: ParsableCommand {
         progress.begin("loading \(modelPath)")
         let bundle = try ModelBundle.load(path: modelPath)
         let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
+        progress.begin(evaluation.evaluator == nil ? "sensitivity" : "starting the evaluator")
+        let external = try evaluation.start()
+        let measure: (Model) throws -> Evaluation? =
+            external.map { e in { try e.evaluation(of: $0) } } ?? { evaluate($0, on: bundle.validation) }
+        let metric = try external?.start().primary.name ?? "accuracy"
         progress.begin("sensitivity")
         let result = try SensitivityAnalysis.run(
-            model: bundle.model, validation: bundle.validation, tensors: tensors, sparsities: list,
+            model: bundle.model, measure: measure, tensors: tensors, sparsities: list,
             criterion: criterion, granularity: granularity,
             onProgress: { p in
                 progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
@@ -61,7 +68,7 @@ struct SensitivityCommand: ParsableCommand {
             return
         }
         print(
-            "validation accuracy (loss) with one tensor pruned alone; unpruned: "
+            "\(external == nil ? "validation accuracy" : "evaluator's \(metric)") (loss) with one tensor pruned alone; unpruned: "
                 + "\(Format.percent(result.baselineAccuracy, digits: 2)) (\(String(format: "%.4f", result.baselineLoss)))")
         let names = (result.points.map(\.tensor) + result.skipped.map(\.tensor))
             .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }

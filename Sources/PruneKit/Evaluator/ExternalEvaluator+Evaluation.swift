@@ -1,0 +1,26 @@
+extension ExternalEvaluator {
+    /// Evaluates `model` as it is (its masks; the evaluator's own weights)
+    /// and reads the answer as an `Evaluation`: the primary metric as the
+    /// accuracy, the `loss` metric as the loss. Nil when cancelled.
+    /// - Throws: `ExternalEvaluatorError`, also when the evaluator reports
+    ///   no `loss` (sensitivity sweeps and reports need one).
+    public func evaluation(
+        of model: Model, weights: (key: String, entries: () -> [SafetensorsEntry])? = nil, limit: Int? = nil,
+        isCancelled: () -> Bool = { false }
+    ) throws(ExternalEvaluatorError) -> Evaluation? {
+        let hello = try start()
+        guard hello.metrics.contains(where: { $0.name == "loss" }) else {
+            throw ExternalEvaluatorError(
+                command: settings.command, failure: .protocolViolation("reports no \"loss\" metric, which this needs"),
+                logPath: settings.logPath)
+        }
+        guard
+            let result = try evaluate(
+                masks: PrunedWeightsExport.maskEntries(model: model), weights: weights, limit: limit, isCancelled: isCancelled)
+        else { return nil }
+        let primary = result.metrics[hello.primary.name] ?? 0
+        return Evaluation(
+            loss: Float(result.metrics["loss"] ?? 0), accuracy: primary,
+            correct: Int((primary * Double(result.samples)).rounded()), count: result.samples)
+    }
+}
