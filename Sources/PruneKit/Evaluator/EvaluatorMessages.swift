@@ -20,6 +20,13 @@ public struct EvaluatorMetric: Codable, Sendable, Equatable {
         self.name = name
         self.better = better
     }
+
+    /// `value` for the screen: a percentage for an accuracy-like fraction
+    /// (the name says "acc" and the value is in [0, 1]), else 4 decimals.
+    public func formatted(_ value: Double) -> String {
+        name.lowercased().contains("acc") && (0...1).contains(value)
+            ? Format.percent(value, digits: 2) : Format.decimal(value, digits: 4)
+    }
 }
 
 /// What an evaluator says about itself when it starts.

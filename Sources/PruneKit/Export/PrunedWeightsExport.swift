@@ -78,10 +78,15 @@ public enum PrunedWeightsExport {
     /// The entries `writeMasks` writes: `<tensor>_mask`, U8, for every
     /// parameter with a mask (also what an evaluator receives).
     public static func maskEntries(model: Model) -> [SafetensorsEntry] {
-        model.parameters.compactMap { p in
-            p.mask.map { m in
-                SafetensorsEntry(name: p.name + "_mask", dtype: .U8, shape: m.shape, bytes: m.data.map { $0 == 0 ? 0 : 1 })
-            }
-        }
+        model.parameters.compactMap { p in p.mask.map { maskEntry(p.name, $0) } }
+    }
+
+    /// `masks` (by tensor name) as `writeMasks` writes them, in name order.
+    public static func maskEntries(_ masks: [String: Tensor]) -> [SafetensorsEntry] {
+        masks.keys.sorted().compactMap { name in masks[name].map { maskEntry(name, $0) } }
+    }
+
+    private static func maskEntry(_ name: String, _ mask: Tensor) -> SafetensorsEntry {
+        SafetensorsEntry(name: name + "_mask", dtype: .U8, shape: mask.shape, bytes: mask.data.map { $0 == 0 ? 0 : 1 })
     }
 }

@@ -65,6 +65,8 @@ struct OpenCommand: ParsableCommand {
     )
     var bench = false
 
+    @OptionGroup(title: "Your own evaluation (inspection mode: a checkpoint without a spec)")
+    var evaluation: EvaluatorOptions
     @Option(help: "Slider moves to time with --bench, per slider.")
     var moves: Int = 300
 
@@ -116,12 +118,16 @@ struct OpenCommand: ParsableCommand {
         }
         let archive = try openTensorArchive(path: path)
         let themes = try loadThemes()
+        // Started before the screen opens: a broken evaluator is a one-line error here.
+        let external = try evaluation.start()
+        let hello = try external?.start()
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<InspectorMessage>()
         let worker = ThreadWorker()
         var app = InspectorApp.make(
             archive: archive, rules: PrunableRules(include: include, exclude: exclude), size: terminal.size,
-            themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir)
+            themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir,
+            evaluator: hello.flatMap { h in external.map { (h, $0) } })
         app.startLoading()
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
@@ -131,6 +137,10 @@ struct OpenCommand: ParsableCommand {
         if bench, moves > 1_000_000 { throw ValidationError("--moves must be at most 1000000") }
         let path = try ModelLocation.resolve(model)
         if OpenCommand.isBareCheckpoint(path) { return try inspect(path) }
+        if evaluation.evaluator != nil {
+            throw ValidationError(
+                "--evaluator works on checkpoints without a spec; \(path) has one, and its accuracy comes from the built-in evaluation")
+        }
         let bundle = try ModelBundle.load(path: path)
         let pruning: PruningSession
         if let session {
