@@ -16,6 +16,15 @@ import Testing
         return p.terminationStatus == 0
     }()
 
+    static let torchAvailable: Bool = {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "python3 -c 'import torch' 2>/dev/null"]
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+
     static func numpyCommand(_ model: String) -> String {
         "python3 '\(packageRoot.path)/evaluators/numpy_mlp.py' --model '\(packageRoot.path)/SampleModels/\(model)'"
     }
@@ -64,6 +73,23 @@ import Testing
         let bias = try #require(bundle.model.parameters.last?.value.data)
         let predicted = bias.indices.max { bias[$0] < bias[$1] } ?? 0
         #expect(result.metrics["accuracy"] == Double(counts[predicted] ?? 0) / Double(bundle.validation.count))
+    }
+
+    /// The generic PyTorch evaluator with the user-side example code in
+    /// evaluators/examples: the same figures as PruneScope's own evaluation.
+    @Test(.enabled(if: torchAvailable, "needs python3 with torch")) func torchEvaluatorMatchesTheBuiltInEvaluation() throws {
+        let bundle = try ModelBundle.load(path: packageRoot.appendingPathComponent("SampleModels/digits-mlp").path)
+        try PruningSession(model: bundle.model).prune(PruneRequest(scope: .global, amount: .sparsity(0.95)))
+        let builtIn = evaluate(bundle.model, on: bundle.validation)
+        let root = packageRoot.path
+        let evaluator = try Self.evaluator(
+            "PYTHONPATH='\(root)/evaluators/examples' python3 '\(root)/evaluators/torch_evaluator.py' --device cpu "
+                + "--checkpoint '\(root)/SampleModels/digits-mlp/weights.safetensors' "
+                + "--model digits_torch:make_model --data digits_torch:validation_loader")
+        let result = try #require(try evaluator.evaluate(masks: PrunedWeightsExport.maskEntries(model: bundle.model)))
+        #expect(result.samples == bundle.validation.count)
+        #expect(abs((result.metrics["accuracy"] ?? -1) - builtIn.accuracy) <= 1.0 / Double(bundle.validation.count))
+        #expect(abs((result.metrics["loss"] ?? -1) - Double(builtIn.loss)) < 1e-3)
     }
 
     @Test func anEvaluatorThatCrashesMidRequestIsNamedAndRestartable() throws {

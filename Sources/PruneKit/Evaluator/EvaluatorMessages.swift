@@ -43,6 +43,14 @@ public struct EvaluatorHello: Sendable, Equatable {
 
     /// The primary figure.
     public var primary: EvaluatorMetric { metrics[0] }
+
+    public init(name: String, metrics: [EvaluatorMetric], tensors: [String], samples: Int?) {
+        precondition(!metrics.isEmpty, "an evaluator reports at least one metric")
+        self.name = name
+        self.metrics = metrics
+        self.tensors = tensors
+        self.samples = samples
+    }
 }
 
 /// One evaluation's answer.
