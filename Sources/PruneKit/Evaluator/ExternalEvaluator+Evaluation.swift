@@ -8,16 +8,28 @@ extension ExternalEvaluator {
         of model: Model, weights: (key: String, entries: () -> [SafetensorsEntry])? = nil, limit: Int? = nil,
         isCancelled: () -> Bool = { false }
     ) throws(ExternalEvaluatorError) -> Evaluation? {
+        try evaluation(
+            masks: PrunedWeightsExport.maskEntries(model: model), weights: weights, limit: limit, isCancelled: isCancelled)
+    }
+
+    /// The same for masks by tensor name (a checkpoint without a spec).
+    public func evaluation(
+        masks: [String: Tensor], limit: Int? = nil, isCancelled: () -> Bool = { false }
+    ) throws(ExternalEvaluatorError) -> Evaluation? {
+        try evaluation(masks: PrunedWeightsExport.maskEntries(masks), weights: nil, limit: limit, isCancelled: isCancelled)
+    }
+
+    private func evaluation(
+        masks: [SafetensorsEntry], weights: (key: String, entries: () -> [SafetensorsEntry])?, limit: Int?,
+        isCancelled: () -> Bool
+    ) throws(ExternalEvaluatorError) -> Evaluation? {
         let hello = try start()
         guard hello.metrics.contains(where: { $0.name == "loss" }) else {
             throw ExternalEvaluatorError(
                 command: settings.command, failure: .protocolViolation("reports no \"loss\" metric, which this needs"),
                 logPath: settings.logPath)
         }
-        guard
-            let result = try evaluate(
-                masks: PrunedWeightsExport.maskEntries(model: model), weights: weights, limit: limit, isCancelled: isCancelled)
-        else { return nil }
+        guard let result = try evaluate(masks: masks, weights: weights, limit: limit, isCancelled: isCancelled) else { return nil }
         let primary = result.metrics[hello.primary.name] ?? 0
         return Evaluation(
             loss: Float(result.metrics["loss"] ?? 0), accuracy: primary,

@@ -44,21 +44,40 @@ struct SensitivityCommand: ParsableCommand {
         let progress = ProgressReporter(enabled: !noProgress)
         defer { progress.finish() }
         let modelPath = try ModelLocation.resolve(model)
-        progress.begin("loading \(modelPath)")
-        let bundle = try ModelBundle.load(path: modelPath)
-        let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
-        progress.begin(evaluation.evaluator == nil ? "sensitivity" : "starting the evaluator")
-        let external = try evaluation.start()
-        let measure: (Model) throws -> Evaluation? =
-            external.map { e in { try e.evaluation(of: $0) } } ?? { evaluate($0, on: bundle.validation) }
+        let onProgress = { (p: SensitivityProgress) in
+            progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
+        }
+        let result: SensitivityResult
+        let external: ExternalEvaluator?
+        if OpenCommand.isBareCheckpoint(modelPath) {
+            guard evaluation.evaluator != nil else {
+                throw PruningError(modelPath, "a checkpoint without a model spec has no built-in accuracy: give --evaluator")
+            }
+            guard case .magnitude = criterion, granularity == .unstructured else {
+                throw PruningError("--criterion", "a checkpoint without a spec is swept by unstructured magnitude only")
+            }
+            let archive = try openTensorArchive(path: modelPath)
+            progress.begin("starting the evaluator")
+            external = try evaluation.start()
+            let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+            progress.begin("sensitivity")
+            result = try SensitivityAnalysis.run(
+                checkpoint: archive, measure: { masks in try external?.evaluation(masks: masks) }, tensors: names,
+                sparsities: list, onProgress: onProgress)
+        } else {
+            progress.begin("loading \(modelPath)")
+            let bundle = try ModelBundle.load(path: modelPath)
+            let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
+            progress.begin(evaluation.evaluator == nil ? "sensitivity" : "starting the evaluator")
+            external = try evaluation.start()
+            let measure: (Model) throws -> Evaluation? =
+                external.map { e in { try e.evaluation(of: $0) } } ?? { evaluate($0, on: bundle.validation) }
+            progress.begin("sensitivity")
+            result = try SensitivityAnalysis.run(
+                model: bundle.model, measure: measure, tensors: tensors, sparsities: list,
+                criterion: criterion, granularity: granularity, onProgress: onProgress)
+        }
         let metric = try external?.start().primary.name ?? "accuracy"
-        progress.begin("sensitivity")
-        let result = try SensitivityAnalysis.run(
-            model: bundle.model, measure: measure, tensors: tensors, sparsities: list,
-            criterion: criterion, granularity: granularity,
-            onProgress: { p in
-                progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
-            })
         progress.finish()
         if let out {
             try AtomicFile.write(Array(result.csv.utf8), to: out)
