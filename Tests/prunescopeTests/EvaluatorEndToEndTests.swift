@@ -92,4 +92,47 @@ import Testing
         try tmux.send("q")
         _ = try tmux.waitFor(timeout: 10, "a clean exit") { $0.contains("PROGRAM-EXIT code=0 stty=same") }
     }
+
+    struct Report: Decodable {
+        struct Step: Decodable {
+            struct Metrics: Decodable { var accuracy: Double? }
+            var metrics: Metrics
+        }
+        var history: [Step]
+    }
+
+    /// Every step's accuracy, retrained weights included (sent to the
+    /// evaluator as a weights file), equals the built-in evaluation's.
+    @Test(.enabled(if: numpyAvailable, "needs python3 with numpy"))
+    func pruneThroughTheEvaluatorReportsTheSameAccuracies() throws {
+        var reports = [[Double?]]()
+        for extra in [[], ["--evaluator", Self.evaluator]] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("ps-eval-prune-\(UUID().uuidString.prefix(8))")
+            defer { try? FileManager.default.removeItem(at: out) }
+            let result = try Binary.run(
+                [
+                    "prune", "SampleModels/digits-mlp", "--sparsity", "0.9", "--schedule", "iterative", "--rounds", "2",
+                    "--retrain-epochs", "1", "--out", out.path, "--no-progress",
+                ] + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let report = try JSONDecoder().decode(Report.self, from: Data(contentsOf: out.appendingPathComponent("report.json")))
+            reports.append(report.history.map(\.metrics.accuracy))
+        }
+        #expect(reports[0].count == 5 && reports[0].allSatisfy { $0 != nil })
+        #expect(reports[0] == reports[1])
+    }
+
+    @Test(.enabled(if: numpyAvailable, "needs python3 with numpy"))
+    func theExplorerPreviewsThroughTheEvaluator() throws {
+        let pidFile = FileManager.default.temporaryDirectory.appendingPathComponent("ps-eval-\(UUID().uuidString).pid")
+        let tmux = try Tmux(
+            command: Tmux.restoringScript(["open", "SampleModels/digits-mlp", "--evaluator", Self.evaluator], pidFile: pidFile),
+            width: 130, height: 40, directory: Binary.packageRoot, name: "evaluator")
+        defer { tmux.kill() }
+        _ = try tmux.waitFor(timeout: 30, "the explorer") { $0.contains("val acc 97.77% (start 97.77%)") }
+        try tmux.send(Array(repeating: "Right", count: 90))
+        _ = try tmux.waitFor(timeout: 30, "a preview from the evaluator") { $0.contains("· preview ") && !$0.contains("preview …") }
+        try tmux.send("q")
+        _ = try tmux.waitFor(timeout: 10, "a clean exit") { $0.contains("PROGRAM-EXIT code=0 stty=same") }
+    }
 }

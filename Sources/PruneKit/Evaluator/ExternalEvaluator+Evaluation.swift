@@ -35,4 +35,29 @@ extension ExternalEvaluator {
             loss: Float(result.metrics["loss"] ?? 0), accuracy: primary,
             correct: Int((primary * Double(result.samples)).rounded()), count: result.samples)
     }
+
+    /// A `PruningSession.measure` that asks this evaluator, sending the
+    /// session's current weights (masked; rewritten only when they change)
+    /// with its masks. Its primary metric must be an accuracy: it fills
+    /// every accuracy figure of the session.
+    public func sessionMeasure() throws(ExternalEvaluatorError) -> @Sendable (Model) throws -> Evaluation {
+        let hello = try start()
+        guard hello.primary.name == "accuracy" else {
+            throw ExternalEvaluatorError(
+                command: settings.command,
+                failure: .protocolViolation(
+                    "its primary metric is \"\(hello.primary.name)\"; a model with a spec needs \"accuracy\" (it fills the accuracy figures)"
+                ),
+                logPath: settings.logPath)
+        }
+        return { [self] model in
+            let key = model.parameters.map { $0.value.contentHash }.joined(separator: ",")
+            let weights = (key: key, entries: { model.parameters.map { SafetensorsEntry(name: $0.name, tensor: $0.value) } })
+            guard let e = try self.evaluation(of: model, weights: weights) else {
+                throw ExternalEvaluatorError(
+                    command: self.settings.command, failure: .exited("was cancelled"), logPath: self.settings.logPath)
+            }
+            return e
+        }
+    }
 }
