@@ -66,6 +66,8 @@ public struct PreviewEvaluation: Sendable, Equatable {
 public enum ExplorerMessage: Sendable {
     /// The accuracy and loss of the preview masks of `generation`.
     case previewEvaluated(generation: Int, PreviewEvaluation)
+    /// The user's evaluator failed on the preview of `generation` (one line).
+    case previewFailed(generation: Int, String)
     /// Dense vs CSR inference of the step of `generation`, measured on a copy.
     case inferenceMeasured(generation: Int, timings: [SparseInferenceTiming])
     /// Gradient scores of `generation`: a planner over a copy of the

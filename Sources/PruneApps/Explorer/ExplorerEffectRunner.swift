@@ -79,15 +79,19 @@ public final class ExplorerEffectRunner {
         case .cancelJob:
             cancel.cancel()
         case .evaluatePreview(let generation):
-            guard let validation = info.validation else { return }
+            guard let measure = info.measurement else { return }
             // The masks are made on the worker: the UI's live masks stay unshared.
             let copy = Transfer(model.preview.planner.model.copy())
             let masks = model.preview.evaluationMasks()
             worker.run {
                 let net = copy.take()
                 PrunePlanner.apply(masks.materialized(), to: net)
-                let e = evaluate(net, on: validation)
-                post(.previewEvaluated(generation: generation, PreviewEvaluation(accuracy: e.accuracy, loss: Double(e.loss))))
+                do {
+                    let e = try measure(net)
+                    post(.previewEvaluated(generation: generation, PreviewEvaluation(accuracy: e.accuracy, loss: Double(e.loss))))
+                } catch {
+                    post(.previewFailed(generation: generation, ErrorText.oneLine(error)))
+                }
             }
         case .measureInference(let generation):
             guard let validation = info.validation, validation.count > 0 else { return }
@@ -129,12 +133,12 @@ public final class ExplorerEffectRunner {
         let post = self.post
         switch job {
         case .sensitivity(let criterion, let granularity, let sparsities):
-            guard let validation = info.validation else { return }
+            guard let measure = info.measurement else { return }
             let copy = Transfer(model.session.model.copy())
             let layers = model.layers
             worker.run {
                 ExplorerJobs.sensitivity(
-                    copy.take(), layers: layers, validation: validation, criterion: criterion,
+                    copy.take(), layers: layers, measure: measure, criterion: criterion,
                     granularity: granularity, sparsities: sparsities, cancel: cancel, post: post)
             }
         case .export(let path, let replacing, let settings):

@@ -110,10 +110,9 @@ enum ExplorerJobs {
     /// Each layer pruned alone at each sparsity, on a private copy of the
     /// model; neuron/filter granularity by the unit each layer has.
     static func sensitivity(
-        _ model: Model, layers: [ExplorerLayer], validation: Dataset, criterion: Criterion,
+        _ model: Model, layers: [ExplorerLayer], measure: (Model) throws -> Evaluation, criterion: Criterion,
         granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post
     ) {
-        let baseline = evaluate(model, on: validation).accuracy
         // Units only where removing them is defined (not the output layer).
         let structurable = Set(Topology(model: model).defaultTensors(structured: true))
         let units = layers.filter { structurable.contains($0.tensor) }
@@ -124,10 +123,11 @@ enum ExplorerJobs {
         let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
         var done = 0, points = 0, skipped = 0, cancelled = false
         do {
+            let baseline = try measure(model).accuracy
             for (g, tensors) in groups where !tensors.isEmpty && !cancelled {
                 let offset = done
                 let result = try SensitivityAnalysis.run(
-                    model: model, validation: validation, tensors: tensors, sparsities: sparsities,
+                    model: model, measure: measure, tensors: tensors, sparsities: sparsities,
                     criterion: criterion, granularity: g,
                     onProgress: { p in
                         done = offset + p.done

@@ -71,6 +71,17 @@ public struct ExplorerInfo {
     public var bundle: ModelBundle?
     /// Whether the model has a Dense layer (dense vs CSR inference is timed for those).
     public var hasDense: Bool
+    /// The user's evaluator as the session measures with it (`open MODEL
+    /// --evaluator`); nil: the validation set.
+    public var measure: (@Sendable (Model) throws -> Evaluation)? = nil
+
+    /// How previews and sweeps are measured: the user's evaluator, else the
+    /// validation set, else not at all.
+    var measurement: (@Sendable (Model) throws -> Evaluation)? {
+        if let measure { return measure }
+        guard let validation else { return nil }
+        return { evaluate($0, on: validation) }
+    }
 
     /// The optimiser of the recipe at learning rate `lr`.
     public func retrainOptimizer(learningRate lr: Float) -> OptimizerConfig {

@@ -71,8 +71,8 @@ extension ExplorerModel {
     }
 
     mutating func startSensitivity(now: Double) {
-        guard info.validation != nil else {
-            toast("sensitivity needs validation data; this model has none", .warning, now: now)
+        guard info.measurement != nil else {
+            toast("sensitivity needs validation data or --evaluator; this model has neither", .warning, now: now)
             return
         }
         if case .sensitivity? = job?.job { return }

@@ -49,6 +49,10 @@ extension ExplorerModel {
         switch m {
         case .previewEvaluated(let generation, let evaluation):
             previewAccuracy.receive(evaluation, generation: generation)
+        case .previewFailed(let generation, let problem):
+            if previewAccuracy.receive(nil, generation: generation) {
+                toast(problem + "; move the slider to try again", .error, now: now, duration: 10)
+            }
         case .inferenceMeasured(let generation, let timings):
             inference.receive(timings, generation: generation)
         case .scoresComputed(let generation, let planner, let error):
@@ -128,7 +132,7 @@ extension ExplorerModel {
             previewAccuracy.invalidate(wanted: false)
         } else {
             // Evaluated on a tick, one at a time: a held key does not queue one per step.
-            previewAccuracy.invalidate(wanted: info.validation != nil)
+            previewAccuracy.invalidate(wanted: info.measurement != nil)
         }
     }
 

@@ -30,10 +30,14 @@ public struct InspectorApp: TerminalApp {
     public static func make(
         archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themes: [Theme] = [.builtinDefault],
         worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void,
-        exportPath: String? = nil
+        exportPath: String? = nil, evaluator: (hello: EvaluatorHello, process: ExternalEvaluator)? = nil
     ) -> InspectorApp {
-        let model = InspectorModel(archive: archive, rules: rules, size: size, themeCount: max(1, themes.count), exportPath: exportPath)
-        return InspectorApp(model: model, runner: InspectorEffectRunner(archive: archive, worker: worker, post: post), themes: themes)
+        let model = InspectorModel(
+            archive: archive, rules: rules, size: size, themeCount: max(1, themes.count), exportPath: exportPath,
+            evaluator: evaluator?.hello)
+        return InspectorApp(
+            model: model, runner: InspectorEffectRunner(archive: archive, worker: worker, post: post, evaluator: evaluator?.process),
+            themes: themes)
     }
 
     public var minimumSize: Size { Size(width: 80, height: 24) }

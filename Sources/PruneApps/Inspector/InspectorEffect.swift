@@ -12,6 +12,10 @@ public enum InspectorEffect: Equatable, Sendable {
     case export(InspectorExport)
     /// Stop the statistics pass at its next check.
     case cancelLoading
+    /// Measure `cut` with the user's evaluator (`generation` of `InspectorModel.evaluation`).
+    case evaluate(generation: Int, InspectorCut)
+    /// The cut being measured is stale: tell the evaluator to stop.
+    case cancelEvaluation
 }
 
 /// A magnitude-pruned copy of the checkpoint to write: what the screen
@@ -51,4 +55,8 @@ public enum InspectorMessage: Sendable {
     case exportTargetExists(path: String)
     /// The export ended: a one-line message and whether it failed.
     case exportFinished(message: String, failed: Bool)
+    /// The evaluator's answer for `generation` (nil: cancelled).
+    case evaluated(generation: Int, EvaluatorResult?)
+    /// The evaluator failed (one line, naming it and its log).
+    case evaluationFailed(generation: Int, String)
 }

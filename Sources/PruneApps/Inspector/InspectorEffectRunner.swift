@@ -1,6 +1,7 @@
 import Foundation
 import PruneKit
 import PruneTUI
+import Synchronization
 
 /// Runs the effects `InspectorModel.update` asks for: the only code in the
 /// inspector that starts background work or touches files. Called on the UI
@@ -12,12 +13,20 @@ public struct InspectorEffectRunner {
     let post: @Sendable (InspectorMessage) -> Void
     /// The statistics pass's cancel flag (there is one pass per inspector).
     private let loadCancel = CancelFlag()
+    /// The user's evaluator (`open --evaluator`), if any.
+    let evaluator: ExternalEvaluator?
+    /// The newest evaluation generation started and the newest cancelled.
+    private let evaluations = EvaluationGenerations()
 
     /// - Parameter post: where background work posts (`Mailbox.post` of the app runner).
-    public init(archive: any TensorArchive, worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void) {
+    public init(
+        archive: any TensorArchive, worker: any BackgroundWorker, post: @escaping @Sendable (InspectorMessage) -> Void,
+        evaluator: ExternalEvaluator? = nil
+    ) {
         self.archive = archive
         self.worker = worker
         self.post = post
+        self.evaluator = evaluator
     }
 
     public func run(_ effects: [InspectorEffect]) {
@@ -49,6 +58,17 @@ public struct InspectorEffectRunner {
             }
         case .export(let request):
             worker.run { InspectorEffectRunner.export(archive, request, post: post) }
+        case .cancelEvaluation:
+            evaluations.cancelStarted()
+        case .evaluate(let generation, let cut):
+            guard let evaluator else { return }
+            evaluations.start(generation)
+            let evaluations = self.evaluations
+            worker.run {
+                InspectorEffectRunner.evaluate(
+                    archive, cut, with: evaluator, generation: generation, post: post,
+                    isCancelled: { evaluations.isCancelled(generation) })
+            }
         }
     }
 
@@ -70,4 +90,29 @@ public struct InspectorEffectRunner {
             post(.exportFinished(message: "export failed: \(error)", failed: true))
         }
     }
+
+    /// Masks the cut's tensors and asks the evaluator (on a worker thread).
+    static func evaluate(
+        _ archive: any TensorArchive, _ cut: InspectorCut, with evaluator: ExternalEvaluator, generation: Int,
+        post: @Sendable (InspectorMessage) -> Void, isCancelled: () -> Bool
+    ) {
+        do {
+            let masks = try CheckpointPruning.magnitudeMasks(
+                archive, names: cut.tensors, scope: cut.scope, nOfM: cut.twoOfFour ? (2, 4) : nil, amount: cut.amount
+            ).masks
+            let result = try evaluator.evaluate(masks: PrunedWeightsExport.maskEntries(masks), isCancelled: isCancelled)
+            post(.evaluated(generation: generation, result))
+        } catch {
+            post(.evaluationFailed(generation: generation, "\(error)"))
+        }
+    }
+}
+
+/// Which evaluation is the newest started and which are cancelled, shared
+/// by the UI thread (which cancels) and the worker (which polls).
+final class EvaluationGenerations: Sendable {
+    private let state = Mutex((started: 0, cancelled: 0))
+    func start(_ generation: Int) { state.withLock { $0.started = generation } }
+    func cancelStarted() { state.withLock { $0.cancelled = $0.started } }
+    func isCancelled(_ generation: Int) -> Bool { state.withLock { $0.cancelled >= generation } }
 }

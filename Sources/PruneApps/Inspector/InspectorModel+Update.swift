@@ -26,6 +26,7 @@ extension InspectorModel {
         case .message(let message): handleMessage(message, now: now)
         }
         keepSelectionVisible()
+        noteCutChange()
         let effects = outbox
         outbox = []
         return (action, effects)
@@ -34,7 +35,13 @@ extension InspectorModel {
     /// About every 30 ms: expires toasts. Returns whether the screen changed
     /// and the effects to run (none: the inspector has no values due later).
     public mutating func tick(now: Double) -> (dirty: Bool, effects: [InspectorEffect]) {
-        (toasts.expire(now: now), [])
+        var dirty = toasts.expire(now: now)
+        var effects = [InspectorEffect]()
+        if let g = evaluation.launch(), let cut = evaluatedCut {
+            effects.append(.evaluate(generation: g, cut))
+            dirty = true
+        }
+        return (dirty, effects)
     }
 
     /// Quits, stopping the statistics pass if it still runs (an export runs to its end).
@@ -61,6 +68,12 @@ extension InspectorModel {
         case .exportFinished(let text, let failed):
             exporting = nil
             toast(text, failed ? .error : .info, now: now, duration: failed ? 10 : 6)
+        case .evaluated(let generation, let result):
+            receiveEvaluation(result, generation: generation)
+        case .evaluationFailed(let generation, let problem):
+            guard evaluation.receive(nil, generation: generation) else { return }
+            evaluationProblem = problem
+            toast(problem + "; move the slider to try again", .error, now: now, duration: 10)
         }
     }
 

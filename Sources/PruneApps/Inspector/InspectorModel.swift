@@ -72,16 +72,29 @@ public struct InspectorModel {
     /// Downsampled |w| of the selected tensor for the heatmap and the
     /// magnitude distributions: pure memos, filled by whichever reads first.
     let heatCache = HeatCache()
+    /// The user's evaluator, as its hello described it (nil: none).
+    public let evaluator: EvaluatorHello?
+    /// The evaluator's figures for the cut on screen.
+    public internal(set) var evaluation = AsyncSlot<EvaluatorResult>()
+    /// The evaluator's figures with nothing pruned, once measured.
+    public internal(set) var unprunedEvaluation: EvaluatorResult?
+    /// The cut the evaluation slot is for.
+    var evaluatedCut: InspectorCut?
+    /// Why the last evaluation failed, until the cut changes.
+    public internal(set) var evaluationProblem: String?
+
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [InspectorEffect] = []
 
     /// - Parameters:
     ///   - size: the screen size (then `.resize` events keep it).
     ///   - exportPath: what the export prompt offers (default: NAME-pruned.safetensors).
+    ///   - evaluator: the hello of the user's evaluator, when `open --evaluator` started one.
     public init(
         archive: any TensorArchive, rules: PrunableRules = .default, size: Size, themeCount: Int = 1,
-        exportPath: String? = nil
+        exportPath: String? = nil, evaluator: EvaluatorHello? = nil
     ) {
+        self.evaluator = evaluator
         self.archive = archive
         self.rules = rules
         self.size = size

@@ -37,7 +37,8 @@ extension InspectorModel {
         let name = URL(fileURLWithPath: archive.path).lastPathComponent
         let left = " PruneScope · inspect \(name) (\(archive.format.rawValue), no model spec) · \(headerFigures)"
         let how = twoOfFour ? "2:4" : "\(scope == .global ? "global" : "per tensor") \(Format.percent(slider.value))"
-        let right = "magnitude · \(how) · \(prunableNames.count) prunable "
+        let figure = evaluationSummary.map { " · " + $0 } ?? ""
+        let right = "magnitude · \(how) · \(prunableNames.count) prunable\(figure) "
         TitleBar(left: left, right: right).render(into: &buffer, area: area, context: context)
     }
 

@@ -101,6 +101,21 @@ public enum SensitivityAnalysis {
         onSkip: (SensitivitySkip) -> Void = { _ in },
         isCancelled: () -> Bool = { false }
     ) throws -> SensitivityResult {
+        try run(
+            model: model, measure: { evaluate($0, on: validation) }, tensors: tensors, sparsities: sparsities,
+            criterion: criterion, granularity: granularity, onProgress: onProgress, onSkip: onSkip, isCancelled: isCancelled)
+    }
+
+    /// The same sweep with each point measured by `measure` (e.g. the
+    /// user's own evaluator, `ExternalEvaluator`) instead of the validation
+    /// set; `measure` returning nil means it was cancelled.
+    public static func run(
+        model: Model, measure: (Model) throws -> Evaluation?, tensors: [String] = [], sparsities: [Double],
+        criterion: Criterion = .magnitude, granularity: Granularity = .unstructured,
+        onProgress: (SensitivityProgress) -> Void = { _ in },
+        onSkip: (SensitivitySkip) -> Void = { _ in },
+        isCancelled: () -> Bool = { false }
+    ) throws -> SensitivityResult {
         guard !sparsities.isEmpty else { throw PruningError("--sparsities", "give at least one sparsity") }
         for s in sparsities { try PruningError.checkFraction(s, "--sparsities") }
         guard !criterion.needsGradients else {
@@ -114,9 +129,11 @@ public enum SensitivityAnalysis {
                     tensors: [name], criterion: criterion, granularity: granularity,
                     amount: .sparsity(0)), model: model)
         }
-        let base = evaluate(model, on: validation)
         var points = [SensitivityPoint]()
         var skipped = [SensitivitySkip]()
+        guard let base = try measure(model) else {
+            return SensitivityResult(baselineAccuracy: 0, baselineLoss: 0, points: [], skipped: [], cancelled: true)
+        }
         let total = names.count * sparsities.count
         let work = model.copy()
         for name in names {
@@ -145,8 +162,13 @@ public enum SensitivityAnalysis {
                     p.mask = mask
                     p.applyMask()
                 }
-                let e = evaluate(work, on: validation)
+                let measured = try measure(work)
                 for (p, v, m) in saved { p.value = v; p.mask = m }
+                guard let e = measured else {
+                    return SensitivityResult(
+                        baselineAccuracy: base.accuracy, baselineLoss: Double(base.loss),
+                        points: points, skipped: skipped, cancelled: true)
+                }
                 let point = SensitivityPoint(tensor: name, sparsity: s, accuracy: e.accuracy, loss: Double(e.loss))
                 points.append(point)
                 onProgress(SensitivityProgress(done: points.count + skipped.count, total: total, point: point))

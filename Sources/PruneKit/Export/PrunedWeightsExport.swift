@@ -70,15 +70,23 @@ public enum PrunedWeightsExport {
     /// mask are left out. Returns the names written. Atomic.
     @discardableResult
     public static func writeMasks(model: Model, to path: String) throws -> [String] {
-        var entries = [SafetensorsEntry]()
-        for p in model.parameters {
-            guard let m = p.mask else { continue }
-            entries.append(
-                SafetensorsEntry(
-                    name: p.name + "_mask", dtype: .U8, shape: m.shape,
-                    bytes: m.data.map { $0 == 0 ? 0 : 1 }))
-        }
+        let entries = maskEntries(model: model)
         try SafetensorsWriter.write(entries, metadata: ["format": "pt", "mask_convention": "1 keep, 0 pruned"], to: path)
         return entries.map(\.name)
+    }
+
+    /// The entries `writeMasks` writes: `<tensor>_mask`, U8, for every
+    /// parameter with a mask (also what an evaluator receives).
+    public static func maskEntries(model: Model) -> [SafetensorsEntry] {
+        model.parameters.compactMap { p in p.mask.map { maskEntry(p.name, $0) } }
+    }
+
+    /// `masks` (by tensor name) as `writeMasks` writes them, in name order.
+    public static func maskEntries(_ masks: [String: Tensor]) -> [SafetensorsEntry] {
+        masks.keys.sorted().compactMap { name in masks[name].map { maskEntry(name, $0) } }
+    }
+
+    private static func maskEntry(_ name: String, _ mask: Tensor) -> SafetensorsEntry {
+        SafetensorsEntry(name: name + "_mask", dtype: .U8, shape: mask.shape, bytes: mask.data.map { $0 == 0 ? 0 : 1 })
     }
 }

@@ -22,6 +22,11 @@ public final class PruningSession {
     public let validation: Dataset?
     /// Root seed: every random choice of a step derives from it and the step index.
     public let seed: UInt64
+    /// How each step's accuracy and loss are measured instead of on
+    /// `validation`, e.g. by the user's own evaluator (`ExternalEvaluator`).
+    public let measure: ((Model) throws -> Evaluation)?
+    /// Why `measure` last failed (that step has no accuracy), nil after a success.
+    public internal(set) var measureFailure: String?
     /// Steps so far; `steps[cursor]` is the current state.
     public internal(set) var steps: [HistoryStep]
     /// Snapshot of each step, parallel to `steps`.
@@ -52,11 +57,15 @@ public final class PruningSession {
 
     /// Starts a session on `model` as it is now (masks included), recording
     /// step 0 with its metrics.
-    public init(model: Model, train: Dataset? = nil, validation: Dataset? = nil, seed: UInt64 = 0) {
+    public init(
+        model: Model, train: Dataset? = nil, validation: Dataset? = nil, seed: UInt64 = 0,
+        measure: ((Model) throws -> Evaluation)? = nil
+    ) {
         self.model = model
         self.train = train
         self.validation = validation
         self.seed = seed
+        self.measure = measure
         for p in model.parameters { p.applyMask() }
         let snap = SessionSnapshot(model: model, optimizerState: [:], optimizerStepCount: 0)
         snapshots = [snap]
@@ -80,6 +89,7 @@ public final class PruningSession {
         self.train = train
         self.validation = validation
         self.seed = seed
+        self.measure = nil
         self.steps = steps
         self.snapshots = snapshots
         self.cursor = cursor
@@ -93,16 +103,6 @@ public final class PruningSession {
 
     /// The seed for the next step's random choices (derived from `seed` and the step index).
     public var nextStepSeed: UInt64 { Trainer.mix(seed, UInt64(cursor + 1)) }
-
-    // MARK: Metrics
-
-    /// Metrics of the model as it is now; with `evaluate`, accuracy and loss
-    /// on the validation set (one forward pass over it).
-    public func currentMetrics(evaluate doEvaluate: Bool = false) -> ModelMetrics {
-        guard doEvaluate, let validation else { return ModelMetrics.measure(model) }
-        let e = evaluate(model, on: validation)
-        return ModelMetrics.measure(model, accuracy: e.accuracy, loss: Double(e.loss))
-    }
 
     // MARK: Live preview
 

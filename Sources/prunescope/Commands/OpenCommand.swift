@@ -65,6 +65,8 @@ struct OpenCommand: ParsableCommand {
     )
     var bench = false
 
+    @OptionGroup(title: "Your own evaluation (the accuracy figures, with a spec or without)")
+    var evaluation: EvaluatorOptions
     @Option(help: "Slider moves to time with --bench, per slider.")
     var moves: Int = 300
 
@@ -116,12 +118,16 @@ struct OpenCommand: ParsableCommand {
         }
         let archive = try openTensorArchive(path: path)
         let themes = try loadThemes()
+        // Started before the screen opens: a broken evaluator is a one-line error here.
+        let external = try evaluation.start()
+        let hello = try external?.start()
         let terminal = try NcursesTerminal(ascii: ascii)
         let mailbox = Mailbox<InspectorMessage>()
         let worker = ThreadWorker()
         var app = InspectorApp.make(
             archive: archive, rules: PrunableRules(include: include, exclude: exclude), size: terminal.size,
-            themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir)
+            themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir,
+            evaluator: hello.flatMap { h in external.map { (h, $0) } })
         app.startLoading()
         try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
@@ -131,12 +137,19 @@ struct OpenCommand: ParsableCommand {
         if bench, moves > 1_000_000 { throw ValidationError("--moves must be at most 1000000") }
         let path = try ModelLocation.resolve(model)
         if OpenCommand.isBareCheckpoint(path) { return try inspect(path) }
+        if evaluation.evaluator != nil, session != nil {
+            throw ValidationError("--evaluator starts a new session; a saved --session keeps the figures it was measured with")
+        }
         let bundle = try ModelBundle.load(path: path)
+        // Started before the screen opens: a broken evaluator is a one-line error here.
+        let measure = try evaluation.start()?.sessionMeasure()
         let pruning: PruningSession
         if let session {
             pruning = try PruningSession.load(from: session, model: bundle.model, train: bundle.train, validation: bundle.validation)
         } else {
-            pruning = PruningSession(model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed)
+            pruning = PruningSession(
+                model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed, measure: measure)
+            if let failure = pruning.measureFailure { throw PruningError("--evaluator", failure) }
         }
         if let benchSize {
             print(ExplorerBenchmark.run(session: pruning, bundle: bundle, size: benchSize, moves: max(2, moves)))
@@ -151,7 +164,7 @@ struct OpenCommand: ParsableCommand {
         let worker = ThreadWorker()
         var app = ExplorerApp.make(
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
-            post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session)
+            post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session, measure: measure)
         app.noteRecovered(journal.changes)
         if let session {
             let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""

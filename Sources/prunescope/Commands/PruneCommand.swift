@@ -88,6 +88,8 @@ struct PruneCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @OptionGroup(title: "Your own evaluation (every step's accuracy and loss)")
+    var evaluation: EvaluatorOptions
     @OptionGroup(title: "Adaptive pruning")
     var adaptive: AdaptiveOptions
 
@@ -212,11 +214,19 @@ struct PruneCommand: ParsableCommand {
             : RetrainSettings(
                 epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1, splicing: adaptive.splicingSettings)
 
+        if evaluation.evaluator != nil, allocates {
+            throw PruningError("--allocate", "the allocation's sweep uses the built-in evaluation; run it without --evaluator")
+        }
+        if evaluation.evaluator != nil { progress.begin("starting the evaluator") }
+        let measure = try evaluation.start()?.sessionMeasure()
         // Validate the request on the model before any work.
-        let session = PruningSession(model: net, train: bundle.train, validation: bundle.validation, seed: seed)
+        let session = PruningSession(
+            model: net, train: bundle.train, validation: bundle.validation, seed: seed, measure: measure)
+        if let failure = session.measureFailure { throw PruningError("--evaluator", failure) }
         _ = try session.preview(request)
 
         progress.begin("\(schedule)")
+        var evaluatorFailure: String?
         try session.run(
             schedule, request: request, retrain: retrain,
             onEvent: { e in
@@ -229,8 +239,10 @@ struct PruneCommand: ParsableCommand {
                 case .recorded(let step):
                     progress.note(
                         "step \(step.id): \(step.summary), validation accuracy \(Format.percent(step.metrics.accuracy, digits: 2))")
+                    if let failure = session.measureFailure { evaluatorFailure = failure }
                 }
             })
+        if let evaluatorFailure { throw PruningError("--evaluator", evaluatorFailure) }
         progress.begin("writing exports", at: 1)
 
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")

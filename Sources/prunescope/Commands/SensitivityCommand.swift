@@ -29,6 +29,8 @@ struct SensitivityCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @OptionGroup(title: "Your own evaluation")
+    var evaluation: EvaluatorOptions
 
     func run() throws {
         try CommandSupport.reportingErrors(runUnguarded)
@@ -42,16 +44,40 @@ struct SensitivityCommand: ParsableCommand {
         let progress = ProgressReporter(enabled: !noProgress)
         defer { progress.finish() }
         let modelPath = try ModelLocation.resolve(model)
-        progress.begin("loading \(modelPath)")
-        let bundle = try ModelBundle.load(path: modelPath)
-        let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
-        progress.begin("sensitivity")
-        let result = try SensitivityAnalysis.run(
-            model: bundle.model, validation: bundle.validation, tensors: tensors, sparsities: list,
-            criterion: criterion, granularity: granularity,
-            onProgress: { p in
-                progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
-            })
+        let onProgress = { (p: SensitivityProgress) in
+            progress.update(Double(p.done) / Double(max(p.total, 1)), "\(p.point.tensor) at \(p.point.sparsity)")
+        }
+        let result: SensitivityResult
+        let external: ExternalEvaluator?
+        if OpenCommand.isBareCheckpoint(modelPath) {
+            guard evaluation.evaluator != nil else {
+                throw PruningError(modelPath, "a checkpoint without a model spec has no built-in accuracy: give --evaluator")
+            }
+            guard case .magnitude = criterion, granularity == .unstructured else {
+                throw PruningError("--criterion", "a checkpoint without a spec is swept by unstructured magnitude only")
+            }
+            let archive = try openTensorArchive(path: modelPath)
+            progress.begin("starting the evaluator")
+            external = try evaluation.start()
+            let names = layers.map { $0.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } } ?? []
+            progress.begin("sensitivity")
+            result = try SensitivityAnalysis.run(
+                checkpoint: archive, measure: { masks in try external?.evaluation(masks: masks) }, tensors: names,
+                sparsities: list, onProgress: onProgress)
+        } else {
+            progress.begin("loading \(modelPath)")
+            let bundle = try ModelBundle.load(path: modelPath)
+            let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
+            progress.begin(evaluation.evaluator == nil ? "sensitivity" : "starting the evaluator")
+            external = try evaluation.start()
+            let measure: (Model) throws -> Evaluation? =
+                external.map { e in { try e.evaluation(of: $0) } } ?? { evaluate($0, on: bundle.validation) }
+            progress.begin("sensitivity")
+            result = try SensitivityAnalysis.run(
+                model: bundle.model, measure: measure, tensors: tensors, sparsities: list,
+                criterion: criterion, granularity: granularity, onProgress: onProgress)
+        }
+        let metric = try external?.start().primary.name ?? "accuracy"
         progress.finish()
         if let out {
             try AtomicFile.write(Array(result.csv.utf8), to: out)
@@ -61,7 +87,7 @@ struct SensitivityCommand: ParsableCommand {
             return
         }
         print(
-            "validation accuracy (loss) with one tensor pruned alone; unpruned: "
+            "\(external == nil ? "validation accuracy" : "evaluator's \(metric)") (loss) with one tensor pruned alone; unpruned: "
                 + "\(Format.percent(result.baselineAccuracy, digits: 2)) (\(String(format: "%.4f", result.baselineLoss)))")
         let names = (result.points.map(\.tensor) + result.skipped.map(\.tensor))
             .reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
