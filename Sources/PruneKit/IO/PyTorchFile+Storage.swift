@@ -12,7 +12,8 @@ extension PyTorchFile {
         switch member.method {
         case 0:
             guard member.compressedSize == member.uncompressedSize else {
-                throw PyTorchError.damaged(path: path, problem: "stored member \"\(member.name)\" has different compressed and expanded sizes")
+                throw PyTorchError.damaged(
+                    path: path, problem: "stored member \"\(member.name)\" has different compressed and expanded sizes")
             }
             if verifyCRC, Inflater.crc32(compressed) != member.crc32 {
                 throw PyTorchError.corrupt(path: path, member: member.name, problem: "CRC-32 mismatch: the data is damaged")
@@ -27,7 +28,8 @@ extension PyTorchFile {
                     problem: "claims \(size) bytes from \(member.compressedSize) compressed, beyond deflate's limit (zip bomb?)")
             }
             if size > Inflater.physicalMemory {
-                throw PyTorchError.corrupt(path: path, member: member.name, problem: "expands to \(size) bytes, more than this machine's memory")
+                throw PyTorchError.corrupt(
+                    path: path, member: member.name, problem: "expands to \(size) bytes, more than this machine's memory")
             }
             // One spare byte detects a stream that would run past the declared size.
             let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
@@ -81,7 +83,8 @@ extension PyTorchFile {
             expected = expected &* view.shape[d]
         }
         guard elementCount > 0 else {
-            return Entry(view: TorchTensorRef(storage: view.storage, dtype: view.dtype, offset: 0, shape: view.shape, strides: view.strides),
+            return Entry(
+                view: TorchTensorRef(storage: view.storage, dtype: view.dtype, offset: 0, shape: view.shape, strides: view.strides),
                 member: member, contiguous: true)
         }
         // The last element's index: offset + sum((size - 1) x stride), without overflow.
@@ -106,14 +109,18 @@ extension PyTorchFile {
     /// Copies the elements of `view` from `storage` into `target` in row-major
     /// order, reversing each element's bytes when `swapBytes`. The view was
     /// checked to lie inside the storage and `target` holds exactly its elements.
-    static func gather(_ view: TorchTensorRef, from storage: UnsafeRawBufferPointer, swapBytes: Bool, into target: UnsafeMutableRawBufferPointer) {
+    static func gather(
+        _ view: TorchTensorRef, from storage: UnsafeRawBufferPointer, swapBytes: Bool, into target: UnsafeMutableRawBufferPointer
+    ) {
         let size = view.dtype.byteSize
         let shape = view.shape, strides = view.strides
         guard shape.allSatisfy({ $0 > 0 }), let source = storage.baseAddress, let out = target.baseAddress else { return }
         func copy(element: Int, to position: Int) {
             let from = source + element * size, to = out + position * size
             if swapBytes {
-                for b in 0..<size { to.storeBytes(of: from.load(fromByteOffset: size - 1 - b, as: UInt8.self), toByteOffset: b, as: UInt8.self) }
+                for b in 0..<size {
+                    to.storeBytes(of: from.load(fromByteOffset: size - 1 - b, as: UInt8.self), toByteOffset: b, as: UInt8.self)
+                }
             } else {
                 to.copyMemory(from: from, byteCount: size)
             }

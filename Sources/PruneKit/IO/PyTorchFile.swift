@@ -85,7 +85,8 @@ public final class PyTorchFile: TensorArchive, @unchecked Sendable {
         var members: [String: ZipDirectory.Member] = [:]
         for member in directory.members { members[member.name] = member }
         let pickles = directory.members.filter {
-            $0.name == "data.pkl" || ($0.name.hasSuffix("/data.pkl") && $0.name.split(separator: "/", omittingEmptySubsequences: false).count == 2)
+            $0.name == "data.pkl"
+                || ($0.name.hasSuffix("/data.pkl") && $0.name.split(separator: "/", omittingEmptySubsequences: false).count == 2)
         }
         guard let pickle = pickles.first else { throw PyTorchError.damaged(path: path, problem: "no <folder>/data.pkl member") }
         guard pickles.count == 1 else {
@@ -94,17 +95,12 @@ public final class PyTorchFile: TensorArchive, @unchecked Sendable {
         let folder = String(pickle.name.dropLast("data.pkl".count))
         let bigEndian = try byteOrder(members[folder + "byteorder"], bytes: bytes, path: path)
         guard pickle.uncompressedSize <= maxPickleSize else {
-            throw PyTorchError.unusable(path: path, problem: "\(pickle.name) is \(pickle.uncompressedSize) bytes, more than the \(maxPickleSize) accepted")
+            throw PyTorchError.unusable(
+                path: path, problem: "\(pickle.name) is \(pickle.uncompressedSize) bytes, more than the \(maxPickleSize) accepted")
         }
         let (named, skipped): ([(String, TorchTensorRef)], [String])
         do {
-            (named, skipped) = try withMember(pickle, bytes: bytes, path: path) { pickleBytes in
-                try RestrictedUnpickler.load(pickleBytes) { root in
-                    var flattener = StateDictFlattener()
-                    try flattener.flatten(root)
-                    return (flattener.tensors, flattener.skipped)
-                }
-            }
+            (named, skipped) = try withMember(pickle, bytes: bytes, path: path) { try StateDictFlattener.flatten(pickle: $0) }
         } catch let failure as PickleFailure {
             throw PyTorchError.refused(path: path, member: pickle.name, problem: failure.description)
         }
@@ -124,7 +120,9 @@ public final class PyTorchFile: TensorArchive, @unchecked Sendable {
     /// none: little-endian, as torch itself assumes).
     private static func byteOrder(_ member: ZipDirectory.Member?, bytes: UnsafeRawBufferPointer, path: String) throws -> Bool {
         guard let member else { return false }
-        guard member.uncompressedSize <= 16 else { throw PyTorchError.damaged(path: path, problem: "\(member.name) is not 'little' or 'big'") }
+        guard member.uncompressedSize <= 16 else {
+            throw PyTorchError.damaged(path: path, problem: "\(member.name) is not 'little' or 'big'")
+        }
         let text = try withMember(member, bytes: bytes, path: path) { String(decoding: $0, as: UTF8.self) }
         switch String(text.filter { !$0.isWhitespace }) {
         case "little": return false

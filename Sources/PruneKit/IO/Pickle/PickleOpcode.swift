@@ -109,7 +109,8 @@ enum PickleFailure: Error, Equatable, CustomStringConvertible {
             return "refused global \(name): only the tensors of a state_dict are read, and nothing in the file is run"
         case let .refusedOpcode(name, code, at):
             let hex = String(code, radix: 16, uppercase: true)
-            return "refused pickle opcode \(name) (0x\(code < 16 ? "0" : "")\(hex)) at byte \(at): it builds objects a state_dict never holds"
+            return
+                "refused pickle opcode \(name) (0x\(code < 16 ? "0" : "")\(hex)) at byte \(at): it builds objects a state_dict never holds"
         case let .refusedCall(callable, problem):
             return "refused \(callable) \(problem)"
         case let .malformed(problem):

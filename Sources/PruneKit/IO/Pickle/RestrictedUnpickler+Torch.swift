@@ -16,7 +16,9 @@ extension RestrictedUnpickler {
         switch global {
         case .orderedDict:
             // `OrderedDict()`: the items follow as SETITEMS.
-            guard args.isEmpty else { throw .refusedCall(callable: name, problem: "with \(args.count) arguments (a state_dict passes none)") }
+            guard args.isEmpty else {
+                throw .refusedCall(callable: name, problem: "with \(args.count) arguments (a state_dict passes none)")
+            }
             return .dict(PickleDict())
         case .rebuildTensorV2:
             // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])
@@ -81,7 +83,8 @@ extension RestrictedUnpickler {
         var out: [Int] = []
         for item in items {
             guard case let .int(n) = item, n >= 0 else {
-                throw .refusedCall(callable: callable, problem: "with a \(what) holding \(item.kind) \(describe(item)), not an integer >= 0")
+                throw .refusedCall(
+                    callable: callable, problem: "with a \(what) holding \(item.kind) \(describe(item)), not an integer >= 0")
             }
             out.append(n)
         }
@@ -96,7 +99,9 @@ extension RestrictedUnpickler {
     /// BUILD (`obj.__setstate__(state)`): torch sets a state_dict's `_metadata`
     /// attribute this way; only a dict may receive it, and it is ignored.
     static func build(on target: PickleValue, state: PickleValue) throws(PickleFailure) {
-        guard case .dict = target else { throw .refusedCall(callable: "BUILD", problem: "on a \(target.kind): only a state_dict's attributes are set this way") }
+        guard case .dict = target else {
+            throw .refusedCall(callable: "BUILD", problem: "on a \(target.kind): only a state_dict's attributes are set this way")
+        }
         switch state {
         case .dict, .none: return
         case let .tuple(items, _) where items.count == 2: return  // (state, slotstate)
@@ -108,7 +113,8 @@ extension RestrictedUnpickler {
     /// `('storage', StorageType, key, location, size)`.
     static func persistentLoad(_ id: PickleValue) throws(PickleFailure) -> PickleValue {
         guard case let .tuple(items, _) = id, items.count == 5, case .string("storage") = items[0] else {
-            throw .refusedCall(callable: "BINPERSID", problem: "on a \(id.kind) that is not a torch storage id ('storage', type, key, location, size)")
+            throw .refusedCall(
+                callable: "BINPERSID", problem: "on a \(id.kind) that is not a torch storage id ('storage', type, key, location, size)")
         }
         let dtype: DType?
         switch items[1] {
@@ -119,7 +125,9 @@ extension RestrictedUnpickler {
         guard case let .string(key) = items[2], !key.isEmpty, !key.contains("/"), key != ".", key != ".." else {
             throw .refusedCall(callable: "BINPERSID", problem: "with a storage key that is not a plain member name")
         }
-        guard case .string = items[3] else { throw .refusedCall(callable: "BINPERSID", problem: "with a location that is a \(items[3].kind)") }
+        guard case .string = items[3] else {
+            throw .refusedCall(callable: "BINPERSID", problem: "with a location that is a \(items[3].kind)")
+        }
         guard case let .int(count) = items[4], count >= 0 else {
             throw .refusedCall(callable: "BINPERSID", problem: "with a storage size that is not an integer >= 0")
         }

@@ -8,7 +8,7 @@
 /// the walk is bounded in depth and in the number of values it visits.
 struct StateDictFlattener {
     static let maxDepth = 64
-    static let maxVisits = 10_000_000
+    static let maxVisits = 1_000_000
     static let maxSkipped = 1000
 
     private(set) var tensors: [(String, TorchTensorRef)] = []
@@ -37,7 +37,8 @@ struct StateDictFlattener {
         case let .tensor(tensor):
             let tensorName = name.isEmpty ? "tensor" : name
             guard names.insert(tensorName).inserted else {
-                throw .refusedCall(callable: "the state_dict", problem: "names two tensors \"\(tensorName)\" once nested names are joined with dots")
+                throw .refusedCall(
+                    callable: "the state_dict", problem: "names two tensors \"\(tensorName)\" once nested names are joined with dots")
             }
             tensors.append((tensorName, tensor))
             return
@@ -67,5 +68,19 @@ struct StateDictFlattener {
     private mutating func note(_ name: String, _ value: PickleValue) {
         guard skipped.count < Self.maxSkipped else { return }
         skipped.append("\(name) (\(value.kind))")
+    }
+}
+
+extension StateDictFlattener {
+    /// The named tensors and skipped values of the state_dict pickled in
+    /// `bytes` (a `data.pkl`): the unpickler's whole path, in memory.
+    /// Storages are not looked up (that needs the zip; see `PyTorchFile.parse`).
+    /// - Throws: `PickleFailure`.
+    static func flatten(pickle bytes: UnsafeRawBufferPointer) throws -> (tensors: [(String, TorchTensorRef)], skipped: [String]) {
+        try RestrictedUnpickler.load(bytes) { root in
+            var flattener = StateDictFlattener()
+            try flattener.flatten(root)
+            return (flattener.tensors, flattener.skipped)
+        }
     }
 }
