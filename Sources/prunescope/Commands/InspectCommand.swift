@@ -143,7 +143,8 @@ struct InspectCommand: ParsableCommand {
         if let output, !prunes {
             try CheckpointExport.convert(archive, to: output)
             CommandSupport.writeStderr(
-                "wrote \(CommandSupport.safe(output)): \(archive.tensors.count) tensors converted unchanged (names, dtypes, shapes and bytes kept)\n")
+                "wrote \(CommandSupport.safe(output)): \(archive.tensors.count) tensors converted unchanged (names, dtypes, shapes and bytes kept)\n"
+            )
         } else if let output {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
             // Rules, not masks: the export streams them tensor by tensor.
@@ -167,7 +168,8 @@ enum InspectTable {
     static func skippedLine(_ skipped: [String]) -> String {
         let shown = skipped.prefix(10).map(CommandSupport.safe).joined(separator: ", ")
         let more = skipped.count > 10 ? ", and \(skipped.count - 10) more" : ""
-        return "skipped \(skipped.count) value\(skipped.count == 1 ? "" : "s") that \(skipped.count == 1 ? "is" : "are") not tensors: \(shown)\(more)"
+        return
+            "skipped \(skipped.count) value\(skipped.count == 1 ? "" : "s") that \(skipped.count == 1 ? "is" : "are") not tensors: \(shown)\(more)"
     }
 
     static func render(_ inspection: CheckpointInspection) -> String {

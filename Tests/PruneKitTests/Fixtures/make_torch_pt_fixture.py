@@ -76,3 +76,15 @@ twin(recent, "torch_protocol4.safetensors")
 from safetensors.torch import load_file
 
 torch.save(load_file("../../../SampleModels/spirals-mlp/weights.safetensors"), "spirals_weights.pt")
+
+# 5. A malicious checkpoint as an attacker makes one with torch.save itself:
+#    torch.load(weights_only=False) would run `touch prunescope-pwned`.
+import os
+
+
+class Payload:
+    def __reduce__(self):
+        return (os.system, ("touch prunescope-pwned",))
+
+
+torch.save({"fc.weight": torch.zeros(2, 2), "x": Payload()}, "hostile_os_system.pt")
