@@ -168,8 +168,8 @@ enum InspectTable {
     static func skippedLine(_ skipped: [String]) -> String {
         let shown = skipped.prefix(10).map(CommandSupport.safe).joined(separator: ", ")
         let more = skipped.count > 10 ? ", and \(skipped.count - 10) more" : ""
-        return
-            "skipped \(skipped.count) value\(skipped.count == 1 ? "" : "s") that \(skipped.count == 1 ? "is" : "are") not tensors: \(shown)\(more)"
+        let what = skipped.count == 1 ? "1 value that is not a tensor" : "\(skipped.count) values that are not tensors"
+        return "skipped \(what): \(shown)\(more)"
     }
 
     static func render(_ inspection: CheckpointInspection) -> String {
