@@ -131,6 +131,19 @@ public final class PyTorchFile: TensorArchive, @unchecked Sendable {
         }
     }
 
+    /// Hints the kernel that the data will be read front to back.
+    public func adviseSequential() { mapping.adviseSequential() }
+
+    /// Lets the kernel drop the mapped pages of a range of the tensor's
+    /// elements when they are read in place (a contiguous view of a stored
+    /// member); keeps memory flat during a streaming pass over a big file.
+    public func release(_ info: TensorInfo, elements: Range<Int>) {
+        guard let i = index[info.name], entries[i].contiguous, entries[i].member.method == 0, !bigEndian else { return }
+        let size = info.dtype.byteSize
+        mapping.release(
+            offset: entries[i].member.dataOffset + (entries[i].view.offset + elements.lowerBound) * size, count: elements.count * size)
+    }
+
     public func info(named name: String) -> TensorInfo? {
         index[name].map { tensors[$0] }
     }
