@@ -100,6 +100,10 @@ import Testing
         #expect(overflow.contains("too many elements"))
         let missing = try refusal(P.dict([("w", P.tensor(key: "7", count: 4, size: [4], stride: [1]))]), storages: [("0", bytes)])
         #expect(missing.contains("storage member \"archive/data/7\" missing"))
+        // Names from the file are escaped: the error stays one line on any terminal.
+        let control = try refusal(
+            P.dict([("w", P.tensor(key: "7\u{1B}]0;x\n", count: 4, size: [4], stride: [1]))]), storages: [("0", bytes)])
+        #expect(control.contains("storage member \"archive/data/7\\x1b]0;x\\n\" missing"))
         let escape = try refusal(P.dict([("w", P.tensor(key: "../../etc/passwd", count: 4, size: [4], stride: [1]))]))
         #expect(escape.contains("not a plain member name"))
         let twice = try refusal(

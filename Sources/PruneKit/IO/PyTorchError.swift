@@ -14,7 +14,10 @@ public enum PyTorchError: Error, CustomStringConvertible, Sendable, Equatable {
     /// A member's bytes are damaged (CRC-32, deflate stream).
     case corrupt(path: String, member: String, problem: String)
 
-    public var description: String {
+    /// One line: names from the file (members, tensors) may hold control characters.
+    public var description: String { Format.escapingControlCharacters(text) }
+
+    private var text: String {
         switch self {
         case let .io(path, problem): "\(path): \(problem)"
         case let .damaged(path, problem): "\(path): damaged PyTorch checkpoint: \(problem)"

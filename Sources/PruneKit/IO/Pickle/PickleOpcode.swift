@@ -103,7 +103,10 @@ enum PickleFailure: Error, Equatable, CustomStringConvertible {
     /// A limit against hostile files was reached.
     case limit(String)
 
-    var description: String {
+    /// One line: names from the file may hold control characters.
+    var description: String { Format.escapingControlCharacters(text) }
+
+    private var text: String {
         switch self {
         case let .refusedGlobal(name):
             return "refused global \(name): only the tensors of a state_dict are read, and nothing in the file is run"
