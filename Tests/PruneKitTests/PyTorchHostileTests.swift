@@ -41,6 +41,8 @@ import Testing
         // A whole module saved with torch.save(model) names its class.
         let module = try refusal(P.raw(P.global("torch.nn.modules.linear", "Linear") + [0x29, 0x52]))
         #expect(module.contains("refused global torch.nn.modules.linear.Linear"))
+        #expect(module.hasSuffix("(this looks like a whole model: save model.state_dict() instead)"))
+        #expect(!system.contains("whole model"))
         // A whitelisted name used as what it is not.
         let storageCall = try refusal(P.raw(P.global("torch", "FloatStorage") + [0x29, 0x52]))
         #expect(storageCall.contains("torch.FloatStorage"))

@@ -109,7 +109,10 @@ enum PickleFailure: Error, Equatable, CustomStringConvertible {
     private var text: String {
         switch self {
         case let .refusedGlobal(name):
-            return "refused global \(name): only the tensors of a state_dict are read, and nothing in the file is run"
+            // A model object (torch.save(model), TorchScript) rather than its state_dict.
+            let isModel = ["__main__.", "__torch__.", "torch.nn.", "torch.jit."].contains { name.hasPrefix($0) }
+            let hint = isModel ? " (this looks like a whole model: save model.state_dict() instead)" : ""
+            return "refused global \(name): only the tensors of a state_dict are read, and nothing in the file is run" + hint
         case let .refusedOpcode(name, code, at):
             let hex = String(code, radix: 16, uppercase: true)
             return
