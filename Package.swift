@@ -35,7 +35,7 @@ let package = Package(
         // Optimised in debug builds too: the explorer and the tests time them,
         // and -O0 loops are ten times slower (-O2 is no CPU-specific flag).
         .target(name: "CSparseKernels", cSettings: [.unsafeFlags(["-O2"], .when(configuration: .debug))]),
-        // PruneKit parses untrusted files (safetensors, npy, npz, specs): it
+        // PruneKit parses untrusted files (safetensors, torch .pt, npy, npz, specs): it
         // keeps Swift's bounds and overflow checks in release (no -Ounchecked).
         .target(name: "PruneKit", dependencies: ["CBLAS", "CZlib", "CSparseKernels"]),
         // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.

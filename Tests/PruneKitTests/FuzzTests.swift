@@ -187,4 +187,67 @@ import Testing
         }
         #expect(opened > 50)
     }
+    /// The members of a stored zip fixture, in order, with their bytes.
+    static func members(_ fixture: String) throws -> [(String, [UInt8])] {
+        let bytes = try Fixtures.bytes(fixture)
+        return try bytes.withUnsafeBytes { raw in
+            try ZipDirectory.read(raw, path: fixture).members.map {
+                ($0.name, Array(raw[$0.dataOffset..<($0.dataOffset + $0.compressedSize)]))
+            }
+        }
+    }
+
+    @Test func unpicklerSurvivesMutatedPickles() throws {
+        let seeds = try ["torch_checkpoint.pt", "pytorch_model.bin", "torch_protocol4.pt"].map {
+            try #require(try Self.members($0).first { $0.0.hasSuffix("data.pkl") }?.1)
+        }
+        var m = Mutator(rng: SeededRandom(seed: 1_303))
+        var accepted = 0
+        for round in 0..<3000 {
+            var bytes = m.mutate(seeds[round % seeds.count], focus: 0..<seeds[round % seeds.count].count)
+            if round % 3 == 0 { bytes = m.mutate(bytes, focus: 0..<bytes.count) }
+            do {
+                let (tensors, _) = try bytes.withUnsafeBytes { try StateDictFlattener.flatten(pickle: $0) }
+                accepted += 1
+                #expect(Set(tensors.map(\.0)).count == tensors.count)
+                for (_, t) in tensors { #expect(t.shape.count == t.strides.count && t.offset >= 0) }
+            } catch {
+                #expect(error is PickleFailure && !"\(error)".contains("\n"), "\(error)")
+            }
+        }
+        #expect(accepted > 50)
+    }
+
+    @Test func torchZipReaderSurvivesMutatedCheckpoints() throws {
+        let seeds = try ["torch_checkpoint.pt", "torch_protocol4.pt"].map(Self.members)
+        let dir = TempDir()
+        let path = dir.file("f.pt")
+        var m = Mutator(rng: SeededRandom(seed: 31))
+        var opened = 0
+        for round in 0..<600 {
+            var members = seeds[round % seeds.count]
+            // Mostly a mutated data.pkl in a sound zip (its CRC recomputed), sometimes the zip itself.
+            let pickle = try #require(members.firstIndex { $0.0.hasSuffix("data.pkl") })
+            members[pickle].1 = m.mutate(members[pickle].1, focus: 0..<members[pickle].1.count)
+            var bytes = PyTorchFileTests.zip(members)
+            if round % 4 == 0 { bytes = m.mutate(bytes, focus: 0..<bytes.count) }
+            writeBytes(bytes, path)
+            let file: PyTorchFile
+            do {
+                file = try PyTorchFile(contentsOf: path)
+            } catch {
+                #expect(error is PyTorchError && !"\(error)".contains("\n"), "\(error)")
+                continue
+            }
+            opened += 1
+            for t in file.tensors {
+                do {
+                    #expect(try file.rawBytes(named: t.name).count == t.byteCount)
+                } catch {
+                    #expect(error is PyTorchError, "\(error)")
+                }
+            }
+        }
+        #expect(opened > 30)
+    }
 }

@@ -4,8 +4,9 @@ import Testing
 @testable import PruneKit
 
 /// `torch.save` files are recognised by their bytes wherever a weights file
-/// is read, and refused with one line that says what they are and how to
-/// convert them (not "not a .npy file").
+/// is read: the zip format opens whatever its name, the legacy pickle is
+/// refused with one line that says what it is and how to convert it (not
+/// "not a .npy file").
 @Suite struct PyTorchFileTests {
     private func directory() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-torch-\(UUID().uuidString)")
@@ -68,7 +69,7 @@ import Testing
         try Data(Self.pickle).write(to: URL(fileURLWithPath: path))
         let stem = dir.appendingPathComponent("model").path
         let expected =
-            "\(path): a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with "
+            "\(path): a PyTorch torch.save checkpoint in the legacy pickle format (before torch 1.6); PruneScope reads safetensors: convert it with "
             + "python -c \"import torch, safetensors.torch as s; s.save_file(torch.load('\(path)'), '\(stem).safetensors')\""
         #expect(throws: TensorArchiveError.pytorchCheckpoint(path: path, kind: .legacyPickle)) { try openTensorArchive(path: path) }
         do {
@@ -77,20 +78,25 @@ import Testing
             #expect("\(error)" == expected)
             #expect(!"\(error)".contains("\n"))
         }
-        // Renamed to .npy or .npz it is still what its bytes say.
+        // The zip format, even renamed to .npy or .npz, is read as what its bytes say.
         for name in ["model.npy", "model.npz", "model.safetensors"] {
             let renamed = dir.appendingPathComponent(name).path
             try Data(Self.zip([("archive/data.pkl", Self.pickle)])).write(to: URL(fileURLWithPath: renamed))
-            #expect(throws: TensorArchiveError.pytorchCheckpoint(path: renamed, kind: .zip)) { try openTensorArchive(path: renamed) }
+            let archive = try openTensorArchive(path: renamed)
+            #expect(archive.format == .pytorch && archive.tensors.isEmpty)
         }
     }
 
     @Test func asAModelsWeightsOrAloneItIsNamedTheSameWay() throws {
         let dir = try directory()
+        let legacy = dir.appendingPathComponent("legacy.bin").path
+        try Data(Self.pickle).write(to: URL(fileURLWithPath: legacy))
+        // No model.json beside it: the legacy format is said before the missing spec.
+        #expect(throws: TensorArchiveError.pytorchCheckpoint(path: legacy, kind: .legacyPickle)) { try ModelBundle.locate(path: legacy) }
+        #expect(throws: TensorArchiveError.pytorchCheckpoint(path: legacy, kind: .legacyPickle)) { try ModelBundle.load(path: legacy) }
+        // The zip format is a weights file like any other: it needs a spec beside it.
         let path = dir.appendingPathComponent("model.bin").path
         try Data(Self.zip([("model/data.pkl", Self.pickle), ("model/data/0", [0, 0, 0, 0])])).write(to: URL(fileURLWithPath: path))
-        // No model.json beside it: the format is said before the missing spec.
-        #expect(throws: TensorArchiveError.pytorchCheckpoint(path: path, kind: .zip)) { try ModelBundle.locate(path: path) }
-        #expect(throws: TensorArchiveError.pytorchCheckpoint(path: path, kind: .zip)) { try ModelBundle.load(path: path) }
+        #expect(throws: ModelSpecError.self) { try ModelBundle.locate(path: path) }
     }
 }

@@ -141,7 +141,8 @@ import Testing
         // Beside a model.json, the weights file of eval, info, bench and prune.
         let beside = dir.appendingPathComponent("weights.bin")
         try Data(pickle).write(to: beside)
-        let what = "a PyTorch torch.save checkpoint (pickle); PruneScope reads safetensors: convert it with python -c"
+        let what =
+            "a PyTorch torch.save checkpoint in the legacy pickle format (before torch 1.6); PruneScope reads safetensors: convert it with python -c"
         for args in [
             ["eval", beside.path], ["info", beside.path], ["bench", beside.path], ["inspect", alone.path],
             ["open", alone.path], ["eval", alone.path], ["bench", "--checkpoint-file", alone.path],

@@ -70,7 +70,8 @@ import Testing
         let junk = directory + "/junk.bin"
         try Data("hello".utf8).write(to: URL(fileURLWithPath: junk))
         for (file, problem) in [
-            (truncated, "run past the data"), (missing, "cannot open"), (junk, "not a .safetensors, .npy or .npz file"),
+            (truncated, "run past the data"), (missing, "cannot open"),
+            (junk, "not a .safetensors, .pt (torch.save zip), .npy or .npz file"),
             (directory, "is a directory"),
         ] {
             let r = try Binary.run(["inspect", file])

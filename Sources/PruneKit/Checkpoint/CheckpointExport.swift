@@ -85,11 +85,7 @@ public enum CheckpointExport {
         _ archive: any TensorArchive, changes: [String: Change], record: Record,
         to path: String
     ) throws -> [String: String] {
-        if FileManager.default.fileExists(atPath: path),
-            URL(fileURLWithPath: path).resolvingSymlinksInPath().path == URL(fileURLWithPath: archive.path).resolvingSymlinksInPath().path
-        {
-            throw Failure.sameFile(path: path)
-        }
+        try refuseSource(archive, as: path)
         for name in changes.keys where archive.info(named: name) == nil {
             throw SafetensorsError.tensorNotFound(path: archive.path, name: name)
         }

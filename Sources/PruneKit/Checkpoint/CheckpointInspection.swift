@@ -102,6 +102,7 @@ public enum CheckpointInspector {
         let state = InspectionState(partCounts: partCounts, items: items.count, totalBytes: totalBytes)
         let workers = max(1, min(threads, items.count))
         (archive as? SafetensorsFile)?.adviseSequential()
+        (archive as? PyTorchFile)?.adviseSequential()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let slot = state.nextItem() {
                 if isCancelled?() == true { state.fail(CancellationError()); return }
@@ -130,6 +131,8 @@ public enum CheckpointInspector {
                         state.finish(total.finish(bins: bins), tensor: item.tensor)
                     }
                     if let file = archive as? SafetensorsFile {
+                        file.release(info, elements: item.elements)
+                    } else if let file = archive as? PyTorchFile {
                         file.release(info, elements: item.elements)
                     }
                     progress?(state.progress)

@@ -4,10 +4,10 @@ import Glibc
 import Darwin
 #endif
 
-/// The two layouts `torch.save` writes, recognised so that a `.pt` / `.bin`
-/// file is named for what it is instead of failing as a broken .npy or
-/// .npz. PruneScope does not read them: they are pickles, and unpickling
-/// runs code from the file.
+/// The two layouts `torch.save` writes, recognised by their bytes whatever
+/// the file's name. The zip layout is read by `PyTorchFile` (through a
+/// restricted unpickler that runs nothing); the legacy pickle is refused with
+/// the one-line conversion, since reading it would mean a full unpickler.
 public enum PyTorchCheckpoint: String, Sendable, Equatable, CaseIterable {
     /// torch >= 1.6: a zip whose members sit under one folder, with the
     /// pickled object in `<folder>/data.pkl` and tensors in `<folder>/data/N`.
@@ -20,7 +20,7 @@ public enum PyTorchCheckpoint: String, Sendable, Equatable, CaseIterable {
     public var summary: String {
         switch self {
         case .zip: "a PyTorch torch.save checkpoint (zip with data.pkl)"
-        case .legacyPickle: "a PyTorch torch.save checkpoint (pickle)"
+        case .legacyPickle: "a PyTorch torch.save checkpoint in the legacy pickle format (before torch 1.6)"
         }
     }
 

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A file of named tensors, whatever its format: a safetensors checkpoint,
-/// an .npz of arrays, or a single .npy array.
+/// a `torch.save` zip checkpoint, an .npz of arrays, or a single .npy array.
 ///
 /// The rest of PruneScope reads checkpoints only through this protocol.
 /// `TensorInfo.dataOffsets` are relative to the data section of the format
@@ -17,8 +17,12 @@ public protocol TensorArchive: AnyObject, Sendable {
     var format: TensorArchiveFormat { get }
     /// Every tensor, in storage order.
     var tensors: [TensorInfo] { get }
-    /// File-level string metadata (safetensors `__metadata__`; empty otherwise).
+    /// File-level string metadata (safetensors `__metadata__`; `format: pt`
+    /// for a torch checkpoint; empty otherwise).
     var metadata: [String: String] { get }
+    /// Values in the file that are not tensors and were left out, as
+    /// `name (type)` (a torch checkpoint's `epoch (int)`); empty for most formats.
+    var skippedEntries: [String] { get }
     /// The tensor called `name`, or nil.
     func info(named name: String) -> TensorInfo?
     /// The tensor converted to Float32.
@@ -29,6 +33,8 @@ public protocol TensorArchive: AnyObject, Sendable {
 }
 
 extension TensorArchive {
+    public var skippedEntries: [String] { [] }
+
     /// A copy of the tensor's stored bytes.
     public func rawBytes(named name: String) throws -> [UInt8] {
         try withRawBytes(named: name) { [UInt8]($0) }
@@ -41,6 +47,8 @@ extension TensorArchive {
 /// The file formats PruneScope reads tensors from.
 public enum TensorArchiveFormat: String, Sendable, CaseIterable {
     case safetensors, npy, npz
+    /// `torch.save`'s zip format (`.pt`, `.pth`, `pytorch_model.bin`).
+    case pytorch
 }
 
 /// Why a file could not be opened as a tensor archive at all.
@@ -49,13 +57,13 @@ public enum TensorArchiveError: Error, CustomStringConvertible, Sendable, Equata
     case unknownFormat(path: String)
     /// The path cannot be read at all (missing, a directory, no permission).
     case unreadable(path: String, problem: String)
-    /// A file `torch.save` wrote, which PruneScope does not read.
+    /// A file `torch.save` wrote in its legacy pickle format, which PruneScope does not read.
     case pytorchCheckpoint(path: String, kind: PyTorchCheckpoint)
 
     public var description: String {
         switch self {
         case let .unknownFormat(path):
-            return "\(path): not a .safetensors, .npy or .npz file"
+            return "\(path): not a .safetensors, .pt (torch.save zip), .npy or .npz file"
         case let .unreadable(path, problem):
             return "\(path): \(problem)"
         case let .pytorchCheckpoint(path, kind):
@@ -70,10 +78,11 @@ extension SafetensorsFile: TensorArchive {
 
 /// Opens `path` as a tensor archive, choosing the format by its first bytes
 /// (`\x93NUMPY` for .npy, `PK` for .npz) and otherwise by extension
-/// (`.safetensors`, `.st`, `.npy`, `.npz`). A `torch.save` file (a zip with
-/// a `data.pkl` member, or a pickle) is refused with advice on converting it.
-/// - Throws: the format's own error (`SafetensorsError`, `NpyError`,
-///   `NpzError`) or `TensorArchiveError`.
+/// (`.safetensors`, `.st`, `.npy`, `.npz`). A `torch.save` zip (a `data.pkl`
+/// member) opens as a `PyTorchFile`, whatever its name; a legacy `torch.save`
+/// pickle is refused with advice on converting it.
+/// - Throws: the format's own error (`SafetensorsError`, `PyTorchError`,
+///   `NpyError`, `NpzError`) or `TensorArchiveError`.
 public func openTensorArchive(path: String) throws -> any TensorArchive {
     let lower = (path.split(separator: "/").last.map(String.init) ?? path).lowercased()
     var info = stat()
@@ -94,6 +103,7 @@ public func openTensorArchive(path: String) throws -> any TensorArchive {
     let prefix = head.prefix(headCount)
     let mightBeTorch = prefix.starts(with: [0x50, 0x4B]) || (prefix.first == 0x80 && headCount >= 2 && (2...5).contains(prefix[1]))
     if mightBeTorch, let kind = PyTorchCheckpoint.detect(path: path) {
+        if kind == .zip { return try PyTorchFile(contentsOf: path) }
         throw TensorArchiveError.pytorchCheckpoint(path: path, kind: kind)
     }
     if prefix.starts(with: NpyHeader.magic) { return try NpyFile(contentsOf: path) }

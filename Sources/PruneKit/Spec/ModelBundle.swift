@@ -37,7 +37,7 @@ public final class ModelBundle {
     /// `.npz`) with a `model.json` beside it, which then replaces the spec's
     /// weights file.
     /// - Throws: `ModelSpecError.notFound`, or `TensorArchiveError.pytorchCheckpoint`
-    ///   for a `torch.save` file (said before anything else is looked for).
+    ///   for a legacy `torch.save` pickle (said before anything else is looked for).
     public static func locate(path: String) throws -> (spec: URL, weights: URL?) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
@@ -53,8 +53,8 @@ public final class ModelBundle {
         }
         if url.pathExtension.lowercased() == "json" { return (url, nil) }
         let spec = url.deletingLastPathComponent().appendingPathComponent("model.json")
-        if let kind = PyTorchCheckpoint.detect(path: path) {
-            throw TensorArchiveError.pytorchCheckpoint(path: path, kind: kind)
+        if PyTorchCheckpoint.detect(path: path) == .legacyPickle {
+            throw TensorArchiveError.pytorchCheckpoint(path: path, kind: .legacyPickle)
         }
         guard FileManager.default.fileExists(atPath: spec.path) else {
             throw ModelSpecError.notFound(path: path, problem: "a weights file needs a model.json beside it to describe the model")

@@ -99,7 +99,7 @@ struct BenchCommand: ParsableCommand {
     @Option(
         name: .customLong("checkpoint-file"),
         help: ArgumentHelp(
-            "Measure this .safetensors/.npz/.npy file instead of a generated one (implies --checkpoint; the file is left as it is).",
+            "Measure this .safetensors/.pt/.npz/.npy file instead of a generated one (implies --checkpoint; the file is left as it is).",
             valueName: "PATH"))
     var checkpointFile: String?
 

@@ -14,7 +14,7 @@ struct EvalCommand: ParsableCommand {
             highest score is the label) and the mean cross-entropy loss.
 
             MODEL is a directory holding model.json, a spec .json file, or a \
-            weights file (.safetensors, .npz) with a model.json beside it, e.g. \
+            weights file (.safetensors, .pt, .npz) with a model.json beside it, e.g. \
             weights written by `prunescope train --out`.
 
             Examples:

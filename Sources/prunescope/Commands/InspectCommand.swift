@@ -7,7 +7,7 @@ import PruneKit
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List every tensor of a .safetensors, .npz or .npy file with its statistics.",
+        abstract: "List every tensor of a .safetensors, .pt/.bin (torch.save), .npz or .npy file with its statistics.",
         discussion: """
             Works on any checkpoint, no model spec needed (inspection mode): dtype, \
             shape, parameter count, min/max/mean/std, fraction of exact zeros, and \
@@ -18,9 +18,17 @@ struct InspectCommand: ParsableCommand {
             biases are not. Change them with --include / --exclude (shell globs over \
             the full name, or regular expressions written re:PATTERN); --exclude wins.
 
-            With --output, also prunes the prunable tensors by magnitude and writes a \
-            new .safetensors: untouched tensors byte-identical, dtypes kept, the \
-            original __metadata__ kept plus prunescope.* entries.
+            With --output and --amount, --scope or --granularity, also prunes the \
+            prunable tensors by magnitude and writes a new .safetensors: untouched \
+            tensors byte-identical, dtypes kept, the original __metadata__ kept plus \
+            prunescope.* entries. With --output alone, converts: every tensor written \
+            unchanged (name, dtype, shape and bytes), e.g. a .pt to .safetensors.
+
+            A .pt/.bin written by torch.save (PyTorch >= 1.6) is read without running \
+            it: only a state_dict's tensors are understood, and anything else the \
+            pickle asks for (a class, a function) is refused by name. Nested dicts \
+            become dotted names (state_dict.fc1.weight); values that are not tensors \
+            (epoch, config) are listed as skipped.
 
             Examples:
               prunescope inspect model.safetensors
@@ -28,10 +36,11 @@ struct InspectCommand: ParsableCommand {
               prunescope inspect model.safetensors --groups --depth 2
               prunescope inspect model.safetensors --amount 0.5 --output pruned.safetensors
               prunescope inspect model.safetensors --granularity 2:4 --output pruned-2of4.safetensors
+              prunescope inspect pytorch_model.bin --output model.safetensors
             """
     )
 
-    @Argument(help: "The checkpoint: .safetensors, .npz or .npy.")
+    @Argument(help: "The checkpoint: .safetensors, .pt/.bin (torch.save zip), .npz or .npy.")
     var file: String
 
     @Option(name: .customLong("include"), help: ArgumentHelp("Make tensors matching GLOB prunable (repeatable).", valueName: "GLOB"))
@@ -57,23 +66,30 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Histogram bins in --json output.")
     var bins: Int = 32
 
-    @Option(help: "With --output: fraction of the prunable weights to prune, in [0, 1].")
-    var amount: Double = 0.5
+    @Option(help: "With --output: fraction of the prunable weights to prune, in [0, 1] (0.5 when only --scope is given).")
+    var amount: Double?
 
-    @Option(help: "With --output: 'global' (one ranking over all prunable tensors) or 'layer' (each tensor alone).")
-    var scope: Scope = .global
+    @Option(help: "With --output: 'global' (one ranking over all prunable tensors, the default) or 'layer' (each tensor alone).")
+    var scope: Scope?
 
     @Option(
         help: ArgumentHelp(
             "With --output: 'unstructured' (default) or N:M, e.g. 2:4 (keep N of every M weights along each row; --amount and --scope are then not used).",
             valueName: "G"))
-    var granularity: String = "unstructured"
+    var granularity: String?
 
-    @Option(help: ArgumentHelp("Write a magnitude-pruned copy as .safetensors to PATH.", valueName: "PATH"))
+    @Option(
+        help: ArgumentHelp(
+            "Write a .safetensors to PATH: magnitude-pruned with --amount/--scope/--granularity, else an unchanged conversion.",
+            valueName: "PATH"))
     var output: String?
+
+    /// Whether --output prunes (a pruning option was given) or converts.
+    private var prunes: Bool { amount != nil || scope != nil || granularity != nil }
 
     /// (n, m) for an N:M granularity, nil for unstructured.
     private var nOfM: (Int, Int)? {
+        guard let granularity else { return nil }
         let parts = granularity.split(separator: ":")
         guard parts.count == 2, let n = Int(parts[0]), let m = Int(parts[1]) else { return nil }
         return (n, m)
@@ -85,8 +101,8 @@ struct InspectCommand: ParsableCommand {
         }
         guard bins >= 1 && bins <= 4096 else { throw ValidationError("--bins must be between 1 and 4096") }
         guard depth >= 1 else { throw ValidationError("--depth must be at least 1") }
-        guard amount.isFinite, amount >= 0, amount <= 1 else { throw ValidationError("--amount must be in [0, 1]") }
-        if granularity != "unstructured" {
+        if let amount, !(amount.isFinite && amount >= 0 && amount <= 1) { throw ValidationError("--amount must be in [0, 1]") }
+        if let granularity, granularity != "unstructured" {
             guard let (n, m) = nOfM, m >= 1, n >= 0, n <= m else {
                 throw ValidationError("--granularity must be 'unstructured' or N:M with 0 <= N <= M, e.g. 2:4")
             }
@@ -115,16 +131,25 @@ struct InspectCommand: ParsableCommand {
             })
         progress.finish()
         if json {
-            print(try InspectReport(inspection).jsonText())
+            print(try InspectReport(inspection, skipped: archive.skippedEntries).jsonText())
         } else if groups {
             print(InspectTable.renderGroups(inspection, depth: depth), terminator: "")
         } else {
             print(InspectTable.render(inspection), terminator: "")
         }
-        if let output {
+        if !archive.skippedEntries.isEmpty, !json {
+            print(InspectTable.skippedLine(archive.skippedEntries))
+        }
+        if let output, !prunes {
+            try CheckpointExport.convert(archive, to: output)
+            CommandSupport.writeStderr(
+                "wrote \(CommandSupport.safe(output)): \(archive.tensors.count) tensors converted unchanged (names, dtypes, shapes and bytes kept)\n"
+            )
+        } else if let output {
             let names = inspection.entries.filter(\.prunable.isPrunable).map(\.info.name)
             // Rules, not masks: the export streams them tensor by tensor.
-            let (rules, record) = try CheckpointPruning.magnitudeRules(archive, names: names, scope: scope, nOfM: nOfM, amount: amount)
+            let (rules, record) = try CheckpointPruning.magnitudeRules(
+                archive, names: names, scope: scope ?? .global, nOfM: nOfM, amount: amount ?? 0.5)
             let metadata = try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: output)
             let how = record.granularity == "unstructured" ? record.scope.rawValue : record.granularity
             let message =
@@ -138,6 +163,15 @@ struct InspectCommand: ParsableCommand {
 
 /// The plain-text table of `prunescope inspect`.
 enum InspectTable {
+    /// The line under the table naming the values that are not tensors (a
+    /// torch checkpoint's `epoch`), at most ten of them.
+    static func skippedLine(_ skipped: [String]) -> String {
+        let shown = skipped.prefix(10).map(CommandSupport.safe).joined(separator: ", ")
+        let more = skipped.count > 10 ? ", and \(skipped.count - 10) more" : ""
+        let what = skipped.count == 1 ? "1 value that is not a tensor" : "\(skipped.count) values that are not tensors"
+        return "skipped \(what): \(shown)\(more)"
+    }
+
     static func render(_ inspection: CheckpointInspection) -> String {
         let header = ["tensor", "dtype", "shape", "params", "min", "max", "mean", "std", "zeros", "prunable"]
         var rows: [[String]] = []
@@ -262,8 +296,11 @@ struct InspectReport: Encodable {
     var totalBytes: Int
     var prunableParams: Int
     var rules: PrunableRules
+    /// Values that are not tensors (torch checkpoints); absent when there are none.
+    var skipped: [String]?
 
-    init(_ inspection: CheckpointInspection) {
+    init(_ inspection: CheckpointInspection, skipped: [String] = []) {
+        self.skipped = skipped.isEmpty ? nil : skipped
         file = inspection.path
         format = inspection.format.rawValue
         metadata = inspection.metadata

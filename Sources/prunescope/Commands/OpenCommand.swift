@@ -22,7 +22,7 @@ struct OpenCommand: ParsableCommand {
             model.json beside it. With --session, a session saved from the explorer (w) or \
             by `prunescope prune` (its session/ directory) resumes where it was.
 
-            A .safetensors, .npz or .npy file with no model.json beside it opens in \
+            A .safetensors, .pt/.bin (torch.save), .npz or .npy file with no model.json beside it opens in \
             inspection mode: every tensor in foldable name-prefix groups with a filter (/), \
             its statistics, histogram and heatmap, the rules that make it prunable \
             (--include, --exclude, or i / x in the app), and magnitude pruning per tensor, \
@@ -78,8 +78,8 @@ struct OpenCommand: ParsableCommand {
     }
 
     /// Whether `path` is a tensor file with no model.json beside it (inspection mode).
-    /// A PyTorch `.pt` / `.bin` counts too, so that opening one says what
-    /// it is and how to convert it (see `openTensorArchive`).
+    /// A PyTorch `.pt` / `.bin` counts too, by its bytes: the zip format opens
+    /// like a safetensors, the legacy pickle says how to convert it (see `openTensorArchive`).
     static func isBareCheckpoint(_ path: String) -> Bool {
         let url = URL(fileURLWithPath: path)
         guard
