@@ -42,6 +42,11 @@ public struct ExplorerApp: TerminalApp {
     }
 
     public var minimumSize: Size { Size(width: 80, height: 24) }
+    /// q is text while a prompt is open.
+    public var quitsOnQ: Bool {
+        if case .prompt? = model.modal { return false }
+        return true
+    }
     public var theme: Theme { themes[model.themeIndex % themes.count] }
 
     public func render(into buffer: inout CellBuffer, context: DrawContext) {

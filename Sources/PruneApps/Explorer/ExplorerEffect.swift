@@ -26,8 +26,10 @@ public enum ExplorerJob: Equatable, Sendable {
     case retrain(RetrainSettings)
     case schedule(Schedule, target: PruneRequest, retrain: RetrainSettings?)
     case sensitivity(criterion: Criterion, granularity: ExplorerControls.GranularityChoice, sparsities: [Double])
-    /// Export to `path`; unless `replacing`, a directory with files in it is not touched (the explorer asks).
-    case export(path: String, replacing: Bool, settings: [String: String])
+    /// Export to `path`; unless `replacing`, a directory with files in it is
+    /// not touched, and unless `createParents`, nor is a path whose parent
+    /// directory is missing (the explorer asks).
+    case export(path: String, replacing: Bool, createParents: Bool, settings: [String: String])
     case save(path: String)
 
     /// What the status bar calls it.
@@ -42,7 +44,7 @@ public enum ExplorerJob: Equatable, Sendable {
                 + " " + Format.count(r.epochs, "epoch")
         case .schedule(let s, _, _): "\(s)"
         case .sensitivity(let c, let g, _): "sensitivity sweep (\(c.name), \(g.rawValue))"
-        case .export(let path, _, _): "export to \(path)"
+        case .export(let path, _, _, _): "export to \(path)"
         case .save(let path): "save session to \(path)"
         }
     }
@@ -85,6 +87,8 @@ public enum ExplorerMessage: Sendable {
     case sensitivitySkipped(SensitivitySkip)
     /// An export found files at `path` and wrote nothing: ask before replacing them.
     case exportTargetHasFiles(path: String)
+    /// An export found the target's directory `parent` missing and wrote nothing: ask before creating it.
+    case exportParentMissing(path: String, parent: String)
     /// The job ended: a one-line message and whether it failed.
     case jobFinished(message: String, failed: Bool)
 }

@@ -141,13 +141,15 @@ public final class ExplorerEffectRunner {
                     copy.take(), layers: layers, measure: measure, criterion: criterion,
                     granularity: granularity, sparsities: sparsities, cancel: cancel, post: post)
             }
-        case .export(let path, let replacing, let settings):
+        case .export(let path, let replacing, let createParents, let settings):
             guard let bundle = info.bundle else {
                 post(.jobFinished(message: "export needs the model's spec and data", failed: true)); return
             }
             let handle = Transfer(bundle)
             owner.perform { session, _ in
-                ExplorerJobs.export(session, bundle: handle.take(), to: path, replacing: replacing, settings: settings, post: post)
+                ExplorerJobs.export(
+                    session, bundle: handle.take(), to: path, replacing: replacing, createParents: createParents,
+                    settings: settings, post: post)
             }
         default:
             owner.perform { session, publish in

@@ -89,11 +89,17 @@ enum ExplorerJobs {
     }
 
     static func export(
-        _ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool,
+        _ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool, createParents: Bool,
         settings: [String: String], post: Post
     ) {
         if !replacing, hasFiles(at: path) {
             post(.exportTargetHasFiles(path: path))
+            return
+        }
+        // As the command line, never make a tree from a typo unasked (SessionExport creates what is missing).
+        let parent = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !createParents, !FileManager.default.fileExists(atPath: parent) {
+            post(.exportParentMissing(path: path, parent: parent))
             return
         }
         do {

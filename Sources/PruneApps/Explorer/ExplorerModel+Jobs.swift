@@ -147,11 +147,11 @@ extension ExplorerModel {
         }
     }
 
-    mutating func startExport(to path: String, replacing: Bool, now: Double) {
+    mutating func startExport(to path: String, replacing: Bool, createParents: Bool = false, now: Double) {
         let c = controls
         startJob(
             .export(
-                path: path, replacing: replacing,
+                path: path, replacing: replacing, createParents: createParents,
                 settings: [
                     "criterion": c.criterion.rawValue, "granularity": c.granularity.rawValue,
                     "scope": c.scope.rawValue, "source": "prunescope explorer",
@@ -224,6 +224,9 @@ extension ExplorerModel {
         case (.exportWithPreview, .char("e")):
             modal = nil
             openPrompt(.exportPath, now: now)
+        case (.createParent(let path, _), .char("y")):
+            modal = nil
+            startExport(to: path, replacing: false, createParents: true, now: now)
         case (_, .escape), (_, .char("n")):
             modal = nil
         default: break

@@ -81,6 +81,9 @@ extension ExplorerModel {
         case .exportTargetHasFiles(let path):
             job = nil
             modal = .confirm(.overwrite(path: path))
+        case .exportParentMissing(let path, let parent):
+            job = nil
+            modal = .confirm(.createParent(path: path, parent: parent))
         case .jobFinished(let message, let failed):
             let finished = job?.job
             job = nil

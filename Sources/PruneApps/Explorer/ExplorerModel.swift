@@ -60,6 +60,8 @@ public struct ExplorerModel {
         case applyEmptying(layers: [String])
         /// Export while a preview is not applied.
         case exportWithPreview
+        /// Export into a directory whose parent `parent` is missing.
+        case createParent(path: String, parent: String)
     }
 
     // Fixed for the session.

@@ -153,6 +153,9 @@ extension ExplorerModel {
     func renderConfirmation(_ c: Confirmation, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let title: String, lines: [String]
         switch c {
+        case .createParent(_, let parent):
+            title = "Create directory?"
+            lines = ["\(parent) does not exist.", "y: create it and export   n / Esc: cancel"]
         case .overwrite(let path):
             title = "Overwrite?"
             lines = ["\(path) already exists and is not empty.", "y: overwrite its files   n / Esc: keep it"]

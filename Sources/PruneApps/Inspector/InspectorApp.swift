@@ -41,6 +41,11 @@ public struct InspectorApp: TerminalApp {
     }
 
     public var minimumSize: Size { Size(width: 80, height: 24) }
+    /// q is text while a prompt is open.
+    public var quitsOnQ: Bool {
+        if case .prompt? = model.modal { return false }
+        return true
+    }
     public var theme: Theme { themes[model.themeIndex % themes.count] }
 
     /// Starts the statistics pass in the background (once, before `run`).

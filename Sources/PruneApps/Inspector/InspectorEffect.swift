@@ -32,10 +32,17 @@ public struct InspectorExport: Equatable, Sendable {
     public var twoOfFour: Bool
     /// Fraction of the prunable weights to prune (global scope) or of each tensor's (layer scope).
     public var amount: Double
+    /// Create the file's missing parent directories (else the runner asks
+    /// back with `.exportParentMissing`: a typo should not make a tree).
+    public var createParents: Bool
 
-    public init(path: String, replacing: Bool, tensors: [String], scope: Scope, twoOfFour: Bool, amount: Double) {
+    public init(
+        path: String, replacing: Bool, tensors: [String], scope: Scope, twoOfFour: Bool, amount: Double,
+        createParents: Bool = false
+    ) {
         self.path = path
         self.replacing = replacing
+        self.createParents = createParents
         self.tensors = tensors
         self.scope = scope
         self.twoOfFour = twoOfFour
@@ -53,6 +60,8 @@ public enum InspectorMessage: Sendable {
     case loadFailed(String)
     /// The export target exists and nothing was written: ask before replacing it.
     case exportTargetExists(path: String)
+    /// The export target's directory `parent` does not exist and nothing was written: ask before creating it.
+    case exportParentMissing(path: String, parent: String)
     /// The export ended: a one-line message and whether it failed.
     case exportFinished(message: String, failed: Bool)
     /// The evaluator's answer for `generation` (nil: cancelled).

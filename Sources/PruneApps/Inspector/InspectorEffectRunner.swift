@@ -78,6 +78,19 @@ public struct InspectorEffectRunner {
             post(.exportTargetExists(path: request.path))
             return
         }
+        let parent = URL(fileURLWithPath: request.path).deletingLastPathComponent().path
+        if !FileManager.default.fileExists(atPath: parent) {
+            guard request.createParents else {
+                post(.exportParentMissing(path: request.path, parent: parent))
+                return
+            }
+            do {
+                try FileManager.default.createDirectory(atPath: parent, withIntermediateDirectories: true)
+            } catch {
+                post(.exportFinished(message: "export failed: cannot create \(parent): \(ErrorText.plain(error))", failed: true))
+                return
+            }
+        }
         do {
             // Rules, not masks: the export streams them tensor by tensor.
             let (rules, record) = try CheckpointPruning.magnitudeRules(
@@ -87,7 +100,7 @@ public struct InspectorEffectRunner {
             let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map { Format.percent($0) } ?? "?"
             post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
         } catch {
-            post(.exportFinished(message: "export failed: \(error)", failed: true))
+            post(.exportFinished(message: "export failed: \(ErrorText.oneLine(error))", failed: true))
         }
     }
 

@@ -16,6 +16,14 @@ extension InspectorModel {
                 modal = nil
             }
             return .continue
+        case .confirmCreateParent(let path, _)?:
+            if key == .char("y") {
+                modal = nil
+                startExport(to: path, replacing: false, createParents: true, now: now)
+            } else if key == .char("n") || key == .escape {
+                modal = nil
+            }
+            return .continue
         case .help(let scroll)?:
             switch InspectorKeys.binding(for: key, in: .help)?.action {
             case .scrollHelp?:
@@ -135,7 +143,7 @@ extension InspectorModel {
 
     /// Asks for the export of what the screen shows now; unless `replacing`,
     /// an existing file is left alone (the runner asks back).
-    mutating func startExport(to path: String, replacing: Bool, now: Double) {
+    mutating func startExport(to path: String, replacing: Bool, createParents: Bool = false, now: Double) {
         guard exporting == nil else { return }
         let names = prunableNames
         guard !names.isEmpty else {
@@ -147,6 +155,6 @@ extension InspectorModel {
             .export(
                 InspectorExport(
                     path: path, replacing: replacing, tensors: names, scope: scope, twoOfFour: twoOfFour,
-                    amount: slider.value)))
+                    amount: slider.value, createParents: createParents)))
     }
 }

@@ -65,6 +65,9 @@ extension InspectorModel {
         case .exportTargetExists(let path):
             exporting = nil
             modal = .confirmOverwrite(path: path)
+        case .exportParentMissing(let path, let parent):
+            exporting = nil
+            modal = .confirmCreateParent(path: path, parent: parent)
         case .exportFinished(let text, let failed):
             exporting = nil
             toast(text, failed ? .error : .info, now: now, duration: failed ? 10 : 6)
@@ -90,7 +93,7 @@ extension InspectorModel {
             var state = HelpState(scroll: scroll)
             if state.handle(mouse, help: InspectorKeys.help(unicode: true), area: layout.full) { modal = .help(scroll: state.scroll) }
             return
-        case .prompt?, .confirmOverwrite?:
+        case .prompt?, .confirmOverwrite?, .confirmCreateParent?:
             return
         case nil:
             break

@@ -23,6 +23,8 @@ public struct InspectorModel {
         case prompt(Prompt)
         /// The export target exists: replace it?
         case confirmOverwrite(path: String)
+        /// The export target's directory `parent` is missing: create it?
+        case confirmCreateParent(path: String, parent: String)
     }
 
     /// A typed-value box and what its answer is for.
@@ -42,15 +44,40 @@ public struct InspectorModel {
     public internal(set) var inspection: CheckpointInspection? {
         didSet {
             entries = Dictionary((inspection?.entries ?? []).map { ($0.info.name, $0) }, uniquingKeysWith: { first, _ in first })
+            inspectionVersion += 1
+            prunableNames = Self.prunableNames(archive: archive, inspection: inspection, rules: rules)
+            groupFigures = GroupFigures.all(in: tree, archive: archive, entries: entries)
         }
     }
     /// `inspection`'s entries by tensor name: every visible row looks its tensors up each frame.
     private var entries: [String: CheckpointInspection.Entry] = [:]
-    public internal(set) var rules: PrunableRules
+    /// Counts the changes of `inspection`: what is cached from it is keyed by this.
+    private(set) var inspectionVersion = 0
+    public internal(set) var rules: PrunableRules {
+        didSet { prunableNames = Self.prunableNames(archive: archive, inspection: inspection, rules: rules) }
+    }
+    /// Names of the tensors pruned under the current rules (kept up to date
+    /// as the rules and the statistics change: the header counts them every frame).
+    public private(set) var prunableNames: [String] = []
+    /// The tensors grouped by name prefix, built once (the names never change).
+    let tree: TensorGroup
+    /// Tensors, parameters and bytes of the checkpoint, for the header.
+    let headerFigures: String
+    /// Figures of every group that do not depend on the preview, by prefix
+    /// (built once per change of the statistics; each list row reads its own).
+    private(set) var groupFigures: [String: GroupFigures] = [:]
     /// Substring or glob (`*`, `?`) the list is filtered by; empty = all.
-    public internal(set) var filter = ""
+    public internal(set) var filter = "" {
+        didSet { if filter != oldValue { rows = makeRows() } }
+    }
     /// Group prefixes folded shut.
-    public internal(set) var collapsed: Set<String> = []
+    public internal(set) var collapsed: Set<String> = [] {
+        didSet { rows = makeRows() }
+    }
+    /// The list as shown: groups and tensors, folded groups' contents left
+    /// out; with a filter, the matching tensors only. Rebuilt when the filter
+    /// or the folding changes, never while drawing.
+    public private(set) var rows: [Row] = []
     /// Selection and scroll of the list (kept in view by `update`, not by drawing).
     public internal(set) var table = TableState()
     public internal(set) var scope: Scope = .global
@@ -101,6 +128,11 @@ public struct InspectorModel {
         self.themeCount = max(1, themeCount)
         let url = URL(fileURLWithPath: archive.path)
         self.exportPath = exportPath ?? url.deletingPathExtension().lastPathComponent + "-pruned.safetensors"
+        let tree = TensorGroup.tree(of: archive.tensors.map(\.name))
+        self.tree = tree
+        headerFigures = Self.headerFigures(archive)
+        prunableNames = Self.prunableNames(archive: archive, inspection: nil, rules: rules)
+        groupFigures = GroupFigures.all(in: tree, archive: archive, entries: [:])
         // Big checkpoints open with their groups folded below the first level.
         if archive.tensors.count > 40 {
             var folded = Set<String>()
@@ -110,9 +142,10 @@ public struct InspectorModel {
                     fold(child, depth: depth + 1)
                 }
             }
-            fold(TensorGroup.tree(of: archive.tensors.map(\.name)), depth: 0)
+            fold(tree, depth: 0)
             collapsed = folded
         }
+        rows = makeRows()
     }
 
     /// Screen areas for this size (the view draws into them, the mouse hits them).
@@ -130,11 +163,9 @@ public struct InspectorModel {
     /// The statistics and prunability of `name`, once loaded.
     func entry(_ name: String) -> CheckpointInspection.Entry? { entries[name] }
 
-    var tree: TensorGroup { inspection?.groups ?? TensorGroup.tree(of: archive.tensors.map(\.name)) }
-
-    /// The list as shown: groups and tensors, folded groups' contents left
-    /// out; with a filter, the matching tensors only.
-    public var rows: [Row] {
+    /// Builds `rows` (see there): proportional to the rows shown, plus a
+    /// pass over the names with a filter.
+    private func makeRows() -> [Row] {
         if !filter.isEmpty {
             return archive.tensors.map(\.name).filter { InspectorModel.matches(filter, $0) }.map { .tensor(name: $0, depth: 0) }
         }
@@ -156,12 +187,11 @@ public struct InspectorModel {
     }
 
     public var selectedRow: Row? {
-        let all = rows
-        return all.isEmpty ? nil : all[min(max(0, table.selected), all.count - 1)]
+        rows.isEmpty ? nil : rows[min(max(0, table.selected), rows.count - 1)]
     }
 
-    /// Names of the tensors pruned under the current rules.
-    public var prunableNames: [String] {
+    /// Names of the tensors pruned under `rules`: the statistics' verdicts once loaded.
+    private static func prunableNames(archive: any TensorArchive, inspection: CheckpointInspection?, rules: PrunableRules) -> [String] {
         if let inspection { return inspection.entries.filter(\.prunable.isPrunable).map(\.info.name) }
         return rules.prunable(archive.tensors).map(\.name)
     }
@@ -178,8 +208,8 @@ public struct InspectorModel {
     /// One distribution over every prunable tensor (global scope).
     var globalCDF: MagnitudeCDF? {
         guard let inspection else { return nil }
-        let key = prunableNames.joined(separator: "\n")
-        return heatCache.globalCDF.value(for: key) {
+        // The prunable set changes only with the inspection (new rules make a new one).
+        return heatCache.globalCDF.value(for: String(inspectionVersion)) {
             MagnitudeCDF(inspection.entries.filter(\.prunable.isPrunable).map(\.statistics.distribution))
         }
     }
@@ -218,6 +248,8 @@ public struct InspectorModel {
 final class HeatCache {
     let heatmap = Memo<(values: [Float], rows: Int, columns: Int, source: (rows: Int, columns: Int))?>()
     let globalCDF = Memo<MagnitudeCDF>()
+    /// Previewed zeros of every group (see `InspectorModel.groupPreviewZeros`).
+    let groupPreview = Memo<[String: Double]>()
     private var tensorCDFs: [String: MagnitudeCDF] = [:]
 
     /// The magnitude distribution of one tensor (a tensor's values do not change while inspecting).

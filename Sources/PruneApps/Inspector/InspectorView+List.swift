@@ -2,22 +2,6 @@ import PruneKit
 import PruneTUI
 
 extension InspectorModel {
-    /// Elements, exact zeros, prunable elements, tensors and previewed zeros under `prefix`.
-    func groupCounts(_ prefix: String) -> (elements: Int, zeros: Int, prunable: Int, tensors: Int, previewZeros: Double) {
-        let names = tree.group(withPrefix: prefix)?.allTensors ?? []
-        var elements = 0, zeros = 0, prunable = 0, previewZeros = 0.0
-        for name in names {
-            guard let info = archive.info(named: name) else { continue }
-            elements += info.elementCount
-            if let entry = entry(name) {
-                zeros += entry.statistics.zeroCount
-                if entry.prunable.isPrunable { prunable += info.elementCount }
-                previewZeros += (previewSparsity(of: name) ?? 0) * Double(info.elementCount)
-            }
-        }
-        return (elements, zeros, prunable, names.count, previewZeros)
-    }
-
     func renderList(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let title = filter.isEmpty ? "Tensors" : "Tensors matching \"\(filter)\" (Esc clears)"
         let inner = Block(title: title, rightTitle: "zeros now → after*", focused: true).render(into: &buffer, area: area, context: context)
@@ -32,7 +16,10 @@ extension InspectorModel {
         }
         // Global previews come from the value distributions (bfloat16 resolution): approximate.
         let approx = scope == .global && !twoOfFour ? "≈" : ""
-        let cells: [[TableCell]] = rows.map { row in
+        // Cells for the rows in view only (the update keeps the offset in range).
+        let first = min(max(0, table.offset), rows.count)
+        let shown = rows[first..<min(rows.count, first + max(0, inner.height - 1))]
+        let cells: [[TableCell]] = shown.map { row in
             switch row {
             case .group(let prefix, let name, let depth):
                 let counts = groupCounts(prefix)
@@ -69,6 +56,7 @@ extension InspectorModel {
                 TableColumn("after", width: .fixed(7), alignRight: true), TableColumn("p", width: .fixed(1)),
             ]
         // The scroll offset is already right (the update keeps it): the state returned is the one passed in.
-        Table(columns: columns, rows: cells, state: table).render(into: &buffer, area: inner, context: context)
+        Table(columns: columns, rows: cells, firstRow: first, rowCount: rows.count, state: table)
+            .render(into: &buffer, area: inner, context: context)
     }
 }

@@ -21,16 +21,21 @@ extension InspectorModel {
         case .confirmOverwrite(let path)?:
             ConfirmDialog(title: "Overwrite?", lines: ["\(path) exists.", "y: overwrite it   n / Esc: keep it"])
                 .render(into: &buffer, area: areas.full, context: context)
+        case .confirmCreateParent(_, let parent)?:
+            ConfirmDialog(title: "Create directory?", lines: ["\(parent) does not exist.", "y: create it and export   n / Esc: cancel"])
+                .render(into: &buffer, area: areas.full, context: context)
         case nil:
             break
         }
     }
 
-    /// Tensors, parameters and bytes of the whole checkpoint; bytes in MiB, as `prunescope inspect` prints them.
-    var headerFigures: String {
-        let params = archive.tensors.reduce(0) { $0 + $1.elementCount }
-        let bytes = archive.tensors.reduce(0) { $0 + $1.byteCount }
-        return "\(archive.tensors.count) tensors · \(Text.compact(Double(params))) params · \(Format.mebibytes(bytes))"
+    /// Tensors, parameters and bytes of the whole checkpoint; bytes in MiB, as
+    /// `prunescope inspect` prints them (summed once: the archive never changes).
+    static func headerFigures(_ archive: any TensorArchive) -> String {
+        let tensors = archive.tensors
+        let params = tensors.reduce(0) { $0 + $1.elementCount }
+        let bytes = tensors.reduce(0) { $0 + $1.byteCount }
+        return "\(tensors.count) tensors · \(Text.compact(Double(params))) params · \(Format.mebibytes(bytes))"
     }
 
     func renderHeader(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {

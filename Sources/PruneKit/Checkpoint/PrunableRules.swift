@@ -80,7 +80,7 @@ public struct PrunableRules: Sendable, Equatable, Codable {
         guard dtype.isFloatingPoint else {
             return Decision(isPrunable: false, reason: "\(dtype.rawValue) tensor holds integers, not weights")
         }
-        let parts = name.lowercased().split(separator: ".").map(String.init)
+        let parts = name.lowercased().split(separator: ".")
         let last = parts.last ?? ""
         if last == "bias" || last.hasSuffix("_bias") || last == "b" || last == "beta" {
             return Decision(isPrunable: false, reason: "bias")
@@ -102,20 +102,35 @@ public struct PrunableRules: Sendable, Equatable, Codable {
         }
     }
 
-    private static func isNormComponent(_ part: String) -> Bool {
-        let p = part.replacingOccurrences(of: "_", with: "")
-        if p.contains("layernorm") || p.contains("batchnorm") || p.contains("groupnorm") || p.contains("rmsnorm") {
+    // The name checks below run once per tensor of a checkpoint that may
+    // hold a million: plain byte comparisons, no Foundation string search.
+
+    private static func isNormComponent(_ part: Substring) -> Bool {
+        let p = part.utf8.filter { $0 != UInt8(ascii: "_") }
+        if contains(p, "layernorm") || contains(p, "batchnorm") || contains(p, "groupnorm") || contains(p, "rmsnorm") {
             return true
         }
-        if p == "norm" || p.hasPrefix("norm") && p.dropFirst(4).allSatisfy(\.isNumber) { return true }
-        if p.hasSuffix("norm") { return true }  // input_layernorm, final_norm, attn_norm...
-        if p == "ln" || part.hasPrefix("ln_") || p.hasPrefix("ln") && p.dropFirst(2).allSatisfy(\.isNumber) { return true }
-        if p == "bn" || p.hasPrefix("bn") && p.dropFirst(2).allSatisfy(\.isNumber) { return true }
+        if p.starts(with: "norm".utf8) && p.dropFirst(4).allSatisfy(isDigit) { return true }
+        if p.count >= 4 && p.suffix(4).elementsEqual("norm".utf8) { return true }  // input_layernorm, final_norm, attn_norm...
+        if part.utf8.starts(with: "ln_".utf8) || p.starts(with: "ln".utf8) && p.dropFirst(2).allSatisfy(isDigit) { return true }
+        if p.starts(with: "bn".utf8) && p.dropFirst(2).allSatisfy(isDigit) { return true }
         return false
     }
 
-    private static func isEmbeddingComponent(_ part: String) -> Bool {
-        part.contains("embed") || part == "wte" || part == "wpe" || part == "embeddings" || part == "tok_embeddings"
+    private static func isEmbeddingComponent(_ part: Substring) -> Bool {
+        contains(Array(part.utf8), "embed") || part == "wte" || part == "wpe"
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+
+    /// Whether `word` occurs in `bytes`.
+    private static func contains(_ bytes: [UInt8], _ word: StaticString) -> Bool {
+        let needle = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard needle.count <= bytes.count else { return false }
+        for start in 0...(bytes.count - needle.count) where bytes[start] == needle[0] {
+            if bytes[start..<(start + needle.count)].elementsEqual(needle) { return true }
+        }
+        return false
     }
 
     // MARK: - Pattern matching

@@ -126,9 +126,17 @@ public struct ValueDistribution: Sendable, Equatable {
 /// Accumulates `TensorStatistics` over chunks of Float32 values.
 ///
 /// Feed every element once with `add(_:)` (or `add(dtype:bytes:)` for stored
-/// bytes), then call `finish(bins:)`. Memory: one 65,536-entry count table.
+/// bytes), then call `finish(bins:)`. Memory: the bfloat16 key of each element
+/// while there are at most `fewKeysLimit` of them (sorted and counted at the
+/// end), then one 65,536-entry count table. A checkpoint of a million tiny
+/// tensors thus costs work in proportion to its elements, not 65,536 per tensor.
 public struct TensorStatisticsAccumulator: Sendable {
-    @usableFromInline var fine: [UInt32]
+    /// Up to this many elements, keys are kept in a list instead of the table.
+    public static let fewKeysLimit = 4096
+    /// The count table, indexed by bfloat16 key; empty while `few` holds the keys.
+    @usableFromInline var fine: [UInt32] = []
+    /// The bfloat16 key of each element so far, while there are few.
+    @usableFromInline var few: [UInt16] = []
     @usableFromInline var count = 0
     @usableFromInline var zeros = 0
     @usableFromInline var minimum = Float.infinity
@@ -146,7 +154,6 @@ public struct TensorStatisticsAccumulator: Sendable {
     ///   std exactly (per-element checks, Double arithmetic). The fast path
     ///   (false) flags non-finite input in `sawNonFinite` instead.
     public init(finiteOnly: Bool = false) {
-        fine = [UInt32](repeating: 0, count: 65_536)
         self.finiteOnly = finiteOnly
     }
 
@@ -169,25 +176,40 @@ public struct TensorStatisticsAccumulator: Sendable {
         momentCount = total
     }
 
+    /// Moves the keys from `few` into the count table (once there are many).
+    @usableFromInline mutating func useTable() {
+        guard fine.isEmpty else { return }
+        fine = [UInt32](repeating: 0, count: 65_536)
+        fine.withUnsafeMutableBufferPointer { table in
+            for key in few { table[Int(key)] &+= 1 }
+        }
+        few = []
+    }
+
+    /// Counts the bfloat16 key of each value.
+    @inlinable mutating func countKeys(_ values: UnsafeBufferPointer<Float>) {
+        if fine.isEmpty, few.count + values.count <= Self.fewKeysLimit {
+            for v in values { few.append(UInt16(truncatingIfNeeded: v.bitPattern >> 16)) }
+            return
+        }
+        useTable()
+        fine.withUnsafeMutableBufferPointer { table in
+            for v in values { table[Int(v.bitPattern >> 16)] &+= 1 }
+        }
+    }
+
     /// Adds a chunk of values (at most 2^32 - 1 per call).
     @inlinable
     public mutating func add(_ values: UnsafeBufferPointer<Float>) {
         let n = values.count
         guard n > 0 else { return }
-        // Move the table out so the closures below may update the moments.
-        var counts = fine
-        fine = []
-        defer { fine = counts }
+        countKeys(values)
         if finiteOnly {
-            counts.withUnsafeMutableBufferPointer { table in
-                for v in values {
-                    table[Int(v.bitPattern >> 16)] &+= 1
-                    guard v.isFinite else { continue }
-                    minimum = Swift.min(minimum, v)
-                    maximum = Swift.max(maximum, v)
-                    zeros &+= v == 0 ? 1 : 0
-                    combine(1, Double(v), 0)
-                }
+            for v in values where v.isFinite {
+                minimum = Swift.min(minimum, v)
+                maximum = Swift.max(maximum, v)
+                zeros &+= v == 0 ? 1 : 0
+                combine(1, Double(v), 0)
             }
             count += n
             return
@@ -195,45 +217,42 @@ public struct TensorStatisticsAccumulator: Sendable {
         var mn = minimum, mx = maximum
         var z = 0
         var blocksFinite = true
-        counts.withUnsafeMutableBufferPointer { table in
-            var i = 0
-            // Blocks of at most 4096: Float sums of (v - K), K the block's first
-            // value, so the sums stay small and vectorisable; each block's mean
-            // and M2 then join the running moments in Double.
-            while i < n {
-                let end = Swift.min(i + 4096, n)
-                let shift = values[i]
-                var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
-                var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
-                var j = i
-                while j + 4 <= end {
-                    let a = values[j] - shift, b = values[j + 1] - shift, c = values[j + 2] - shift, d = values[j + 3] - shift
-                    s0 += a; s1 += b; s2 += c; s3 += d
-                    q0 += a * a; q1 += b * b; q2 += c * c; q3 += d * d
-                    j += 4
-                }
-                while j < end {
-                    let a = values[j] - shift
-                    s0 += a; q0 += a * a
-                    j += 1
-                }
-                for k in i..<end {
-                    let v = values[k]
-                    table[Int(v.bitPattern >> 16)] &+= 1
-                    mn = Swift.min(mn, v)
-                    mx = Swift.max(mx, v)
-                    z &+= v == 0 ? 1 : 0
-                }
-                let blockCount = Double(end - i)
-                let s = Double(s0) + Double(s1) + Double(s2) + Double(s3)
-                let q = Double(q0) + Double(q1) + Double(q2) + Double(q3)
-                if s.isFinite && q.isFinite {
-                    combine(end - i, Double(shift) + s / blockCount, Swift.max(0, q - s * s / blockCount))
-                } else {
-                    blocksFinite = false
-                }
-                i = end
+        var i = 0
+        // Blocks of at most 4096: Float sums of (v - K), K the block's first
+        // value, so the sums stay small and vectorisable; each block's mean
+        // and M2 then join the running moments in Double.
+        while i < n {
+            let end = Swift.min(i + 4096, n)
+            let shift = values[i]
+            var s0: Float = 0, s1: Float = 0, s2: Float = 0, s3: Float = 0
+            var q0: Float = 0, q1: Float = 0, q2: Float = 0, q3: Float = 0
+            var j = i
+            while j + 4 <= end {
+                let a = values[j] - shift, b = values[j + 1] - shift, c = values[j + 2] - shift, d = values[j + 3] - shift
+                s0 += a; s1 += b; s2 += c; s3 += d
+                q0 += a * a; q1 += b * b; q2 += c * c; q3 += d * d
+                j += 4
             }
+            while j < end {
+                let a = values[j] - shift
+                s0 += a; q0 += a * a
+                j += 1
+            }
+            for k in i..<end {
+                let v = values[k]
+                mn = Swift.min(mn, v)
+                mx = Swift.max(mx, v)
+                z &+= v == 0 ? 1 : 0
+            }
+            let blockCount = Double(end - i)
+            let s = Double(s0) + Double(s1) + Double(s2) + Double(s3)
+            let q = Double(q0) + Double(q1) + Double(q2) + Double(q3)
+            if s.isFinite && q.isFinite {
+                combine(end - i, Double(shift) + s / blockCount, Swift.max(0, q - s * s / blockCount))
+            } else {
+                blocksFinite = false
+            }
+            i = end
         }
         if !blocksFinite || !mn.isFinite || !mx.isFinite { sawNonFinite = true }
         minimum = mn
@@ -245,9 +264,18 @@ public struct TensorStatisticsAccumulator: Sendable {
     /// Adds the counts and moments of `other` (fed with other elements of the
     /// same tensor). Merging parts in a fixed order gives identical results.
     public mutating func merge(_ other: TensorStatisticsAccumulator) {
-        fine.withUnsafeMutableBufferPointer { mine in
-            other.fine.withUnsafeBufferPointer { theirs in
-                for k in 0..<mine.count { mine[k] &+= theirs[k] }
+        if fine.isEmpty, other.fine.isEmpty, few.count + other.few.count <= Self.fewKeysLimit {
+            few += other.few
+        } else {
+            useTable()
+            fine.withUnsafeMutableBufferPointer { mine in
+                if other.fine.isEmpty {
+                    for key in other.few { mine[Int(key)] &+= 1 }
+                } else {
+                    other.fine.withUnsafeBufferPointer { theirs in
+                        for k in 0..<mine.count { mine[k] &+= theirs[k] }
+                    }
+                }
             }
         }
         count += other.count
@@ -274,10 +302,23 @@ public struct TensorStatisticsAccumulator: Sendable {
         var keys: [UInt16] = []
         var counts: [Int] = []
         var nonFinite = 0
-        for (k, n) in fine.enumerated() where n > 0 {
-            keys.append(UInt16(k))
-            counts.append(Int(n))
-            if !ValueDistribution.isFinite(UInt16(k)) { nonFinite += Int(n) }
+        if fine.isEmpty {
+            // Few keys: sort them and count the runs.
+            for key in few.sorted() {
+                if key == keys.last {
+                    counts[counts.count - 1] += 1
+                } else {
+                    keys.append(key)
+                    counts.append(1)
+                }
+                if !ValueDistribution.isFinite(key) { nonFinite += 1 }
+            }
+        } else {
+            for (k, n) in fine.enumerated() where n > 0 {
+                keys.append(UInt16(k))
+                counts.append(Int(n))
+                if !ValueDistribution.isFinite(UInt16(k)) { nonFinite += Int(n) }
+            }
         }
         let distribution = ValueDistribution(keys: keys, counts: counts)
         let finiteCount = count - nonFinite

@@ -25,11 +25,15 @@ public protocol TerminalApp {
     /// Called about every tick interval; return true if the screen should be redrawn
     /// (e.g. a message expired, an animation moved).
     mutating func tick(now: Double) -> Bool
+    /// Whether q quits now; false while q is text (a prompt is open). Tells
+    /// the driver whether q may end a stuck program (see `BusyWatchdog`).
+    var quitsOnQ: Bool { get }
 }
 
 extension TerminalApp {
     public var theme: Theme { .builtinDefault }
     public mutating func tick(now: Double) -> Bool { false }
+    public var quitsOnQ: Bool { true }
 }
 
 /// A thread-safe queue of messages for the UI thread, which it wakes.
@@ -132,6 +136,7 @@ public final class AppRunner<App: TerminalApp> {
     @discardableResult
     public func run() -> App {
         drawFrame()
+        driver.setQuitsOnQ(app.quitsOnQ)
         var lastTick = driver.time.now()
         loop: while true {
             let now = driver.time.now()
@@ -166,7 +171,10 @@ public final class AppRunner<App: TerminalApp> {
                 lastTick = t
                 if app.tick(now: t) { dirty = true }
             }
-            if dirty { drawFrame() }
+            if dirty {
+                drawFrame()
+                driver.setQuitsOnQ(app.quitsOnQ)
+            }
         }
         return app
     }

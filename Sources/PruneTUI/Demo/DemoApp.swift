@@ -86,6 +86,9 @@ public struct DemoApp: TerminalApp {
     /// When set, "!" stops the program with a fatal error: lets tests check
     /// that the terminal is restored after a crash.
     public var crashOnBang = false
+    /// When set, "z" keeps the UI thread computing for 60 s without reading
+    /// keys: lets tests check that q, Ctrl-C and signals still end a stuck program.
+    public var stallOnZ = false
     /// Areas of the last frame, for the mouse.
     var areas = DemoAreas()
 
@@ -315,10 +318,20 @@ public struct DemoApp: TerminalApp {
                 text: Text.fixed(threshold, 4))
         case .char("r"): startTraining(context: context)
         case .char("!") where crashOnBang: fatalError("demo crash requested with \"!\" (--crash-key)")
+        case .char("z") where stallOnZ: DemoApp.stall(seconds: 60)
         default: break
         }
         return .continue
     }
+
+    /// Busy work on the calling thread for `seconds` (a stand-in for a slow computation).
+    static func stall(seconds: Double) {
+        let clock = MonotonicTime()
+        while clock.now() < seconds {}
+    }
+
+    /// q is text while a prompt is open.
+    public var quitsOnQ: Bool { prompt == nil }
 
     private mutating func startTraining(context: DrawContext) {
         guard !training, let post else {

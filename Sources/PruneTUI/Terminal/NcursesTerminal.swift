@@ -41,6 +41,13 @@ public final class NcursesTerminal: TerminalDriver {
     private var colorNumbers: [UInt32: Int32] = [:]
     private let logPath: String
     private var stopped = false
+    /// Reads q and Ctrl-C itself while the UI thread is away from `readEvent` too long.
+    private let busyWatchdog = BusyWatchdog(quit: { status, message in
+        restoreTerminalFromSignal()
+        let line = Array((message + "\n").utf8)
+        line.withUnsafeBufferPointer { _ = write(2, $0.baseAddress, $0.count) }
+        _exit(status)
+    })
 
     /// The signal behind the last `.interrupt` event (SIGINT, SIGTERM or
     /// SIGHUP); nil while none has arrived.
@@ -113,6 +120,9 @@ public final class NcursesTerminal: TerminalDriver {
         var y: Int32 = 0, x: Int32 = 0
         ps_getmaxyx(w, &y, &x)
         size = Size(width: Int(x), height: Int(y))
+        busyWatchdog.start()
+        // Until the first wait for input, the UI thread is busy (opening, the first frame).
+        busyWatchdog.busy()
     }
 
     deinit { stop() }
@@ -123,6 +133,7 @@ public final class NcursesTerminal: TerminalDriver {
     public func stop() -> String? {
         guard !stopped else { return nil }
         stopped = true
+        busyWatchdog.stop()
         restoreTerminalNow()
         TerminalSignals.uninstall()
         TerminalSignals.setLogPath(nil)
@@ -226,6 +237,11 @@ public final class NcursesTerminal: TerminalDriver {
     // MARK: Input
 
     public func readEvent(timeout: Double, waker: Waker?) -> TerminalEvent? {
+        // Keys the watchdog read while the UI thread was busy go back into
+        // curses's queue (last first: ungetch pushes to the front), to be
+        // decoded as if just typed.
+        for byte in busyWatchdog.idle().reversed() { ungetch(Int32(byte)) }
+        defer { busyWatchdog.busy() }
         if takeInterrupt() { return .interrupt }
         wtimeout(window, 0)
         if let e = readOne() { return e }
@@ -316,7 +332,11 @@ public final class NcursesTerminal: TerminalDriver {
 
     // MARK: Suspend
 
+    public func setQuitsOnQ(_ quits: Bool) { busyWatchdog.setQQuits(quits) }
+
     public func suspend() {
+        // Whoever has the terminal now reads the keys.
+        for byte in busyWatchdog.idle().reversed() { ungetch(Int32(byte)) }
         def_prog_mode()
         endwin()
     }

@@ -29,6 +29,15 @@ public protocol TerminalDriver: AnyObject {
     /// Gives the terminal back (e.g. to run a shell); `resume` takes it again.
     func suspend()
     func resume()
+
+    /// Whether q quits in the app's current state (false while a text box
+    /// takes the keys): a driver that reads keys while the UI thread is
+    /// stuck (`NcursesTerminal`) quits on q only then.
+    func setQuitsOnQ(_ quits: Bool)
+}
+
+extension TerminalDriver {
+    public func setQuitsOnQ(_ quits: Bool) {}
 }
 
 /// Wakes a thread blocked in `TerminalDriver.readEvent` from any thread

@@ -74,9 +74,26 @@ public struct Table: Sendable {
     public var state: TableState
     /// Rows after the last one (e.g. totals), not selectable.
     public var footer: [[TableCell]]
+    /// The index of `rows[0]` in the whole list: a long list passes only the
+    /// rows in view (from `state.offset`), so drawing costs what is seen.
+    public var firstRow: Int
+    /// Rows in the whole list (`rows.count` when every row is passed).
+    public var rowCount: Int
 
     public init(columns: [TableColumn], rows: [[TableCell]], state: TableState, footer: [[TableCell]] = []) {
         self.columns = columns; self.rows = rows; self.state = state; self.footer = footer
+        firstRow = 0
+        rowCount = rows.count
+    }
+
+    /// A table of `rowCount` rows of which `rows` are those from `firstRow` on:
+    /// rows outside are drawn blank, so pass at least the rows in view.
+    public init(
+        columns: [TableColumn], rows: [[TableCell]], firstRow: Int, rowCount: Int, state: TableState, footer: [[TableCell]] = []
+    ) {
+        self.columns = columns; self.rows = rows; self.state = state; self.footer = footer
+        self.firstRow = firstRow
+        self.rowCount = rowCount
     }
 
     /// Visible body rows for an area (header and footer excluded).
@@ -96,7 +113,7 @@ public struct Table: Sendable {
                 x: cols[c].x, y: area.y, style: header)
         }
         let visible = visibleRows(in: area)
-        st.scrollToSelection(visible: visible, rowCount: rows.count)
+        st.scrollToSelection(visible: visible, rowCount: rowCount)
         func drawRow(_ cells: [TableCell], y: Int, style: Style) {
             for (c, col) in columns.enumerated() where c < cells.count && cols[c].width > 0 {
                 switch cells[c] {
@@ -111,7 +128,7 @@ public struct Table: Sendable {
         }
         for i in 0..<visible {
             let r = st.offset + i
-            guard r < rows.count else { break }
+            guard r < rowCount else { break }
             let y = area.y + 1 + i
             let isSel = r == st.selected
             let style = isSel ? context.selection : context.base
@@ -119,14 +136,14 @@ public struct Table: Sendable {
                 buffer.fill(Rect(x: area.x, y: y, width: area.width, height: 1), " ", style)
                 buffer.set(area.x, y, context.glyphs.selectionMarker, style)
             }
-            drawRow(rows[r], y: y, style: style)
+            if rows.indices.contains(r - firstRow) { drawRow(rows[r - firstRow], y: y, style: style) }
         }
         for (i, f) in footer.enumerated() {
             let y = area.maxY - footer.count + i
             if y > area.y { drawRow(f, y: y, style: context.base.adding(.bold)) }
         }
         if st.offset > 0 { buffer.set(area.maxX - 1, area.y + 1, context.glyphs.arrowUp, context.muted) }
-        if st.offset + visible < rows.count { buffer.set(area.maxX - 1, area.y + visible, context.glyphs.arrowDown, context.muted) }
+        if st.offset + visible < rowCount { buffer.set(area.maxX - 1, area.y + visible, context.glyphs.arrowDown, context.muted) }
         return st
     }
 }

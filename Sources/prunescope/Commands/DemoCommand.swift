@@ -36,6 +36,9 @@ struct DemoCommand: ParsableCommand {
     @Flag(help: .hidden)
     var crashKey = false
 
+    @Flag(help: .hidden)
+    var stallKey = false
+
     @Flag(help: "List the themes found and where they are looked for.")
     var listThemes = false
 
@@ -61,6 +64,7 @@ struct DemoCommand: ParsableCommand {
         let mailbox = Mailbox<DemoMessage>()
         var app = DemoApp(themes: themes, post: { mailbox.post($0) })
         app.crashOnBang = crashKey
+        app.stallOnZ = stallKey
         let runner = AppRunner(app: app, driver: terminal, mailbox: mailbox)
         runner.run()
         if let log = terminal.stop() {

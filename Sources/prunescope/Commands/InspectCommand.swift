@@ -131,7 +131,9 @@ struct InspectCommand: ParsableCommand {
             })
         progress.finish()
         if json {
-            print(try InspectReport(inspection, skipped: archive.skippedEntries).jsonText())
+            // One piece per tensor: a million tensors never sit in memory as text at once.
+            try inspection.writeJSON(skipped: archive.skippedEntries) { print(CommandSupport.terminalSafeJSON($0), terminator: "") }
+            print()
         } else if groups {
             print(InspectTable.renderGroups(inspection, depth: depth), terminator: "")
         } else {
@@ -258,75 +260,6 @@ enum InspectTable {
         var v = Double(n), u = 0
         while v >= 1024 && u < units.count - 1 { v /= 1024; u += 1 }
         return u == 0 ? "\(n) B" : String(format: "%.1f %@", v, units[u])
-    }
-}
-
-/// The `--json` form of an inspection.
-struct InspectReport: Encodable {
-    struct HistogramJSON: Encodable {
-        var lower: Float
-        var upper: Float
-        var counts: [Int]
-    }
-
-    struct TensorJSON: Encodable {
-        var name: String
-        var dtype: String
-        var shape: [Int]
-        var params: Int
-        var bytes: Int
-        var min: Float
-        var max: Float
-        var mean: Double
-        var std: Double
-        var zeros: Int
-        var zeroFraction: Double
-        var nonFinite: Int
-        var prunable: Bool
-        var reason: String
-        var histogram: HistogramJSON
-        var magnitudeHistogram: HistogramJSON
-    }
-
-    var file: String
-    var format: String
-    var metadata: [String: String]
-    var tensors: [TensorJSON]
-    var totalParams: Int
-    var totalBytes: Int
-    var prunableParams: Int
-    var rules: PrunableRules
-    /// Values that are not tensors (torch checkpoints); absent when there are none.
-    var skipped: [String]?
-
-    init(_ inspection: CheckpointInspection, skipped: [String] = []) {
-        self.skipped = skipped.isEmpty ? nil : skipped
-        file = inspection.path
-        format = inspection.format.rawValue
-        metadata = inspection.metadata
-        totalParams = inspection.totalElements
-        totalBytes = inspection.totalBytes
-        prunableParams = inspection.prunableElements
-        rules = inspection.rules
-        tensors = inspection.entries.map { e in
-            let s = e.statistics
-            return TensorJSON(
-                name: e.info.name, dtype: e.info.dtype.rawValue, shape: e.info.shape, params: e.info.elementCount,
-                bytes: e.info.byteCount, min: s.min, max: s.max, mean: s.mean, std: s.std, zeros: s.zeroCount,
-                zeroFraction: s.zeroFraction, nonFinite: s.nonFiniteCount, prunable: e.prunable.isPrunable,
-                reason: e.prunable.reason,
-                histogram: HistogramJSON(lower: s.histogram.lower, upper: s.histogram.upper, counts: s.histogram.counts),
-                magnitudeHistogram: HistogramJSON(
-                    lower: s.magnitudeHistogram.lower, upper: s.magnitudeHistogram.upper,
-                    counts: s.magnitudeHistogram.counts))
-        }
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        return CommandSupport.terminalSafeJSON(String(decoding: try encoder.encode(self), as: UTF8.self))
     }
 }
 
