@@ -53,6 +53,8 @@ import Testing
     /// and a frame, until the job and the background values are done.
     static func drive(_ h: H, _ work: Work, worker: any BackgroundWorker, storm: Bool, dir: String) -> ExplorerApp {
         let (controls, keys) = start(work, exportDir: dir)
+        // The export's parent exists, as a user's would (a missing one asks first).
+        try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         let mailbox = Mailbox<ExplorerMessage>()
         var app = ExplorerApp.make(
             session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: worker,

@@ -68,7 +68,7 @@ struct SensitivityCommand: ParsableCommand {
             progress.begin("loading \(modelPath)")
             let bundle = try ModelBundle.load(path: modelPath)
             let tensors = try PruneOptions.tensors(layers, model: bundle.model, includeBiases: false)
-            progress.begin(evaluation.evaluator == nil ? "sensitivity" : "starting the evaluator")
+            if evaluation.evaluator != nil { progress.begin("starting the evaluator") }
             external = try evaluation.start()
             let measure: (Model) throws -> Evaluation? =
                 external.map { e in { try e.evaluation(of: $0) } } ?? { evaluate($0, on: bundle.validation) }
