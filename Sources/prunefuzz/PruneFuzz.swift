@@ -1,10 +1,12 @@
 import Foundation
 
 // Two builds of one target. The fuzz script builds it with
-// `-sanitize=fuzzer,address -DFUZZING`: libFuzzer supplies `main` and calls
-// the two entry points below, the target chosen by PRUNEFUZZ_TARGET. The
-// normal build instead has a small command that replays saved inputs (a
-// crasher, without sanitizers) and writes seed corpora.
+// `-sanitize=fuzzer,address -DFUZZING`: `main` hands over to libFuzzer's
+// driver, which calls the two entry points below, the target chosen by
+// PRUNEFUZZ_TARGET. The normal build instead has a small command that
+// replays saved inputs (a crasher, without sanitizers) and writes seed
+// corpora. (SwiftPM renames an executable's `main`, so libFuzzer's own
+// `main` cannot be used; `LLVMFuzzerRunDriver` is its entry for this.)
 
 /// The target and workspace of this fuzzing process.
 struct FuzzContext: Sendable {
@@ -53,9 +55,26 @@ public func fuzzerInitialize(
 
 /// Called by libFuzzer for every input.
 @_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+public func fuzzerTestOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     context.target.run(Array(UnsafeBufferPointer(start: data, count: size)), in: context.workspace)
     return 0
+}
+
+/// libFuzzer's driver: parses its flags from argv and runs `callback` on each input.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(
+    _ argc: UnsafeMutablePointer<CInt>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt
+) -> CInt
+
+@main
+enum PruneFuzz {
+    static func main() {
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv, fuzzerTestOneInput))
+    }
 }
 #else
 /// `prunefuzz replay TARGET FILE...` runs saved inputs through a target;
