@@ -133,5 +133,8 @@ import Testing
         let archive = try NpzFile(contentsOf: dir.file("t.npz"))
         #expect(try archive.floatTensor(named: "w") == tensor)
         #expect(try archive.rawBytes(named: "w") == entry.bytes)
+        var streamed: [Float] = []
+        try archive.forEachChunk(named: "w") { streamed.append(contentsOf: $0) }
+        #expect(streamed == tensor.data)
     }
 }

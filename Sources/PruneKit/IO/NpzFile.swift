@@ -146,44 +146,53 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         }
         // Deflated: expand piece by piece straight into the tensor, so the
         // expanded bytes are never held whole beside the converted floats.
-        let entry = entries[i]
-        let member = entry.member
-        let count = info.elementCount, size = info.dtype.byteSize
-        var crc: UInt32 = 0
-        do throws(Inflater.Failure) {
-            let stream = try Inflater.Stream(compressedBytes(of: member))
-            let header = try stream.readBytes(entry.header.dataStart)
-            crc = header.withUnsafeBytes { Inflater.crc32($0) }
-            let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
-            defer { piece.deallocate() }
-            let perPiece = piece.count / size
-            var failure: Inflater.Failure?
-            let data = [Float](unsafeUninitializedCapacity: count) { floats, initialized in
-                initialized = 0
-                while initialized < count {
-                    let n = min(perPiece, count - initialized)
-                    let bytes = UnsafeMutableRawBufferPointer(rebasing: piece[0..<(n * size)])
-                    do throws(Inflater.Failure) {
-                        guard try stream.read(into: bytes) == bytes.count else { break }
-                    } catch {
-                        failure = error
-                        break
-                    }
-                    crc = Inflater.crc32(UnsafeRawBufferPointer(bytes), continuing: crc)
-                    ElementDecoding.decode(
-                        info.dtype, from: UnsafeRawBufferPointer(bytes),
-                        into: UnsafeMutableBufferPointer(rebasing: floats[initialized...]), count: n)
-                    initialized += n
-                }
+        var data = [Float](repeating: 0, count: info.elementCount)
+        var filled = 0
+        try data.withUnsafeMutableBufferPointer { floats in
+            try forEachDeflatedPiece(entries[i]) { bytes in
+                let n = bytes.count / info.dtype.byteSize
+                ElementDecoding.decode(info.dtype, from: bytes, into: UnsafeMutableBufferPointer(rebasing: floats[filled...]), count: n)
+                filled += n
             }
-            if let failure { throw failure }
+        }
+        return Tensor(shape: info.shape, data: data)
+    }
+
+    /// Streams the tensor's elements as Float32 chunks; a deflated member is
+    /// expanded piece by piece, never whole.
+    public func forEachChunk(named name: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let info = try requireInfo(named: name)
+        guard let i = index[name], entries[i].member.method == 8 else {
+            return try withRawBytes(named: name) { try ElementStream.forEachChunk(info.dtype, $0, body) }
+        }
+        try forEachDeflatedPiece(entries[i]) { try ElementStream.forEachChunk(info.dtype, $0, body) }
+    }
+
+    /// Expands a deflated member in pieces of whole elements (at most 64 KiB),
+    /// calling `body` with each piece of its array data, then checks the
+    /// stream ended at the declared sizes and the CRC-32.
+    private func forEachDeflatedPiece(_ entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let member = entry.member
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { piece.deallocate() }
+        do {
+            let stream = try Inflater.Stream(compressedBytes(of: member))
+            var crc = try stream.readBytes(entry.header.dataStart).withUnsafeBytes { Inflater.crc32($0) }
+            let perPiece = piece.count / entry.header.dtype.byteSize * entry.header.dtype.byteSize
+            var left = entry.header.dataByteCount
+            while left > 0 {
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: piece[0..<min(perPiece, left)])
+                guard try stream.read(into: bytes) == bytes.count else { break }
+                crc = Inflater.crc32(UnsafeRawBufferPointer(bytes), continuing: crc)
+                try body(UnsafeRawBufferPointer(bytes))
+                left -= bytes.count
+            }
             if let problem = try stream.endProblem(expected: member.uncompressedSize) {
                 throw Inflater.Failure(problem: problem)
             }
             guard crc == member.crc32 else { throw Inflater.Failure(problem: "CRC-32 mismatch: the data is damaged") }
-            return Tensor(shape: info.shape, data: data)
-        } catch {
-            throw NpzError.corrupt(path: path, member: member.name, problem: error.problem)
+        } catch let failure as Inflater.Failure {
+            throw NpzError.corrupt(path: path, member: member.name, problem: failure.problem)
         }
     }
 
