@@ -39,19 +39,18 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     }
 
     /// Opens a tensor file through the format sniffing every command uses,
-    /// then converts every tensor and streams its raw bytes.
+    /// then reads every tensor in each way the commands do: converted,
+    /// raw, and streamed in chunks.
     private func readArchive(path: String) throws {
         let archive = try openTensorArchive(path: path)
         var firstError: (any Error)?
         for info in archive.tensors {
             do {
                 _ = try archive.floatTensor(named: info.name)
-                _ = try archive.withRawBytes(named: info.name) { bytes in
-                    var sum: Float = 0
-                    ElementStream.forEachChunk(info.dtype, bytes) { chunk in
-                        for value in chunk { sum += value }
-                    }
-                    return sum
+                _ = try archive.rawBytes(named: info.name)
+                var sum: Float = 0
+                try archive.forEachChunk(named: info.name) { chunk in
+                    for value in chunk { sum += value }
                 }
             } catch {
                 firstError = firstError ?? error
