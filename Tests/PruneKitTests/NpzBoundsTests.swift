@@ -43,6 +43,10 @@ import Testing
         let tensor = try archive.floatTensor(named: "w")
         #expect(tensor.shape == [1 << 20] && tensor.data.allSatisfy { $0 == 0 })
         #expect(try archive.withRawBytes(named: "w") { $0.count } == 4 << 20)
+
+        // Stored members are read in place: no ceiling applies to them.
+        let stored = try NpzFile(contentsOf: Fixtures.path("stored.npz"), maximumExpandedBytes: 0)
+        #expect(stored.tensors.count == 3)
     }
 
     @Test func theAbsoluteAndRelativeCeilingsAreSaid() throws {

@@ -3,14 +3,15 @@
 ///
 /// The zip is memory-mapped. Stored members are read in place; deflated
 /// members are expanded on each access, piece by piece: `floatTensor`
-/// converts each piece straight into the tensor, `withRawBytes` into a
-/// buffer of exactly the declared size. Before anything is expanded, the
-/// archive is checked against zip bombs: members may not overlap, local
-/// headers must agree with the central directory, each declared size must
-/// be within deflate's maximum ratio and match its .npy header's shape, and
-/// the total declared expansion must stay under both `maximumExpansionRatio`
-/// times the archive's size and `maximumExpandedBytes`. Expansion itself
-/// stops at the declared size, and the CRC-32 and compressed size are verified.
+/// converts each piece straight into the tensor, `forEachChunk` hands each
+/// on, and only `withRawBytes` needs a buffer (of exactly the declared size).
+/// Before anything is expanded, the archive is checked against zip bombs:
+/// members may not overlap, local headers must agree with the central
+/// directory, each declared size must be within deflate's maximum ratio and
+/// match its .npy header's shape, and the deflated members together must
+/// declare at most `maximumExpansionRatio` times the archive's size and at
+/// most `maximumExpandedBytes`. Expansion itself stops at the declared size,
+/// and the CRC-32 and the compressed size are verified.
 ///
 /// Sendable because it is read only: every stored property is a `let`
 /// set in `init`, the mapping is read-only, and each read expands into a
@@ -30,7 +31,8 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
     private let entries: [Entry]
     private let index: [String: Int]
 
-    /// The most an archive may expand to, all members together: 2 GiB.
+    /// The most an archive's deflated members may expand to, together: 2 GiB.
+    /// (Stored members are read in place and cost no more than the file.)
     public static let maximumExpandedBytes = 2 << 30
     /// The most an archive may expand to, relative to its size on disk
     /// (deflate's own limit: more is only possible with overlapping members).
@@ -115,8 +117,8 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         }
     }
 
-    /// Refuses an archive whose members would expand, together, beyond
-    /// `ceiling` bytes or beyond `maximumExpansionRatio` times its size.
+    /// Refuses an archive whose compressed members would expand, together,
+    /// beyond `ceiling` bytes or beyond `maximumExpansionRatio` times its size.
     private static func checkTotalExpansion(
         _ directory: ZipDirectory, archiveSize: Int, ceiling: Int, path: String
     ) throws(NpzError) {
@@ -126,7 +128,7 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
             limit == ceiling
             ? "PruneScope's ceiling for an .npz" : "\(maximumExpansionRatio) times the archive's \(archiveSize) bytes"
         var total = 0
-        for member in directory.members {
+        for member in directory.members where member.method != 0 {
             let (sum, overflow) = total.addingReportingOverflow(member.uncompressedSize)
             total = overflow ? Int.max : sum
             if total > limit {
