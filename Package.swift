@@ -51,6 +51,10 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // libFuzzer targets for every parser. `scripts/fuzz` builds it with
+        // -sanitize=fuzzer,address -DFUZZING into .build/fuzz; the normal build
+        // is a small command that replays saved inputs and writes seed corpora.
+        .executableTarget(name: "prunefuzz", dependencies: ["PruneKit"]),
         .testTarget(name: "PruneKitTests", dependencies: ["PruneKit"], exclude: ["Fixtures"]),
         .testTarget(name: "PruneTUITests", dependencies: ["PruneTUI", "ScreenSnapshots"], exclude: ["__Snapshots__"]),
         .testTarget(

@@ -98,7 +98,8 @@ import Testing
         badCRC[dataStart + 128 + 4] ^= 0x01
         var method = good
         let cd = Self.centralDirectory(good)
-        method[cd + 10] = 14  // LZMA
+        method[cd + 10] = 14  // LZMA, in the central directory and the local header
+        method[8] = 14
         let cases: [([UInt8], String)] = [
             (Array(good.prefix(good.count - 30)), "no end-of-central-directory"),
             ([0x50, 0x4B, 3, 4], "no end-of-central-directory"),

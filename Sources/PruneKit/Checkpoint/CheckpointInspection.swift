@@ -110,23 +110,27 @@ public enum CheckpointInspector {
                 let info = tensors[item.tensor]
                 let size = info.dtype.byteSize
                 do {
-                    let partial = try archive.withRawBytes(named: info.name) { bytes in
-                        var acc = TensorStatisticsAccumulator()
-                        let range = UnsafeRawBufferPointer(
-                            rebasing: bytes[(item.elements.lowerBound * size)..<(item.elements.upperBound * size)])
-                        acc.add(dtype: info.dtype, bytes: range)
-                        return acc
+                    var partial = TensorStatisticsAccumulator()
+                    if item.elements.count == info.elementCount {
+                        // Whole tensors stream (an .npz member is never expanded whole).
+                        try archive.forEachChunk(named: info.name) { partial.add($0) }
+                    } else {
+                        partial = try archive.withRawBytes(named: info.name) { bytes in
+                            var acc = TensorStatisticsAccumulator()
+                            let range = UnsafeRawBufferPointer(
+                                rebasing: bytes[(item.elements.lowerBound * size)..<(item.elements.upperBound * size)])
+                            acc.add(dtype: info.dtype, bytes: range)
+                            return acc
+                        }
                     }
                     if let merged = state.store(partial, item: item, bytes: item.elements.count * size) {
                         // Last part of the tensor: merge in part order and finish.
                         var total = merged[0]
                         for p in merged.dropFirst() { total.merge(p) }
                         if total.needsFiniteOnlyPass {
-                            total = try archive.withRawBytes(named: info.name) { bytes in
-                                var exact = TensorStatisticsAccumulator(finiteOnly: true)
-                                exact.add(dtype: info.dtype, bytes: bytes)
-                                return exact
-                            }
+                            var exact = TensorStatisticsAccumulator(finiteOnly: true)
+                            try archive.forEachChunk(named: info.name) { exact.add($0) }
+                            total = exact
                         }
                         state.finish(total.finish(bins: bins), tensor: item.tensor)
                     }

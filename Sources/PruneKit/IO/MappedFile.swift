@@ -55,7 +55,7 @@ final class MappedFile: @unchecked Sendable {
     /// the mapping stays valid and re-reads them from the file on access.
     func release(offset: Int, count: Int) {
         guard let base = bytes.baseAddress, count > 0 else { return }
-        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let page = Int(getpagesize())
         guard page > 0 else { return }
         let start = (Int(bitPattern: base) + offset + page - 1) / page * page
         let end = (Int(bitPattern: base) + offset + count) / page * page

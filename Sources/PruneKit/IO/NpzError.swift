@@ -19,6 +19,9 @@ public enum NpzError: Error, CustomStringConvertible, Sendable, Equatable {
     case sizeMismatch(path: String, member: String, declared: Int, described: Int)
     /// The member would not fit in this machine's memory once expanded.
     case tooLarge(path: String, member: String, size: Int)
+    /// The members would expand, all together, beyond `limit` bytes
+    /// (`reason` says which ceiling); said at the member that crosses it.
+    case expandsTooMuch(path: String, member: String, total: Int, limit: Int, reason: String)
     /// The compressed stream is corrupt, ends early, or its CRC-32 is wrong.
     case corrupt(path: String, member: String, problem: String)
 
@@ -43,6 +46,9 @@ public enum NpzError: Error, CustomStringConvertible, Sendable, Equatable {
             return "\(path): member \"\(member)\": declared size \(declared) bytes, but its .npy header describes \(described)"
         case let .tooLarge(path, member, size):
             return "\(path): member \"\(member)\": expands to \(size) bytes, more than this machine's memory"
+        case let .expandsTooMuch(path, member, total, limit, reason):
+            return
+                "\(path): member \"\(member)\": the archive would expand to \(total) bytes or more, beyond \(limit) (\(reason)); refused as a zip bomb"
         case let .corrupt(path, member, problem):
             return "\(path): member \"\(member)\": \(problem)"
         }

@@ -2,11 +2,16 @@
 /// opened for reading; tensors are named after the members without `.npy`.
 ///
 /// The zip is memory-mapped. Stored members are read in place; deflated
-/// members are expanded on each access into a buffer of exactly the declared
-/// size. Before anything is expanded, each member's declared size is checked
-/// against deflate's maximum ratio and against the shape in its .npy header,
-/// so a zip bomb fails at open with a clear error; expansion itself stops at
-/// the declared size, and the CRC-32 is verified.
+/// members are expanded on each access, piece by piece: `floatTensor`
+/// converts each piece straight into the tensor, `forEachChunk` hands each
+/// on, and only `withRawBytes` needs a buffer (of exactly the declared size).
+/// Before anything is expanded, the archive is checked against zip bombs:
+/// members may not overlap, local headers must agree with the central
+/// directory, each declared size must be within deflate's maximum ratio and
+/// match its .npy header's shape, and the deflated members together must
+/// declare at most `maximumExpansionRatio` times the archive's size and at
+/// most `maximumExpandedBytes`. Expansion itself stops at the declared size,
+/// and the CRC-32 and the compressed size are verified.
 ///
 /// Sendable because it is read only: every stored property is a `let`
 /// set in `init`, the mapping is read-only, and each read expands into a
@@ -26,10 +31,18 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
     private let entries: [Entry]
     private let index: [String: Int]
 
+    /// The most an archive's deflated members may expand to, together: 2 GiB.
+    /// (Stored members are read in place and cost no more than the file.)
+    public static let maximumExpandedBytes = 2 << 30
+    /// The most an archive may expand to, relative to its size on disk
+    /// (deflate's own limit: more is only possible with overlapping members).
+    public static let maximumExpansionRatio = Inflater.maximumRatio
+
     /// Opens, maps and validates `path` (directory, every member's .npy header
     /// and declared sizes).
+    /// - Parameter maximumExpandedBytes: the ceiling on the total expansion.
     /// - Throws: `NpzError` or `NpyError` naming the file, the member and the problem.
-    public init(contentsOf path: String) throws {
+    public init(contentsOf path: String, maximumExpandedBytes: Int = NpzFile.maximumExpandedBytes) throws {
         do {
             mapping = try MappedFile(path: path)
         } catch {
@@ -38,6 +51,7 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         self.path = path
         let bytes = mapping.bytes
         let directory = try ZipDirectory.read(bytes, path: path)
+        try NpzFile.checkTotalExpansion(directory, archiveSize: bytes.count, ceiling: maximumExpandedBytes, path: path)
         var entries: [Entry] = []
         var tensors: [TensorInfo] = []
         var index: [String: Int] = [:]
@@ -80,40 +94,47 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
                     path: path, member: member.name, declared: member.uncompressedSize, compressed: member.compressedSize)
             }
             // Expand just enough for the fixed prefix, then for the whole header.
-            var prefix = try inflatePrefix(
-                compressed, count: min(member.uncompressedSize, NpyHeader.prefixLength), member: member, path: path)
-            var needed = prefix.count
+            let stream: Inflater.Stream
+            var prefix: [UInt8]
+            do throws(Inflater.Failure) {
+                stream = try Inflater.Stream(compressed)
+                prefix = try stream.readBytes(min(member.uncompressedSize, NpyHeader.prefixLength))
+            } catch {
+                throw NpzError.corrupt(path: path, member: member.name, problem: error.problem)
+            }
             do {
                 return try prefix.withUnsafeBytes { try NpyHeader.parse($0, path: memberPath) }
             } catch let NpyError.truncated(_, _, want) where want > prefix.count && want <= member.uncompressedSize {
-                needed = want
+                do throws(Inflater.Failure) {
+                    prefix += try stream.readBytes(want - prefix.count)
+                } catch {
+                    throw NpzError.corrupt(path: path, member: member.name, problem: error.problem)
+                }
             }
-            prefix = try inflatePrefix(compressed, count: needed, member: member, path: path)
             return try prefix.withUnsafeBytes { try NpyHeader.parse($0, path: memberPath) }
         default:
             throw NpzError.unsupportedCompression(path: path, member: member.name, method: member.method)
         }
     }
 
-    private static func inflatePrefix(
-        _ compressed: UnsafeRawBufferPointer, count: Int,
-        member: ZipDirectory.Member, path: String
-    ) throws(NpzError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let result: Result<Inflater.Outcome, Inflater.Failure> = out.withUnsafeMutableBytes { target in
-            do throws(Inflater.Failure) {
-                return .success(try Inflater.inflate(compressed, into: target))
-            } catch {
-                return .failure(error)
+    /// Refuses an archive whose compressed members would expand, together,
+    /// beyond `ceiling` bytes or beyond `maximumExpansionRatio` times its size.
+    private static func checkTotalExpansion(
+        _ directory: ZipDirectory, archiveSize: Int, ceiling: Int, path: String
+    ) throws(NpzError) {
+        let (relative, overflow) = archiveSize.multipliedReportingOverflow(by: maximumExpansionRatio)
+        let limit = overflow ? ceiling : min(relative, ceiling)
+        let reason =
+            limit == ceiling
+            ? "PruneScope's ceiling for an .npz" : "\(maximumExpansionRatio) times the archive's \(archiveSize) bytes"
+        var total = 0
+        for member in directory.members where member.method != 0 {
+            let (sum, overflow) = total.addingReportingOverflow(member.uncompressedSize)
+            total = overflow ? Int.max : sum
+            if total > limit {
+                throw .expandsTooMuch(path: path, member: member.name, total: total, limit: limit, reason: reason)
             }
         }
-        let outcome: Inflater.Outcome
-        switch result {
-        case let .success(o): outcome = o
-        case let .failure(error): throw .corrupt(path: path, member: member.name, problem: error.problem)
-        }
-        if case let .finished(n) = outcome, n < count { out.removeLast(count - n) }
-        return out
     }
 
     public func info(named name: String) -> TensorInfo? {
@@ -122,7 +143,64 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
 
     public func floatTensor(named name: String) throws -> Tensor {
         let info = try requireInfo(named: name)
-        return try withRawBytes(named: name) { ElementDecoding.tensor(info.dtype, shape: info.shape, from: $0) }
+        guard let i = index[name], entries[i].member.method == 8 else {
+            return try withRawBytes(named: name) { ElementDecoding.tensor(info.dtype, shape: info.shape, from: $0) }
+        }
+        // Deflated: expand piece by piece straight into the tensor, so the
+        // expanded bytes are never held whole beside the converted floats.
+        var data = [Float](repeating: 0, count: info.elementCount)
+        var filled = 0
+        try data.withUnsafeMutableBufferPointer { floats in
+            try forEachDeflatedPiece(entries[i]) { bytes in
+                let n = bytes.count / info.dtype.byteSize
+                ElementDecoding.decode(info.dtype, from: bytes, into: UnsafeMutableBufferPointer(rebasing: floats[filled...]), count: n)
+                filled += n
+            }
+        }
+        return Tensor(shape: info.shape, data: data)
+    }
+
+    /// Streams the tensor's elements as Float32 chunks; a deflated member is
+    /// expanded piece by piece, never whole.
+    public func forEachChunk(named name: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+        let info = try requireInfo(named: name)
+        guard let i = index[name], entries[i].member.method == 8 else {
+            return try withRawBytes(named: name) { try ElementStream.forEachChunk(info.dtype, $0, body) }
+        }
+        try forEachDeflatedPiece(entries[i]) { try ElementStream.forEachChunk(info.dtype, $0, body) }
+    }
+
+    /// Expands a deflated member in pieces of whole elements (at most 64 KiB),
+    /// calling `body` with each piece of its array data, then checks the
+    /// stream ended at the declared sizes and the CRC-32.
+    private func forEachDeflatedPiece(_ entry: Entry, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let member = entry.member
+        let piece = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 16, alignment: 16)
+        defer { piece.deallocate() }
+        do {
+            let stream = try Inflater.Stream(compressedBytes(of: member))
+            var crc = try stream.readBytes(entry.header.dataStart).withUnsafeBytes { Inflater.crc32($0) }
+            let perPiece = piece.count / entry.header.dtype.byteSize * entry.header.dtype.byteSize
+            var left = entry.header.dataByteCount
+            while left > 0 {
+                let bytes = UnsafeMutableRawBufferPointer(rebasing: piece[0..<min(perPiece, left)])
+                guard try stream.read(into: bytes) == bytes.count else { break }
+                crc = Inflater.crc32(UnsafeRawBufferPointer(bytes), continuing: crc)
+                try body(UnsafeRawBufferPointer(bytes))
+                left -= bytes.count
+            }
+            if let problem = try stream.endProblem(expected: member.uncompressedSize) {
+                throw Inflater.Failure(problem: problem)
+            }
+            guard crc == member.crc32 else { throw Inflater.Failure(problem: "CRC-32 mismatch: the data is damaged") }
+        } catch let failure as Inflater.Failure {
+            throw NpzError.corrupt(path: path, member: member.name, problem: failure.problem)
+        }
+    }
+
+    /// The member's compressed bytes in the mapping.
+    private func compressedBytes(of member: ZipDirectory.Member) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: mapping.bytes[member.dataOffset..<(member.dataOffset + member.compressedSize)])
     }
 
     private func requireInfo(named name: String) throws -> TensorInfo {
@@ -145,22 +223,14 @@ public final class NpzFile: TensorArchive, @unchecked Sendable {
         if size > Inflater.physicalMemory {
             throw NpzError.tooLarge(path: path, member: member.name, size: size)
         }
-        // One spare byte detects a stream that would run past the declared size.
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 16)
         defer { buffer.deallocate() }
-        let outcome: Inflater.Outcome
-        do {
-            outcome = try Inflater.inflate(compressed, into: buffer)
+        do throws(Inflater.Failure) {
+            let stream = try Inflater.Stream(compressed)
+            _ = try stream.read(into: buffer)
+            if let problem = try stream.endProblem(expected: size) { throw Inflater.Failure(problem: problem) }
         } catch {
             throw NpzError.corrupt(path: path, member: member.name, problem: error.problem)
-        }
-        switch outcome {
-        case .filled:
-            throw NpzError.corrupt(path: path, member: member.name, problem: "expands beyond its declared \(size) bytes")
-        case let .finished(n) where n != size:
-            throw NpzError.corrupt(path: path, member: member.name, problem: "expands to \(n) bytes, declared \(size)")
-        case .finished:
-            break
         }
         let expanded = UnsafeRawBufferPointer(rebasing: buffer[0..<size])
         guard Inflater.crc32(expanded) == member.crc32 else {

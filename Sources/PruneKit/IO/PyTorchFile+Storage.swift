@@ -31,22 +31,14 @@ extension PyTorchFile {
                 throw PyTorchError.corrupt(
                     path: path, member: member.name, problem: "expands to \(size) bytes, more than this machine's memory")
             }
-            // One spare byte detects a stream that would run past the declared size.
-            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size + 1, alignment: 16)
+            let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: max(size, 1), alignment: 16)
             defer { buffer.deallocate() }
-            let outcome: Inflater.Outcome
-            do {
-                outcome = try Inflater.inflate(compressed, into: buffer)
+            do throws(Inflater.Failure) {
+                let stream = try Inflater.Stream(compressed)
+                _ = try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<size]))
+                if let problem = try stream.endProblem(expected: size) { throw Inflater.Failure(problem: problem) }
             } catch {
                 throw PyTorchError.corrupt(path: path, member: member.name, problem: error.problem)
-            }
-            switch outcome {
-            case .filled:
-                throw PyTorchError.corrupt(path: path, member: member.name, problem: "expands beyond its declared \(size) bytes")
-            case let .finished(n) where n != size:
-                throw PyTorchError.corrupt(path: path, member: member.name, problem: "expands to \(n) bytes, declared \(size)")
-            case .finished:
-                break
             }
             let expanded = UnsafeRawBufferPointer(rebasing: buffer[0..<size])
             guard Inflater.crc32(expanded) == member.crc32 else {

@@ -30,6 +30,10 @@ public protocol TensorArchive: AnyObject, Sendable {
     /// Calls `body` with the tensor's stored little-endian bytes (in place
     /// when the format allows, else a temporary decompressed copy).
     func withRawBytes<R>(named name: String, _ body: (UnsafeRawBufferPointer) throws -> R) throws -> R
+    /// Calls `body` with consecutive chunks of the tensor's elements as
+    /// Float32, without a converted (or, for .npz, an expanded) copy of the
+    /// whole tensor.
+    func forEachChunk(named name: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws
 }
 
 extension TensorArchive {
@@ -38,6 +42,11 @@ extension TensorArchive {
     /// A copy of the tensor's stored bytes.
     public func rawBytes(named name: String) throws -> [UInt8] {
         try withRawBytes(named: name) { [UInt8]($0) }
+    }
+
+    public func forEachChunk(named name: String, _ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+        guard let info = info(named: name) else { throw SafetensorsError.tensorNotFound(path: path, name: name) }
+        try withRawBytes(named: name) { try ElementStream.forEachChunk(info.dtype, $0, body) }
     }
 
     /// Total number of elements over all tensors.

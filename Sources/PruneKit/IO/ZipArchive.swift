@@ -78,6 +78,8 @@ struct ZipDirectory {
         }
         var members: [Member] = []
         var names = Set<String>()
+        // What each member occupies (local header and data), to refuse overlaps.
+        var spans: [(range: Range<Int>, name: String)] = [(cdOffset..<(cdOffset + cdSize), "(central directory)")]
         var q = cdOffset
         let cdEnd = cdOffset + cdSize
         for _ in 0..<count {
@@ -128,88 +130,42 @@ struct ZipDirectory {
             guard dataOffset <= n, compressed <= n - dataOffset else {
                 throw .damaged(path: path, problem: "data of \"\(name)\" runs past the end of the file")
             }
+            try checkLocalHeader(
+                bytes, at: localOffset, against: (nameBytes, method, crc, compressed, uncompressed), name: name, path: path)
+            spans.append((localOffset..<(dataOffset + compressed), name))
             members.append(
                 Member(
                     name: name, method: method, flags: flags, crc32: crc,
                     compressedSize: compressed, uncompressedSize: uncompressed, dataOffset: dataOffset))
         }
+        spans.sort { $0.range.lowerBound < $1.range.lowerBound }
+        for (first, second) in zip(spans, spans.dropFirst()) where first.range.overlaps(second.range) {
+            // Members sharing bytes: the trick of the overlapping zip bomb.
+            throw .damaged(path: path, problem: "\"\(first.name)\" and \"\(second.name)\" overlap in the file")
+        }
         return ZipDirectory(members: members)
     }
-}
 
-/// Raw deflate expansion with hard output limits (via zlib).
-enum Inflater {
-    /// Deflate cannot expand better than about 1032:1; any claim beyond is a lie.
-    static let maximumRatio = 1032
-
-    enum Outcome {
-        /// The stream ended after producing exactly this many bytes.
-        case finished(Int)
-        /// The output limit was reached before the stream ended.
-        case filled
-    }
-
-    struct Failure: Error {
-        let problem: String
-    }
-
-    /// Expands the raw deflate `source` into `target`, stopping when `target`
-    /// is full or the stream ends. Never writes past `target`.
-    static func inflate(_ source: UnsafeRawBufferPointer, into target: UnsafeMutableRawBufferPointer) throws(Failure) -> Outcome {
-        var stream = z_stream()
-        guard ps_inflate_init_raw(&stream) == Z_OK else { throw Failure(problem: "cannot start zlib") }
-        defer { inflateEnd(&stream) }
-        var inPosition = 0, outPosition = 0
-        let chunk = Int(UInt32.max / 2)
-        while true {
-            if stream.avail_in == 0 && inPosition < source.count {
-                let take = min(chunk, source.count - inPosition)
-                stream.next_in = UnsafeMutablePointer(
-                    mutating: source.baseAddress!.advanced(by: inPosition).assumingMemoryBound(to: Bytef.self))
-                stream.avail_in = UInt32(take)
-                inPosition += take
-            }
-            if outPosition >= target.count { return .filled }
-            let give = min(chunk, target.count - outPosition)
-            stream.next_out = target.baseAddress!.advanced(by: outPosition).assumingMemoryBound(to: Bytef.self)
-            stream.avail_out = UInt32(give)
-            let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-            let produced = give - Int(stream.avail_out)
-            outPosition += produced
-            switch status {
-            case Z_STREAM_END:
-                return .finished(outPosition)
-            case Z_OK:
-                continue
-            case Z_BUF_ERROR:
-                if stream.avail_in == 0 && inPosition >= source.count {
-                    throw Failure(problem: "compressed data ends early")
-                }
-                if outPosition >= target.count { return .filled }
-                throw Failure(problem: "compressed data is corrupt")
-            default:
-                let message = stream.msg.map { String(cString: $0) } ?? "error \(status)"
-                throw Failure(problem: "compressed data is corrupt (\(message))")
-            }
+    /// Checks a member's local header agrees with its central directory
+    /// entry: name, method and, unless they follow the data (flag bit 3) or
+    /// live in a ZIP64 field, the CRC-32 and both sizes.
+    private static func checkLocalHeader(
+        _ bytes: UnsafeRawBufferPointer, at offset: Int,
+        against central: (name: UnsafeRawBufferPointer, method: Int, crc: UInt32, compressed: Int, uncompressed: Int),
+        name: String, path: String
+    ) throws(NpzError) {
+        func disagree(_ what: String) -> NpzError {
+            .damaged(path: path, problem: "local header of \"\(name)\" disagrees with the central directory on \(what)")
         }
-    }
-
-    /// CRC-32 (zip's checksum) of `bytes`.
-    static func crc32(_ bytes: UnsafeRawBufferPointer) -> UInt32 {
-        var crc = CZlib.crc32(0, nil, 0)
-        var p = 0
-        while p < bytes.count {
-            let take = min(1 << 30, bytes.count - p)
-            crc = CZlib.crc32(crc, bytes.baseAddress!.advanced(by: p).assumingMemoryBound(to: Bytef.self), uInt(take))
-            p += take
-        }
-        return UInt32(truncatingIfNeeded: crc)
-    }
-
-    /// Bytes of physical memory on this machine (a bound for expansion).
-    static var physicalMemory: Int {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, size > 0 else { return Int.max }
-        return pages.multipliedReportingOverflow(by: size).overflow ? Int.max : pages * size
+        let nameLength = u16(bytes, offset + 26)
+        guard nameLength == central.name.count,
+            UnsafeRawBufferPointer(rebasing: bytes[(offset + 30)..<(offset + 30 + nameLength)]).elementsEqual(central.name)
+        else { throw disagree("the name") }
+        guard u16(bytes, offset + 8) == central.method else { throw disagree("the compression method") }
+        guard u16(bytes, offset + 6) & 0x08 == 0 else { return }
+        guard UInt32(u32(bytes, offset + 14)) == central.crc else { throw disagree("the CRC-32") }
+        let compressed = u32(bytes, offset + 18), uncompressed = u32(bytes, offset + 22)
+        guard compressed == 0xFFFF_FFFF || compressed == central.compressed else { throw disagree("the compressed size") }
+        guard uncompressed == 0xFFFF_FFFF || uncompressed == central.uncompressed else { throw disagree("the expanded size") }
     }
 }

@@ -40,13 +40,10 @@ struct SessionTensorReader {
                     path, "tensor \"\(name)\" does not match its content hash in session.json (damaged, or from another save)")
             }
         }
-        let bad = tensor.data.withUnsafeBufferPointer { values in
-            isMask ? values.firstIndex { $0 != 0 && $0 != 1 } : values.firstIndex { !$0.isFinite }
+        if isMask, let bad = tensor.data.firstIndex(where: { $0 != 0 && $0 != 1 }) {
+            throw PruningError(path, "tensor \"\(name)\" holds a mask value other than 0 or 1 (\(tensor.data[bad])) at element \(bad)")
         }
-        if let bad {
-            let what = isMask ? "a mask value other than 0 or 1" : "a non-finite value"
-            throw PruningError(path, "tensor \"\(name)\" holds \(what) (\(tensor.data[bad])) at element \(bad)")
-        }
+        if !isMask, let problem = tensor.nonFiniteProblem { throw PruningError(path, "tensor \"\(name)\" \(problem)") }
         return tensor
     }
 

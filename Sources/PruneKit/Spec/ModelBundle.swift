@@ -109,9 +109,10 @@ public final class ModelBundle {
         try SafetensorsWriter.write(entries, metadata: ["format": "pt", "prunescope.model": spec.name], to: path)
     }
 
-    /// Copies the named tensors of the file at `path` into `model`'s parameters.
+    /// Copies the named tensors of the file at `path` into `model`'s parameters,
+    /// refusing any that holds a NaN or an infinity.
     /// - Throws: the file format's error, or `ModelSpecError.missingTensor` /
-    ///   `.shapeMismatch` / `.unusableTensor` naming the weights file.
+    ///   `.shapeMismatch` / `.unusableTensor` naming the weights file and tensor.
     public static func loadWeights(into model: Model, from path: String) throws {
         let archive = try openTensorArchive(path: path)
         for layer in model.layers {
@@ -127,7 +128,11 @@ public final class ModelBundle {
                         path: path, tensor: p.name,
                         problem: "dtype \(info.dtype) is not a floating-point type")
                 }
-                p.value = try archive.floatTensor(named: p.name)
+                let value = try archive.floatTensor(named: p.name)
+                if let problem = value.nonFiniteProblem {
+                    throw ModelSpecError.unusableTensor(path: path, tensor: p.name, problem: problem)
+                }
+                p.value = value
             }
         }
     }
