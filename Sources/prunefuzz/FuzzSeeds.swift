@@ -34,6 +34,9 @@ extension FuzzTarget {
             return try files(in: fixtures, ending: ".npy")
         case .npz:
             return try files(in: fixtures, ending: ".npz")
+        case .pt:
+            // Written by torch.save (make_torch_pt_fixture.py), the hostile one included.
+            return try files(in: fixtures, ending: ".pt") + [read("\(fixtures)/pytorch_model.bin")]
         case .idx:
             let images = try read("\(samples)/data/digits-images-idx3-ubyte")
             let labels = try read("\(samples)/data/digits-labels-idx1-ubyte")

@@ -10,7 +10,7 @@ import PruneKit
 /// built and run. A thrown error is a correct outcome; only a crash, a
 /// sanitizer report or a hang is a finding.
 enum FuzzTarget: String, CaseIterable, Sendable {
-    case safetensors, npy, npz, idx, csv, spec, session
+    case safetensors, npy, npz, pt, idx, csv, spec, session
 
     /// Reads `input` the way PruneScope would. Returns nil when it was
     /// accepted, else the first error's text (the rest of the input is then
@@ -19,7 +19,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     func run(_ input: [UInt8], in workspace: FuzzWorkspace) -> String? {
         do {
             switch self {
-            case .safetensors, .npy, .npz:
+            case .safetensors, .npy, .npz, .pt:
+                // A .pt is a torch.save zip read by the restricted unpickler.
                 try readArchive(path: workspace.write(input, as: "input.\(rawValue)"))
             case .idx:
                 try readIDX(input, in: workspace)
