@@ -97,8 +97,13 @@ public struct InspectorEffectRunner {
                 archive, names: request.tensors, scope: request.scope,
                 nOfM: request.twoOfFour ? (2, 4) : nil, amount: request.amount)
             let metadata = try CheckpointExport.write(archive, changes: rules.mapValues { .rule($0) }, record: record, to: request.path)
+            // The masks beside it, for torch's prune.custom_from_mask.
+            let masks = CheckpointPruning.masksPath(beside: request.path)
+            try CheckpointPruning.writeMasks(archive, rules: rules, to: masks)
             let sparsity = metadata["prunescope.sparsity"].flatMap(Double.init).map { Format.percent($0) } ?? "?"
-            post(.exportFinished(message: "wrote \(request.path): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
+            post(
+                .exportFinished(
+                    message: "wrote \(request.path) and \(masks): \(sparsity) of \(request.tensors.count) tensors zero", failed: false))
         } catch {
             post(.exportFinished(message: "export failed: \(ErrorText.oneLine(error))", failed: true))
         }

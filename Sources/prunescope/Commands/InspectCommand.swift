@@ -84,6 +84,12 @@ struct InspectCommand: ParsableCommand {
             valueName: "PATH"))
     var output: String?
 
+    @Option(
+        help: ArgumentHelp(
+            "With --output and pruning: also write the masks to PATH (<tensor>_mask, U8, 1 keep; what torch's prune.custom_from_mask takes).",
+            valueName: "PATH"))
+    var masks: String?
+
     /// Whether --output prunes (a pruning option was given) or converts.
     private var prunes: Bool { amount != nil || scope != nil || granularity != nil }
 
@@ -115,6 +121,12 @@ struct InspectCommand: ParsableCommand {
 
     private func inspect() throws {
         if let output { try CommandSupport.checkOutputFile(output) }
+        if let masks {
+            guard output != nil, prunes else {
+                throw PruningError("--masks", "give it with --output and a pruning option (--amount, --scope or --granularity)")
+            }
+            try CommandSupport.checkOutputFile(masks)
+        }
         let archive = try openTensorArchive(path: file)
         let rules = PrunableRules(include: include, exclude: exclude, useDefaults: !noDefaults)
         // Small files take well under a second: no progress for them.
@@ -159,6 +171,10 @@ struct InspectCommand: ParsableCommand {
                 + "\(metadata["prunescope.pruned_elements"] ?? "?") of their \(metadata["prunescope.pruned_tensor_elements"] ?? "?") weights set to zero, "
                 + "sparsity \(metadata["prunescope.sparsity"] ?? "?") of the pruned tensors\n"
             CommandSupport.writeStderr(message)
+            if let masks {
+                let written = try CheckpointPruning.writeMasks(archive, rules: rules, to: masks)
+                CommandSupport.writeStderr("wrote \(CommandSupport.safe(masks)): \(written.count) masks\n")
+            }
         }
     }
 }
