@@ -40,13 +40,17 @@ def named(spec):
 
 
 def load_checkpoint(path):
+    """The state_dict, and the prefix PruneScope's names carry for it: a
+    nested {"state_dict": {...}} reads in PruneScope as "state_dict.<name>"."""
     if path.endswith(".safetensors"):
-        return {k: torch.from_numpy(v.copy()) for k, v in read_safetensors(path).items()}
+        return {k: torch.from_numpy(v.copy()) for k, v in read_safetensors(path).items()}, ""
     state = torch.load(path, map_location="cpu", weights_only=True)
+    prefix = ""
     for key in ("state_dict", "model"):
         if isinstance(state, dict) and isinstance(state.get(key), dict):
             state = state[key]
-    return state
+            prefix += key + "."
+    return state, prefix
 
 
 def main():
@@ -72,19 +76,23 @@ def main():
             args.device = f"cuda:{int(os.environ.get('LOCAL_RANK', rank))}"
 
     model = named(args.model)()
-    original = load_checkpoint(args.checkpoint)
+    original, prefix = load_checkpoint(args.checkpoint)
     model.load_state_dict(original)
     model.to(args.device).eval()
-    original = {k: v.to(args.device) for k, v in model.state_dict().items()}
+    # Copies: load_state_dict writes into the parameters, which state_dict() shares.
+    original = {k: v.detach().clone() for k, v in model.state_dict().items()}
     loader = named(args.data)()
     metric = named(args.metric) if args.metric else None
     metric_name = args.metric_name or (args.metric.partition(":")[2] if args.metric else "accuracy")
 
     def run(masks, weights, limit, is_cancelled):
         state = dict(original)
+        unprefixed = lambda name: name[len(prefix):] if prefix and name.startswith(prefix) else name
         for name, values in (weights or {}).items():
+            name = unprefixed(name)
             state[name] = torch.from_numpy(values.copy()).to(args.device, state[name].dtype)
         for name, mask in masks.items():
+            name = unprefixed(name)
             if name not in state:
                 raise ValueError(f"mask for unknown tensor {name}")
             state[name] = state[name] * torch.from_numpy(mask.copy()).to(args.device, state[name].dtype)
@@ -112,7 +120,7 @@ def main():
     hello = {
         "name": f"torch {args.model}",
         "metrics": [{"name": metric_name, "better": args.metric_better}, {"name": "loss", "better": "lower"}],
-        "tensors": [k for k, v in original.items() if v.dim() >= 2],
+        "tensors": [prefix + k for k, v in original.items() if v.dim() >= 2],
     }
     if rank == 0:
         if distributed:

@@ -90,6 +90,39 @@ import Testing
         #expect(result.samples == bundle.validation.count)
         #expect(abs((result.metrics["accuracy"] ?? -1) - builtIn.accuracy) <= 1.0 / Double(bundle.validation.count))
         #expect(abs((result.metrics["loss"] ?? -1) - Double(builtIn.loss)) < 1e-3)
+        // Each request masks the original weights: no masks again is the unpruned model.
+        let unpruned = try #require(try evaluator.evaluate(masks: []))
+        #expect(abs((unpruned.metrics["accuracy"] ?? -1) - 351.0 / 359.0) < 1e-6)
+    }
+
+    /// A nested `.pt` (`{"state_dict": ..., "epoch": 3}`) reads in PruneScope
+    /// as `state_dict.<name>`: the torch evaluator speaks those names.
+    @Test(.enabled(if: torchAvailable, "needs python3 with torch")) func torchEvaluatorSpeaksTheNamesOfANestedCheckpoint() throws {
+        let root = packageRoot.path
+        let pt = FileManager.default.temporaryDirectory.appendingPathComponent("nested-\(UUID().uuidString.prefix(8)).pt").path
+        defer { try? FileManager.default.removeItem(atPath: pt) }
+        let save = Process()
+        save.executableURL = URL(fileURLWithPath: "/bin/sh")
+        save.arguments = [
+            "-c",
+            "python3 -c \"import sys, torch; from safetensors.torch import load_file; "
+                + "torch.save({'state_dict': load_file(sys.argv[1]), 'epoch': 3}, sys.argv[2])\" "
+                + "'\(root)/SampleModels/digits-mlp/weights.safetensors' '\(pt)'",
+        ]
+        try save.run()
+        save.waitUntilExit()
+        #expect(save.terminationStatus == 0)
+        let evaluator = try Self.evaluator(
+            "PYTHONPATH='\(root)/evaluators/examples' python3 '\(root)/evaluators/torch_evaluator.py' --device cpu "
+                + "--checkpoint '\(pt)' --model digits_torch:make_model --data digits_torch:validation_loader")
+        #expect(try evaluator.start().tensors == ["state_dict.0.weight", "state_dict.2.weight", "state_dict.4.weight"])
+        let file = try openTensorArchive(path: pt)
+        let masks = try CheckpointPruning.magnitudeMasks(
+            file, names: ["state_dict.0.weight", "state_dict.2.weight", "state_dict.4.weight"], scope: .global, nOfM: nil,
+            amount: 0.999
+        ).masks
+        let result = try #require(try evaluator.evaluate(masks: PrunedWeightsExport.maskEntries(masks)))
+        #expect((result.metrics["accuracy"] ?? 1) < 0.5)
     }
 
     @Test func anEvaluatorThatCrashesMidRequestIsNamedAndRestartable() throws {
