@@ -63,7 +63,7 @@ struct ZipDirectory {
                 throw .damaged(path: path, problem: "ZIP64 end-of-directory locator missing")
             }
             let record64 = u64(bytes, locator + 8)
-            guard record64 <= UInt64(n - 56), u32(bytes, Int(record64)) == 0x0606_4B50 else {
+            guard n >= 56, record64 <= UInt64(n - 56), u32(bytes, Int(record64)) == 0x0606_4B50 else {
                 throw .damaged(path: path, problem: "ZIP64 end-of-directory record missing")
             }
             let r = Int(record64)
