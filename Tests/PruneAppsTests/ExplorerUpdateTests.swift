@@ -44,6 +44,31 @@ import Testing
         #expect(request.tensors == ["fc1.weight"])
     }
 
+    /// With the user's evaluator (seconds per answer), a slider move while a
+    /// preview is being evaluated tells it to stop; without one, a stale
+    /// answer is only dropped (the built-in evaluation takes milliseconds).
+    @Test func aMoveCancelsTheStalePreviewOnlyForAnEvaluator() throws {
+        let h = try H("digits-mlp")
+        let evaluator = try ExternalEvaluator(settings: EvaluatorSettings(command: "exit 0"))
+        var m = ExplorerApp.make(
+            session: h.session, bundle: h.bundle, size: Size(width: 120, height: 40), worker: InlineWorker(), post: { _ in },
+            measureInference: false, evaluator: evaluator
+        ).model
+        Self.press(&m, .right)
+        let first = m.tick(now: 0.1).effects
+        #expect(first == [.evaluatePreview(generation: m.previewAccuracy.generation)])
+        #expect(Self.press(&m, .right) == [.cancelPreview])
+        // Nothing new starts before the stale one answers (cancelled), then the newest does.
+        #expect(m.tick(now: 0.2).effects.isEmpty)
+        _ = m.update(.message(.previewCancelled(generation: m.previewAccuracy.generation - 1)), now: 0.3)
+        #expect(m.tick(now: 0.4).effects == [.evaluatePreview(generation: m.previewAccuracy.generation)])
+
+        var plain = try Self.model("digits-mlp")
+        Self.press(&plain, .right)
+        _ = plain.tick(now: 0.1)
+        #expect(Self.press(&plain, .right).isEmpty)
+    }
+
     @Test func unknownKeysSaySoAndHelpListsTheMouse() throws {
         var m = try Self.model()
         Self.press(&m, .char("Z"))

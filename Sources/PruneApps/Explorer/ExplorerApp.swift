@@ -23,7 +23,7 @@ public struct ExplorerApp: TerminalApp {
         session: PruningSession, bundle: ModelBundle?, size: Size, themes: [Theme] = [.builtinDefault],
         worker: any BackgroundWorker, post: @escaping @Sendable (ExplorerMessage) -> Void,
         controls: ExplorerControls? = nil, exportDirectory: String? = nil, sessionDirectory: String? = nil,
-        measureInference: Bool = true, measure: (@Sendable (Model) throws -> Evaluation)? = nil
+        measureInference: Bool = true, evaluator: ExternalEvaluator? = nil
     ) -> ExplorerApp {
         var info = ExplorerInfo(
             modelName: session.model.name, datasetName: bundle?.spec.dataset.name ?? "no dataset",
@@ -31,7 +31,7 @@ public struct ExplorerApp: TerminalApp {
             recipeOptimizer: bundle?.spec.training.optimizer, recipeEpochs: bundle?.spec.training.epochs, train: session.train,
             validation: session.validation,
             bundle: bundle, hasDense: session.model.layers.contains { $0.kind == .dense })
-        info.measure = measure
+        info.evaluator = evaluator
         let published = PublishedSession(of: session, version: 0)
         let model = ExplorerModel(
             info: info, session: published, controls: controls, size: size, themeCount: themes.count,

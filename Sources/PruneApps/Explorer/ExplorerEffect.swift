@@ -7,6 +7,8 @@ import PruneTUI
 public enum ExplorerEffect: Equatable, Sendable {
     /// Evaluate the preview masks of `generation` on the validation set.
     case evaluatePreview(generation: Int)
+    /// The preview being evaluated is stale: the user's evaluator is told to stop.
+    case cancelPreview
     /// Time dense vs CSR inference of the published step.
     case measureInference(generation: Int)
     /// Compute the gradient scores the criterion needs over the published step.
@@ -70,6 +72,8 @@ public enum ExplorerMessage: Sendable {
     case previewEvaluated(generation: Int, PreviewEvaluation)
     /// The user's evaluator failed on the preview of `generation` (one line).
     case previewFailed(generation: Int, String)
+    /// The user's evaluator stopped the preview of `generation` (it went stale).
+    case previewCancelled(generation: Int)
     /// Dense vs CSR inference of the step of `generation`, measured on a copy.
     case inferenceMeasured(generation: Int, timings: [SparseInferenceTiming])
     /// Gradient scores of `generation`: a planner over a copy of the

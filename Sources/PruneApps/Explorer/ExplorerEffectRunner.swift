@@ -48,6 +48,8 @@ public final class ExplorerEffectRunner {
     /// Each layer's measured format, by weights and batch: stepping back to
     /// a step already measured reuses its choices.
     private let formatCache = FormatCache()
+    /// Which accuracy preview runs and which are stale (the user's evaluator stops early).
+    private let previews = GenerationCancels()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -78,16 +80,23 @@ public final class ExplorerEffectRunner {
         switch effect {
         case .cancelJob:
             cancel.cancel()
+        case .cancelPreview:
+            previews.cancelStarted()
         case .evaluatePreview(let generation):
             guard let measure = info.measurement else { return }
             // The masks are made on the worker: the UI's live masks stay unshared.
             let copy = Transfer(model.preview.planner.model.copy())
             let masks = model.preview.evaluationMasks()
+            let previews = self.previews
+            previews.start(generation)
             worker.run {
                 let net = copy.take()
                 PrunePlanner.apply(masks.materialized(), to: net)
                 do {
-                    let e = try measure(net)
+                    guard let e = try measure(net, { previews.isCancelled(generation) }) else {
+                        post(.previewCancelled(generation: generation))
+                        return
+                    }
                     post(.previewEvaluated(generation: generation, PreviewEvaluation(accuracy: e.accuracy, loss: Double(e.loss))))
                 } catch {
                     post(.previewFailed(generation: generation, ErrorText.oneLine(error)))
@@ -138,7 +147,7 @@ public final class ExplorerEffectRunner {
             let layers = model.layers
             worker.run {
                 ExplorerJobs.sensitivity(
-                    copy.take(), layers: layers, measure: measure, criterion: criterion,
+                    copy.take(), layers: layers, measure: { try measure($0, { cancel.isCancelled }) }, criterion: criterion,
                     granularity: granularity, sparsities: sparsities, cancel: cancel, post: post)
             }
         case .export(let path, let replacing, let createParents, let settings):

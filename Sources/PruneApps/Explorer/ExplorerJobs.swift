@@ -116,7 +116,7 @@ enum ExplorerJobs {
     /// Each layer pruned alone at each sparsity, on a private copy of the
     /// model; neuron/filter granularity by the unit each layer has.
     static func sensitivity(
-        _ model: Model, layers: [ExplorerLayer], measure: (Model) throws -> Evaluation, criterion: Criterion,
+        _ model: Model, layers: [ExplorerLayer], measure: (Model) throws -> Evaluation?, criterion: Criterion,
         granularity: ExplorerControls.GranularityChoice, sparsities: [Double], cancel: CancelFlag, post: Post
     ) {
         // Units only where removing them is defined (not the output layer).
@@ -129,7 +129,10 @@ enum ExplorerJobs {
         let total = groups.reduce(0) { $0 + $1.1.count } * sparsities.count
         var done = 0, points = 0, skipped = 0, cancelled = false
         do {
-            let baseline = try measure(model).accuracy
+            guard let baseline = try measure(model)?.accuracy else {
+                post(.jobFinished(message: "sensitivity: cancelled", failed: false))
+                return
+            }
             for (g, tensors) in groups where !tensors.isEmpty && !cancelled {
                 let offset = done
                 let result = try SensitivityAnalysis.run(

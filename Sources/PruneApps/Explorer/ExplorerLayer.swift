@@ -71,16 +71,15 @@ public struct ExplorerInfo {
     public var bundle: ModelBundle?
     /// Whether the model has a Dense layer (dense vs CSR inference is timed for those).
     public var hasDense: Bool
-    /// The user's evaluator as the session measures with it (`open MODEL
-    /// --evaluator`); nil: the validation set.
-    public var measure: (@Sendable (Model) throws -> Evaluation)? = nil
+    /// The user's evaluator (`open MODEL --evaluator`); nil: the validation set.
+    public var evaluator: ExternalEvaluator? = nil
 
-    /// How previews and sweeps are measured: the user's evaluator, else the
-    /// validation set, else not at all.
-    var measurement: (@Sendable (Model) throws -> Evaluation)? {
-        if let measure { return measure }
+    /// How previews and sweeps are measured: the user's evaluator (nil when
+    /// `isCancelled` turned true first), else the validation set, else not at all.
+    var measurement: (@Sendable (Model, _ isCancelled: () -> Bool) throws -> Evaluation?)? {
+        if let evaluator { return { model, isCancelled in try evaluator.evaluation(ofSession: model, isCancelled: isCancelled) } }
         guard let validation else { return nil }
-        return { evaluate($0, on: validation) }
+        return { model, _ in evaluate(model, on: validation) }
     }
 
     /// The optimiser of the recipe at learning rate `lr`.

@@ -49,6 +49,8 @@ extension ExplorerModel {
         switch m {
         case .previewEvaluated(let generation, let evaluation):
             previewAccuracy.receive(evaluation, generation: generation)
+        case .previewCancelled(let generation):
+            previewAccuracy.receive(nil, generation: generation)
         case .previewFailed(let generation, let problem):
             if previewAccuracy.receive(nil, generation: generation) {
                 toast(problem + "; move the slider to try again", .error, now: now, duration: 10)
@@ -135,6 +137,8 @@ extension ExplorerModel {
             previewAccuracy.invalidate(wanted: false)
         } else {
             // Evaluated on a tick, one at a time: a held key does not queue one per step.
+            // The user's evaluator may take seconds: the stale request is stopped.
+            if info.evaluator != nil, previewAccuracy.inFlight != nil { outbox.append(.cancelPreview) }
             previewAccuracy.invalidate(wanted: info.measurement != nil)
         }
     }

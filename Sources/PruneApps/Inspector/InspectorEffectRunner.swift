@@ -16,7 +16,7 @@ public struct InspectorEffectRunner {
     /// The user's evaluator (`open --evaluator`), if any.
     let evaluator: ExternalEvaluator?
     /// The newest evaluation generation started and the newest cancelled.
-    private let evaluations = EvaluationGenerations()
+    private let evaluations = GenerationCancels()
 
     /// - Parameter post: where background work posts (`Mailbox.post` of the app runner).
     public init(
@@ -124,13 +124,4 @@ public struct InspectorEffectRunner {
             post(.evaluationFailed(generation: generation, "\(error)"))
         }
     }
-}
-
-/// Which evaluation is the newest started and which are cancelled, shared
-/// by the UI thread (which cancels) and the worker (which polls).
-final class EvaluationGenerations: Sendable {
-    private let state = Mutex((started: 0, cancelled: 0))
-    func start(_ generation: Int) { state.withLock { $0.started = generation } }
-    func cancelStarted() { state.withLock { $0.cancelled = $0.started } }
-    func isCancelled(_ generation: Int) -> Bool { state.withLock { $0.cancelled >= generation } }
 }

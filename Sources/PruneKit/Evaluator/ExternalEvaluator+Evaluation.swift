@@ -51,13 +51,19 @@ extension ExternalEvaluator {
                 logPath: settings.logPath)
         }
         return { [self] model in
-            let key = model.parameters.map { $0.value.contentHash }.joined(separator: ",")
-            let weights = (key: key, entries: { model.parameters.map { SafetensorsEntry(name: $0.name, tensor: $0.value) } })
-            guard let e = try self.evaluation(of: model, weights: weights) else {
+            guard let e = try self.evaluation(ofSession: model) else {
                 throw ExternalEvaluatorError(
                     command: self.settings.command, failure: .exited("was cancelled"), logPath: self.settings.logPath)
             }
             return e
         }
+    }
+
+    /// `model` as a session holds it: its masks and its current weights
+    /// (sent only when they changed since the last request). Nil when cancelled.
+    public func evaluation(ofSession model: Model, isCancelled: () -> Bool = { false }) throws(ExternalEvaluatorError) -> Evaluation? {
+        let key = model.parameters.map { $0.value.contentHash }.joined(separator: ",")
+        let weights = (key: key, entries: { model.parameters.map { SafetensorsEntry(name: $0.name, tensor: $0.value) } })
+        return try evaluation(of: model, weights: weights, isCancelled: isCancelled)
     }
 }

@@ -142,7 +142,8 @@ struct OpenCommand: ParsableCommand {
         }
         let bundle = try ModelBundle.load(path: path)
         // Started before the screen opens: a broken evaluator is a one-line error here.
-        let measure = try evaluation.start()?.sessionMeasure()
+        let external = try evaluation.start()
+        let measure = try external?.sessionMeasure()
         let pruning: PruningSession
         if let session {
             pruning = try PruningSession.load(from: session, model: bundle.model, train: bundle.train, validation: bundle.validation)
@@ -164,7 +165,7 @@ struct OpenCommand: ParsableCommand {
         let worker = ThreadWorker()
         var app = ExplorerApp.make(
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
-            post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session, measure: measure)
+            post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session, evaluator: external)
         app.noteRecovered(journal.changes)
         if let session {
             let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""
