@@ -7,23 +7,18 @@ import Testing
 /// evaluator in `evaluators/` (where python3 with numpy is installed) and
 /// small shell scripts that misbehave on purpose.
 @Suite struct ExternalEvaluatorTests {
-    static let numpyAvailable: Bool = {
+    /// Whether `python3` here can import `module`.
+    static func pythonImports(_ module: String) -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "python3 -c 'import numpy' 2>/dev/null"]
+        p.arguments = ["-c", "python3 -c 'import \(module)' 2>/dev/null"]
         do { try p.run() } catch { return false }
         p.waitUntilExit()
         return p.terminationStatus == 0
-    }()
+    }
 
-    static let torchAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "python3 -c 'import torch' 2>/dev/null"]
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let numpyAvailable = pythonImports("numpy")
+    static let torchAvailable = pythonImports("torch")
 
     static func numpyCommand(_ model: String) -> String {
         "python3 '\(packageRoot.path)/evaluators/numpy_mlp.py' --model '\(packageRoot.path)/SampleModels/\(model)'"

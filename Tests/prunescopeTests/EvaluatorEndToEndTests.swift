@@ -6,14 +6,7 @@ import Testing
 /// evaluator is one line and exit status 1; the inspector under tmux shows
 /// the evaluator's accuracy and follows the slider.
 @Suite(.serialized) struct EvaluatorEndToEndTests {
-    static let numpyAvailable: Bool = {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/bin/sh")
-        p.arguments = ["-c", "python3 -c 'import numpy' 2>/dev/null"]
-        do { try p.run() } catch { return false }
-        p.waitUntilExit()
-        return p.terminationStatus == 0
-    }()
+    static let numpyAvailable = (try? PyTorchExportCheckTests.python(["-c", "import numpy"]).status) == 0
 
     static let evaluator = "python3 evaluators/numpy_mlp.py --model SampleModels/digits-mlp"
 
