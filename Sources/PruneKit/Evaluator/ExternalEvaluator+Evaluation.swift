@@ -25,9 +25,7 @@ extension ExternalEvaluator {
     ) throws(ExternalEvaluatorError) -> Evaluation? {
         let hello = try start()
         guard hello.metrics.contains(where: { $0.name == "loss" }) else {
-            throw ExternalEvaluatorError(
-                command: settings.command, failure: .protocolViolation("reports no \"loss\" metric, which this needs"),
-                logPath: settings.logPath)
+            throw failure(.protocolViolation("reports no \"loss\" metric, which this needs"))
         }
         guard let result = try evaluate(masks: masks, weights: weights, limit: limit, isCancelled: isCancelled) else { return nil }
         let primary = result.metrics[hello.primary.name] ?? 0
@@ -43,17 +41,14 @@ extension ExternalEvaluator {
     public func sessionMeasure() throws(ExternalEvaluatorError) -> @Sendable (Model) throws -> Evaluation {
         let hello = try start()
         guard hello.primary.name == "accuracy" else {
-            throw ExternalEvaluatorError(
-                command: settings.command,
-                failure: .protocolViolation(
+            throw failure(
+                .protocolViolation(
                     "its primary metric is \"\(hello.primary.name)\"; a model with a spec needs \"accuracy\" (it fills the accuracy figures)"
-                ),
-                logPath: settings.logPath)
+                ))
         }
         return { [self] model in
             guard let e = try self.evaluation(ofSession: model) else {
-                throw ExternalEvaluatorError(
-                    command: self.settings.command, failure: .exited("was cancelled"), logPath: self.settings.logPath)
+                throw self.failure(.exited("was cancelled"))
             }
             return e
         }

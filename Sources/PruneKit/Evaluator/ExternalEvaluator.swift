@@ -209,7 +209,7 @@ public final class ExternalEvaluator: Sendable {
         return failure(what)
     }
 
-    private func failure(_ what: EvaluatorFailure) -> ExternalEvaluatorError {
+    func failure(_ what: EvaluatorFailure) -> ExternalEvaluatorError {
         let command = settings.command.count > 60 ? settings.command.prefix(57) + "..." : settings.command
         return ExternalEvaluatorError(
             command: Format.escapingControlCharacters(String(command)), failure: what, logPath: settings.logPath)
