@@ -18,6 +18,7 @@ struct PruneScope: ParsableCommand {
             PruneCommand.self,
             SensitivityCommand.self,
             DemoCommand.self,
+            LearnCommand.self,
         ],
         defaultSubcommand: OpenCommand.self
     )

@@ -71,6 +71,11 @@ public struct ExplorerApp: TerminalApp {
         model.unsavedChanges += changes
     }
 
+    /// Gives the explorer its lessons (`i`); see `ExplorerModel.attachLessons`.
+    public mutating func attachLessons(_ state: LessonState, showList: Bool = false, start: Int? = nil) {
+        model.attachLessons(state, showList: showList, start: start)
+    }
+
     /// Posts a toast (e.g. "resumed session …" at start).
     public mutating func announce(_ text: String, now: Double) {
         model.toast(text, now: now)

@@ -17,6 +17,8 @@ public enum ExplorerEffect: Equatable, Sendable {
     case startJob(ExplorerJob)
     /// Ask the running job to stop at its next check.
     case cancelJob
+    /// Write the lesson progress to `path` (atomically; an older `version` never replaces a newer one).
+    case saveLessonProgress(LessonProgress, path: String, version: Int)
 }
 
 /// Work that takes the job slot: everything that changes or reads the
@@ -93,6 +95,8 @@ public enum ExplorerMessage: Sendable {
     case exportTargetHasFiles(path: String)
     /// An export found the target's directory `parent` missing and wrote nothing: ask before creating it.
     case exportParentMissing(path: String, parent: String)
+    /// Lesson progress could not be written (one line).
+    case lessonProgressFailed(String)
     /// The job ended: a one-line message and whether it failed.
     case jobFinished(message: String, failed: Bool)
 }

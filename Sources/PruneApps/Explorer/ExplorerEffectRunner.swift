@@ -50,6 +50,8 @@ public final class ExplorerEffectRunner {
     private let formatCache = FormatCache()
     /// Which accuracy preview runs and which are stale (the user's evaluator stops early).
     private let previews = GenerationCancels()
+    /// Writes lesson progress off the UI thread, newest version only.
+    private let lessonWriter = LessonProgressWriter()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -132,6 +134,9 @@ public final class ExplorerEffectRunner {
                     post(.scoresComputed(generation: generation, nil, error: "\(error)"))
                 }
             }
+        case .saveLessonProgress(let progress, let path, let version):
+            let writer = lessonWriter
+            worker.run { writer.write(progress, path: path, version: version, post: post) }
         case .startJob(let job):
             cancel = CancelFlag()
             start(job, model: model, cancel: cancel)

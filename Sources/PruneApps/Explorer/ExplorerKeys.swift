@@ -15,11 +15,13 @@ public enum ExplorerAction: Hashable, Sendable {
     // Inside overlays.
     case scrollHelp, closeHelp
     case settingRow, settingChange, closeOptions
+    // Lessons.
+    case lessons, lessonMove, lessonOpen, lessonList, lessonClose
 }
 
 /// Where a binding applies.
 public enum KeyContext: String, Hashable, Sendable, CaseIterable {
-    case everywhere, explore, history, sensitivity, frontier, help, options
+    case everywhere, explore, history, sensitivity, frontier, help, options, lessons
 
     static func of(_ screen: ExplorerModel.Screen) -> KeyContext {
         switch screen {
@@ -106,6 +108,14 @@ public enum ExplorerKeys {
             [.left, .right, .char("h"), .char("l"), .char(" ")], "← →  Space", ascii: "< >  Space", "change it", .settingChange,
             in: .options),
         bind([.escape, .char("o"), .char("q"), .enter], "Esc  o  Enter", "close options", .closeOptions, in: .options),
+        // Lessons.
+        bind([.char("i")], "i", "lessons: the list, or the current lesson's panel", .lessons, in: .everywhere),
+        bind(
+            [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
+            "choose a lesson; scroll the lesson", .lessonMove, in: .lessons),
+        bind([.enter], "Enter", "start the chosen lesson; from the lesson, back to its tasks", .lessonOpen, in: .lessons),
+        bind([.char("l")], "l", "the list of lessons", .lessonList, in: .lessons),
+        bind([.escape, .char("i"), .char("q")], "Esc  i  q", "close the lessons", .lessonClose, in: .lessons),
     ]
 
     /// What the mouse does (help and README; the handling is in the update).
@@ -121,7 +131,7 @@ public enum ExplorerKeys {
     /// those that apply everywhere).
     public static func binding(for key: Key, in context: KeyContext) -> ExplorerBinding? {
         table.first { $0.context == context && $0.keys.contains(key) }
-            ?? (context == .help || context == .options ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
+            ?? (context == .help || context == .options || context == .lessons ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
     }
 
     /// The hint line of `context`: its hinted bindings, then the hinted ones that apply everywhere.
@@ -143,6 +153,7 @@ public enum ExplorerKeys {
         let titles: [(KeyContext, String)] = [
             (.explore, "Explore screen (1)"), (.everywhere, "Everywhere"), (.history, "History screen (2)"),
             (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
+            (.lessons, "In lessons (i)"),
         ]
         var sections = titles.map { context, title in
             HelpOverlay.Section(

@@ -22,6 +22,10 @@ extension ExplorerModel {
             return .continue
         case nil: break
         }
+        if let overlay = lessons.overlay {
+            handleLessonKey(key, overlay: overlay, now: now)
+            return .continue
+        }
         guard let binding = ExplorerKeys.binding(for: key, in: KeyContext.of(screen)) else {
             toast("\(KeyName.of(key)): no such key here (? lists the keys)", .warning, now: now)
             return .continue
@@ -109,7 +113,9 @@ extension ExplorerModel {
             keepSelectionsVisible()
         case .focusNext: focus.next()
         case .focusPrevious: focus.previous()
+        case .lessons: openLessons(now: now)
         case .scrollHelp, .closeHelp, .settingRow, .settingChange, .closeOptions: break
+        case .lessonMove, .lessonOpen, .lessonList, .lessonClose: break
         }
         return .continue
     }

@@ -20,6 +20,7 @@ extension ExplorerModel {
         case .message(let m):
             if handleMessage(m, now: now) { action = .quit }
         }
+        checkLessonGoals(now: now)
         let effects = outbox
         outbox = []
         return (action, effects)
@@ -78,6 +79,8 @@ extension ExplorerModel {
             sensitivityBaseline = baseline
             job?.fraction = total > 0 ? Double(done) / Double(total) : 1
             job?.status = "\(point.tensor) at \(Format.percent(point.sparsity))"
+        case .lessonProgressFailed(let problem):
+            toast("lesson progress not saved: \(problem)", .error, now: now, duration: 8)
         case .sensitivitySkipped(let skip):
             sensitivitySkips.append(skip)
         case .exportTargetHasFiles(let path):
@@ -91,6 +94,7 @@ extension ExplorerModel {
             job = nil
             liveLosses = []
             toast(message, failed ? .error : .info, now: now, duration: failed ? 8 : 5)
+            noteLessonJob(finished, failed: failed)
             switch finished {
             case .export?, .save?:
                 if !failed { unsavedChanges = 0 }

@@ -88,6 +88,8 @@ public struct ExplorerModel {
     public internal(set) var modal: Modal?
     public internal(set) var toasts = Toasts()
     public internal(set) var themeIndex = 0
+    /// The guided lessons (`i`), their progress and the one being taken.
+    public internal(set) var lessons = LessonState()
 
     // Jobs and values from the background.
     public internal(set) var job: RunningJob?

@@ -14,6 +14,7 @@ extension ExplorerModel {
         case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
         }
         renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
+        if modal == nil { renderLessons(into: &buffer, areas: areas, context: context) }
         switch modal {
         case .settings(let row)?: renderSettings(row: row, into: &buffer, area: buffer.bounds, context: context)
         case .help(let scroll)?:
@@ -55,7 +56,8 @@ extension ExplorerModel {
             JobStatusBar(title: j.title, fraction: j.fraction, status: j.status).render(into: &buffer, area: area, context: context)
             return
         }
-        KeyHintBar(ExplorerKeys.hints(for: KeyContext.of(screen), unicode: context.glyphs.isUnicode))
+        let hintContext = lessons.overlay != nil ? KeyContext.lessons : KeyContext.of(screen)
+        KeyHintBar(ExplorerKeys.hints(for: hintContext, unicode: context.glyphs.isUnicode))
             .render(into: &buffer, area: area, context: context)
     }
 

@@ -95,7 +95,7 @@ struct OpenCommand: ParsableCommand {
 
     /// Runs `app` on the real terminal until it quits; restores the terminal,
     /// then lets `worker`'s cancelled jobs finish before the process exits.
-    private func runOnTerminal<App: TerminalApp>(
+    static func runOnTerminal<App: TerminalApp>(
         _ app: App, mailbox: Mailbox<App.Message>, terminal: NcursesTerminal,
         worker: ThreadWorker
     ) throws {
@@ -129,7 +129,7 @@ struct OpenCommand: ParsableCommand {
             themes: themes, worker: worker, post: { mailbox.post($0) }, exportPath: exportDir,
             evaluator: hello.flatMap { h in external.map { (h, $0) } })
         app.startLoading()
-        try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
+        try OpenCommand.runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
     }
 
     private func runUnguarded() throws {
@@ -167,6 +167,12 @@ struct OpenCommand: ParsableCommand {
             session: pruning, bundle: bundle, size: terminal.size, themes: themes, worker: worker,
             post: { mailbox.post($0) }, exportDirectory: exportDir, sessionDirectory: session, evaluator: external)
         app.noteRecovered(journal.changes)
+        // `i` opens the lessons; progress that cannot be read only hides itself.
+        if let lessons = try? LessonCatalog.builtIn() {
+            let path = LessonProgressFile.path()
+            app.attachLessons(
+                LessonState(lessons: lessons, progress: (try? LessonProgressFile.load(path: path)) ?? LessonProgress(), progressPath: path))
+        }
         if let session {
             let note = pruning.loadedWithoutContentHashes ? " (saved without content hashes; w saves them)" : ""
             app.announce(
@@ -174,7 +180,7 @@ struct OpenCommand: ParsableCommand {
         } else if let status = journal.status {
             app.announce(status, now: 0)
         }
-        try runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
+        try OpenCommand.runOnTerminal(app, mailbox: mailbox, terminal: terminal, worker: worker)
         // A clean quit: the steps were saved, or the user chose to leave them
         // (an interrupted run threw above and keeps its journal for the next open).
         pruning.journal?.discard()

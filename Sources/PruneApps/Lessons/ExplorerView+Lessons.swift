@@ -1,0 +1,69 @@
+import PruneKit
+import PruneTUI
+
+/// The lesson list, the lesson panel and the task strip.
+extension ExplorerModel {
+    func renderLessons(into buffer: inout CellBuffer, areas: ExplorerLayout, context: DrawContext) {
+        switch lessons.overlay {
+        case .list(let row)?: renderLessonList(row: row, into: &buffer, area: areas.full, context: context)
+        case .panel(let scroll)?: renderLessonPanel(scroll: scroll, into: &buffer, area: areas.full, context: context)
+        case nil: renderLessonStrip(into: &buffer, areas: areas, context: context)
+        }
+    }
+
+    func renderLessonList(row: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        let lines = lessons.compactLines()
+        let width = min(area.width - 4, max(40, lines.map { CellBuffer.columns(of: $0) }.max() ?? 40) + 2)
+        let arrows = context.glyphs.isUnicode ? "↑↓ choose  Enter start  Esc close" : "^v choose  Enter start  Esc close"
+        let here = info.modelName
+        let dialog = Dialog(
+            title: "Lessons", keys: arrows,
+            footer: "One concept each, in the live explorer; lessons on another model than \(here) open with prunescope learn N.")
+        let inner = dialog.render(
+            into: &buffer, content: Size(width: width, height: min(lines.count, area.height - 6)), area: area, context: context)
+        let first = max(0, min(row - inner.height + 1, lines.count - inner.height))
+        for (i, line) in lines.enumerated().dropFirst(first) where i - first < inner.height {
+            let selected = i == row
+            let marker = selected ? "\(context.glyphs.selectionMarker) " : "  "
+            let style = selected ? context.selection : context.overlay
+            let y = inner.y + i - first
+            buffer.fill(Rect(x: inner.x, y: y, width: inner.width, height: 1), " ", style)
+            buffer.write(Text.truncate(marker + line, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: y, style: style)
+        }
+    }
+
+    func renderLessonPanel(scroll: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
+        guard let lesson = lessons.current else { return }
+        let lines = lessonPanelLines(width: lessonPanelWidth)
+        let keys = context.glyphs.isUnicode ? "↑↓ scroll  Esc back  l list" : "^v scroll  Esc back  l list"
+        let dialog = Dialog(title: "Lesson \(lesson.number) of \(lessons.lessons.count) · \(lesson.title)", keys: keys)
+        let inner = dialog.render(
+            into: &buffer, content: Size(width: lessonPanelWidth, height: area.height - 4), area: area, context: context)
+        let top = min(scroll, max(0, lines.count - inner.height))
+        for (i, line) in lines.enumerated().dropFirst(top) where i - top < inner.height {
+            let style: Style =
+                switch line.kind {
+                case .heading: Style(fg: context.color(.title), bg: context.theme[.overlayBackground], attributes: [.bold])
+                case .done, .todo: Style(fg: context.color(.muted), bg: context.theme[.overlayBackground])
+                case .current: Style(fg: context.color(.foreground), bg: context.theme[.overlayBackground], attributes: [.bold])
+                case .text, .figure: context.overlay
+                }
+            buffer.write(
+                Text.truncate(line.text, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i - top,
+                style: style)
+        }
+        if top + inner.height < lines.count, inner.height > 0 {
+            let more = "more below (\(lines.count - top - inner.height) lines)"
+            buffer.write(more, x: inner.maxX - CellBuffer.columns(of: more), y: inner.maxY - 1, style: context.muted)
+        }
+    }
+
+    /// The current task on the row over the bottom line, while no overlay is open.
+    func renderLessonStrip(into buffer: inout CellBuffer, areas: ExplorerLayout, context: DrawContext) {
+        guard let text = lessonStrip, areas.bottomLine.y > 0 else { return }
+        let row = Rect(x: 0, y: areas.bottomLine.y - 1, width: areas.full.width, height: 1)
+        let line = " " + text + "  (i: lesson)"
+        buffer.fill(row, " ", context.selection)
+        buffer.write(Text.truncate(line, to: row.width, ellipsis: context.glyphs.ellipsis), x: 0, y: row.y, style: context.selection)
+    }
+}
