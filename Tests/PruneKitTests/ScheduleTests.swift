@@ -33,6 +33,23 @@ import Testing
 
     private let settings = RetrainSettings(epochs: 1, batchSize: 16, optimizer: .sgd(learningRate: 0.05, momentum: 0.9))
 
+    @Test func oneShotRetrainsAfterTheCutOnlyWhenGivenSettings() throws {
+        let request = PruneRequest(tensors: ["fc1.weight"], amount: .sparsity(0.75))
+        let bare = session()
+        #expect(try bare.run(.oneShot, request: request, retrain: nil).map(\.kind) == [.prune])
+        let retrained = session()
+        let steps = try retrained.run(.oneShot, request: request, retrain: settings)
+        #expect(steps.map(\.kind) == [.prune, .retrain])
+        #expect(steps[1].epochs.count == 1)
+        // The cut is the same; retraining keeps it and moves the survivors.
+        let w = try #require(retrained.model.parameter(named: "fc1.weight"))
+        let mask = try #require(w.mask)
+        #expect(Mask.prunedCount(mask) == 96)
+        for i in 0..<w.value.count where mask.data[i] == 0 { #expect(w.value.data[i] == 0) }
+        let before = try #require(bare.model.parameter(named: "fc1.weight")).value.data
+        #expect(before != w.value.data)
+    }
+
     @Test func iterativeReachesTargetAndRetrainingKeepsZeros() throws {
         let s = session()
         let steps = try s.run(

@@ -26,6 +26,22 @@ import Testing
         #expect(md.contains("| 1 | prune |"))
     }
 
+    /// `--retrain-epochs` with one-shot used to be ignored without a word:
+    /// now the cut is followed by that many epochs of retraining.
+    @Test func oneShotWithRetrainEpochsRetrainsAfterTheCut() throws {
+        let out = tempDir()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let r = try Binary.run([
+            "prune", Self.sample, "--scope", "global", "--sparsity", "0.95", "--retrain-epochs", "1", "--out", out, "--no-progress",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("prunable-weight sparsity 0.00% -> 95.00%"))
+        let md = try String(contentsOfFile: out + "/report.md", encoding: .utf8)
+        #expect(md.contains("| 1 | prune |"))
+        #expect(md.contains("| 2 | retrain |"))
+        #expect(md.contains("1 epoch, batch 64"))
+    }
+
     @Test func structuredPruneWritesASmallerModel() throws {
         let out = tempDir()
         defer { try? FileManager.default.removeItem(atPath: out) }

@@ -16,7 +16,7 @@ public enum ExplorerAction: Hashable, Sendable {
     case scrollHelp, closeHelp
     case settingRow, settingChange, closeOptions
     // Lessons.
-    case lessons, lessonMove, lessonOpen, lessonList, lessonClose
+    case lessons, glossary, lessonMove, lessonOpen, lessonList, lessonClose
 }
 
 /// Where a binding applies.
@@ -110,6 +110,9 @@ public enum ExplorerKeys {
         bind([.escape, .char("o"), .char("q"), .enter], "Esc  o  Enter", "close options", .closeOptions, in: .options),
         // Lessons.
         bind([.char("i")], "i", "lessons: the list, or the current lesson's panel", .lessons, in: .everywhere),
+        bind(
+            [.char("G")], "G", "glossary: what every figure on screen means (MACs, FLOPs, CSR, chart markers...)", .glossary,
+            in: .everywhere),
         bind(
             [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
             "choose a lesson; scroll the lesson", .lessonMove, in: .lessons),

@@ -114,6 +114,7 @@ extension ExplorerModel {
         case .focusNext: focus.next()
         case .focusPrevious: focus.previous()
         case .lessons: openLessons(now: now)
+        case .glossary: lessons.overlay = .glossary(scroll: 0)
         case .scrollHelp, .closeHelp, .settingRow, .settingChange, .closeOptions: break
         case .lessonMove, .lessonOpen, .lessonList, .lessonClose: break
         }

@@ -101,6 +101,9 @@ extension ExplorerModel {
             )
         }
         out.append(splicingExplanation(c))
+        out.append(
+            "The figures: FLOPs speed-up counts multiply-adds (1 MAC = 2 FLOPs) on nonzero weights, a theoretical bound; \"measured\" times the real forward pass, each layer as csr (sparse rows) or dense. G explains every figure on screen, chart markers and the frontier's start line included."
+        )
         return out
     }
 

@@ -38,15 +38,20 @@ extension ExplorerModel {
                 default: 1
                 }
             switch overlay {
-            case .list(let row): lessons.overlay = .list(row: min(max(0, row + d), lessons.lessons.count - 1))
+            // The row after the last lesson is the glossary.
+            case .list(let row): lessons.overlay = .list(row: min(max(0, row + d), lessons.lessons.count))
             case .panel(let scroll):
                 let lines = lessonPanelLines(width: lessonPanelWidth).count
                 lessons.overlay = .panel(scroll: min(max(0, scroll + d), max(0, lines - 1)))
+            case .glossary(let scroll):
+                let lines = glossaryLines(width: lessonPanelWidth).count
+                lessons.overlay = .glossary(scroll: min(max(0, scroll + d), max(0, lines - 1)))
             }
         case .lessonOpen?:
             switch overlay {
-            case .list(let row): startLesson(row, now: now)
-            case .panel: lessons.overlay = nil
+            case .list(let row):
+                if row == lessons.lessons.count { lessons.overlay = .glossary(scroll: 0) } else { startLesson(row, now: now) }
+            case .panel, .glossary: lessons.overlay = nil
             }
         case .lessonList?: lessons.overlay = .list(row: lessons.active ?? lessons.nextIndex)
         case .lessonClose?: lessons.overlay = nil

@@ -6,13 +6,21 @@ extension ExplorerModel {
     func renderLessons(into buffer: inout CellBuffer, areas: ExplorerLayout, context: DrawContext) {
         switch lessons.overlay {
         case .list(let row)?: renderLessonList(row: row, into: &buffer, area: areas.full, context: context)
-        case .panel(let scroll)?: renderLessonPanel(scroll: scroll, into: &buffer, area: areas.full, context: context)
+        case .panel(let scroll)?:
+            guard let lesson = lessons.current else { return }
+            renderPanel(
+                title: "Lesson \(lesson.number) of \(lessons.lessons.count) · \(lesson.title)",
+                lines: lessonPanelLines(width: lessonPanelWidth), scroll: scroll, into: &buffer, area: areas.full, context: context)
+        case .glossary(let scroll)?:
+            renderPanel(
+                title: "What the figures mean", lines: glossaryLines(width: lessonPanelWidth), scroll: scroll, into: &buffer,
+                area: areas.full, context: context)
         case nil: renderLessonStrip(into: &buffer, areas: areas, context: context)
         }
     }
 
     func renderLessonList(row: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        let lines = lessons.compactLines()
+        let lines = lessons.compactLines() + ["    Glossary: what every figure on screen means"]
         let width = min(area.width - 4, max(40, lines.map { CellBuffer.columns(of: $0) }.max() ?? 40) + 2)
         let arrows = context.glyphs.isUnicode ? "↑↓ choose  Enter start  Esc close" : "^v choose  Enter start  Esc close"
         let here = info.modelName
@@ -32,11 +40,9 @@ extension ExplorerModel {
         }
     }
 
-    func renderLessonPanel(scroll: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        guard let lesson = lessons.current else { return }
-        let lines = lessonPanelLines(width: lessonPanelWidth)
+    func renderPanel(title: String, lines: [LessonLine], scroll: Int, into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
         let keys = context.glyphs.isUnicode ? "↑↓ scroll  Esc back  l list" : "^v scroll  Esc back  l list"
-        let dialog = Dialog(title: "Lesson \(lesson.number) of \(lessons.lessons.count) · \(lesson.title)", keys: keys)
+        let dialog = Dialog(title: title, keys: keys)
         let inner = dialog.render(
             into: &buffer, content: Size(width: lessonPanelWidth, height: area.height - 4), area: area, context: context)
         let top = min(scroll, max(0, lines.count - inner.height))

@@ -7,6 +7,8 @@ public struct LessonState: Sendable, Equatable {
         case list(row: Int)
         /// The current lesson's panel, scrolled by `scroll` lines.
         case panel(scroll: Int)
+        /// What every figure on screen means (`G`), scrolled by `scroll` lines.
+        case glossary(scroll: Int)
     }
 
     public internal(set) var lessons: [Lesson]

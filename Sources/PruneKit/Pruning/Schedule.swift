@@ -149,8 +149,14 @@ extension PruningSession {
         }
         switch schedule {
         case .oneShot:
+            // Prune once; with retraining settings, retrain once after the cut
+            // (Han et al.'s one-shot prune-then-retrain), else stop there.
             onEvent(.phase("prune", fraction: 0))
             note(try prune(request))
+            if let retrain {
+                onEvent(.phase("retrain", fraction: 0))
+                note(try retrainPhase(retrain, base: 0, share: 1, onEvent: onEvent, isCancelled: isCancelled))
+            }
             onEvent(.phase("done", fraction: 1))
 
         case .iterative(let rounds):

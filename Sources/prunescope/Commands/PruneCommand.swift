@@ -47,7 +47,8 @@ struct PruneCommand: ParsableCommand {
     var rounds: Int?
     @Option(
         name: .customLong("retrain-epochs"),
-        help: "Epochs of each retraining (gradual: of the whole run; default: \(ScheduleDefaults.retrainEpochs)).")
+        help:
+            "Epochs of each retraining (gradual: of the whole run; one-shot: retrain this long after the cut, none without it; default: \(ScheduleDefaults.retrainEpochs)).")
     var retrainEpochs: Int?
     @Option(help: "Learning rate for retraining.")
     var lr: Float = 0.01
@@ -208,8 +209,9 @@ struct PruneCommand: ParsableCommand {
             request.tensors = chosen.targets.map(\.tensor)
             allocation = chosen
         }
+        // One-shot retrains only when asked (--retrain-epochs): prune, then that many epochs.
         let retrain =
-            schedule == .oneShot
+            schedule == .oneShot && self.retrainEpochs == nil
             ? nil
             : RetrainSettings(
                 epochs: retrainEpochs, batchSize: batchSize, optimizer: opt, l1Lambda: l1, splicing: adaptive.splicingSettings)
