@@ -111,14 +111,16 @@ public enum ExplorerKeys {
         // Lessons.
         bind([.char("i")], "i", "lessons: the list, or the current lesson's panel", .lessons, in: .everywhere),
         bind(
-            [.char("G")], "G", "glossary: what every figure on screen means (MACs, FLOPs, CSR, chart markers...)", .glossary,
+            [.char("G")], "G", "glossary: what every figure on screen means", .glossary,
             in: .everywhere),
         bind(
             [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
-            "choose a lesson; scroll the lesson", .lessonMove, in: .lessons),
-        bind([.enter], "Enter", "start the chosen lesson; from the lesson, back to its tasks", .lessonOpen, in: .lessons),
-        bind([.char("l")], "l", "the list of lessons", .lessonList, in: .lessons),
-        bind([.escape, .char("i"), .char("q")], "Esc  i  q", "close the lessons", .lessonClose, in: .lessons),
+            hint: "choose/scroll", "choose a lesson; scroll the lesson", .lessonMove, in: .lessons),
+        bind(
+            [.enter], "Enter", hint: "start/back", "start the chosen lesson; from the lesson, back to its tasks", .lessonOpen,
+            in: .lessons),
+        bind([.char("l")], "l", hint: "list", "the list of lessons", .lessonList, in: .lessons),
+        bind([.escape, .char("i"), .char("q")], "Esc  i  q", hint: "close", "close the lessons", .lessonClose, in: .lessons),
     ]
 
     /// What the mouse does (help and README; the handling is in the update).
@@ -134,12 +136,15 @@ public enum ExplorerKeys {
     /// those that apply everywhere).
     public static func binding(for key: Key, in context: KeyContext) -> ExplorerBinding? {
         table.first { $0.context == context && $0.keys.contains(key) }
-            ?? (context == .help || context == .options || context == .lessons ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
+            ?? (context == .help || context == .options || context == .lessons
+                ? nil : table.first { $0.context == .everywhere && $0.keys.contains(key) })
     }
 
     /// The hint line of `context`: its hinted bindings, then the hinted ones that apply everywhere.
     public static func hints(for context: KeyContext, unicode: Bool) -> [(key: String, action: String)] {
         let own = table.filter { $0.context == context && $0.hint != nil }
+        // Over the lessons only their own keys work.
+        if context == .lessons { return own.map { b in (keyText(b, unicode: unicode, short: true), b.hint ?? "") } }
         let shared = table.filter { $0.context == .everywhere && $0.hint != nil }
         let order: [String] = ["help", "quit"]
         let all = (shared.filter { order.contains($0.hint ?? "") } + own + shared.filter { !order.contains($0.hint ?? "") })

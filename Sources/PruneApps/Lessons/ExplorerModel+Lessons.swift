@@ -64,7 +64,7 @@ extension ExplorerModel {
         let lesson = lessons.lessons[index]
         guard lesson.model == info.modelName else {
             toast(
-                "lesson \(lesson.number) runs on \(lesson.model): quit (q) and run prunescope learn \(lesson.number)", .warning,
+                "lesson \(lesson.number) is on \(lesson.model): quit and run prunescope learn \(lesson.number)", .warning,
                 now: now, duration: 10)
             return
         }

@@ -45,8 +45,11 @@ extension ExplorerModel {
         let dialog = Dialog(title: title, keys: keys)
         let inner = dialog.render(
             into: &buffer, content: Size(width: lessonPanelWidth, height: area.height - 4), area: area, context: context)
-        let top = min(scroll, max(0, lines.count - inner.height))
-        for (i, line) in lines.enumerated().dropFirst(top) where i - top < inner.height {
+        // The last row says how much is below when the text does not fit.
+        let more = lines.count > inner.height
+        let rows = more ? max(0, inner.height - 1) : inner.height
+        let top = min(scroll, max(0, lines.count - rows))
+        for (i, line) in lines.enumerated().dropFirst(top) where i - top < rows {
             let style: Style =
                 switch line.kind {
                 case .heading: Style(fg: context.color(.title), bg: context.theme[.overlayBackground], attributes: [.bold])
@@ -58,9 +61,14 @@ extension ExplorerModel {
                 Text.truncate(line.text, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i - top,
                 style: style)
         }
-        if top + inner.height < lines.count, inner.height > 0 {
-            let more = "more below (\(lines.count - top - inner.height) lines)"
-            buffer.write(more, x: inner.maxX - CellBuffer.columns(of: more), y: inner.maxY - 1, style: context.muted)
+        if more, inner.height > 0 {
+            let below = lines.count - top - rows
+            let text = below > 0 ? "more below: \(below) lines (↓ PgDn)" : "end (↑ PgUp)"
+            let shown =
+                context.glyphs.isUnicode ? text : text.replacingOccurrences(of: "↓", with: "v").replacingOccurrences(of: "↑", with: "^")
+            buffer.write(
+                Text.truncate(shown, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.maxY - 1,
+                style: Style(fg: context.color(.muted), bg: context.theme[.overlayBackground]))
         }
     }
 

@@ -32,7 +32,8 @@ public enum LessonCatalog {
         }
         lessons.sort { $0.number < $1.number }
         for (i, l) in lessons.enumerated() where l.number != i + 1 {
-            throw LessonFileError(file: names.first { $0.hasPrefix(String(format: "%02d", l.number)) } ?? "lesson \(l.number)",
+            throw LessonFileError(
+                file: names.first { $0.hasPrefix(String(format: "%02d", l.number)) } ?? "lesson \(l.number)",
                 problem: "number \(l.number) where lesson \(i + 1) was expected (numbers run 1, 2, 3... once each)")
         }
         return lessons

@@ -58,7 +58,8 @@ public enum LessonPredicate: Sendable, Equatable {
         ("sparsityAtLeast", "fraction"), ("appliedSparsityAtLeast", "fraction"), ("scopeIs", "layer|global"),
         ("criterionIs", "criterion"), ("granularityIs", "granularity"), ("scheduleIs", "schedule"), ("l1AtLeast", "lambda"),
         ("rewindIs", "k"), ("applied", ""), ("retrainedOnce", ""), ("retrainedAtLeast", "n"), ("regularised", ""),
-        ("scheduleRan", "schedule"), ("sensitivityRan", ""), ("atStart", ""), ("stepsAtLeast", "n"), ("explainOpen", ""), ("histogramLog", ""),
+        ("scheduleRan", "schedule"), ("sensitivityRan", ""), ("atStart", ""), ("stepsAtLeast", "n"), ("explainOpen", ""),
+        ("histogramLog", ""),
         ("speedMeasured", ""),
     ]
 

@@ -48,7 +48,8 @@ struct PruneCommand: ParsableCommand {
     @Option(
         name: .customLong("retrain-epochs"),
         help:
-            "Epochs of each retraining (gradual: of the whole run; one-shot: retrain this long after the cut, none without it; default: \(ScheduleDefaults.retrainEpochs)).")
+            "Epochs of each retraining (gradual: of the whole run; one-shot: retrain this long after the cut, none without it; default: \(ScheduleDefaults.retrainEpochs))."
+    )
     var retrainEpochs: Int?
     @Option(help: "Learning rate for retraining.")
     var lr: Float = 0.01

@@ -30,15 +30,16 @@ struct ExplorerHarness {
     func run(
         _ size: Size, _ script: [TerminalEvent?], exportDirectory: String? = nil, sessionDirectory: String? = nil,
         measureInference: Bool = false, controls: ExplorerControls? = nil,
-        worker: any BackgroundWorker = InlineWorker()
+        worker: any BackgroundWorker = InlineWorker(), configure: (inout ExplorerApp) -> Void = { _ in }
     ) -> (InMemoryTerminal, AppRunner<ExplorerApp>) {
         let term = InMemoryTerminal(size: size, script: script)
         let mailbox = Mailbox<ExplorerMessage>()
         // Measured inference timings differ run to run: off unless a test checks them.
-        let app = ExplorerApp.make(
+        var app = ExplorerApp.make(
             session: session, bundle: bundle, size: size, worker: worker, post: { mailbox.post($0) },
             controls: controls, exportDirectory: exportDirectory, sessionDirectory: sessionDirectory,
             measureInference: measureInference)
+        configure(&app)
         let runner = AppRunner(app: app, driver: term, mailbox: mailbox)
         runner.run()
         return (term, runner)
