@@ -73,7 +73,8 @@ extension ExplorerModel {
         let target = c.effectiveSliderMode == .sparsity ? s.value : sparsityNow
         switch c.schedule {
         case .oneShot:
-            out.append("p, one-shot: prune once to the target, no retraining.")
+            out.append(
+                "p, one-shot: prune once to the target, no retraining (r retrains after it; headless, prune --retrain-epochs N does both).")
         case .iterative:
             let steps = (1...c.rounds).map { Format.percent(Schedule.roundSparsity($0, of: c.rounds, target: target)) }.joined(
                 separator: ", ")

@@ -72,7 +72,9 @@ extension ExplorerModel {
             lessons.active = index
             lessons.events = []
             var entry = lessons.progress.entry(lesson.number)
+            // Figures come from this run only: a lesson taken again starts afresh (it stays done).
             entry.tasksDone = 0
+            entry.captures = [:]
             lessons.progress.set(lesson.number, entry)
             saveLessonProgress()
         }
