@@ -5,8 +5,24 @@ import Foundation
 /// (so `swift run`, the tests and `.build/release/prunescope` run from any
 /// directory all find them).
 public enum LessonCatalog {
-    /// The directory of the shipped lesson files.
-    public static var directory: URL? { Bundle.module.url(forResource: "lessons", withExtension: nil) }
+    /// The directory of the shipped lesson files: the resource bundle beside
+    /// the executable (or the test bundle), else the source tree it was
+    /// built from. Looked up by hand, not through `Bundle.module`, which
+    /// stops the process when the bundle is missing (a binary copied away
+    /// from its build still opens the explorer, without lessons).
+    public static var directory: URL? {
+        let bundleName = "PruneScope_PruneApps.resources"
+        var places = [Bundle.main.bundleURL, Bundle.main.bundleURL.deletingLastPathComponent()]
+        if let executable = Bundle.main.executableURL?.resolvingSymlinksInPath() {
+            places.append(executable.deletingLastPathComponent())
+        }
+        let shipped = places.map { $0.appendingPathComponent(bundleName).appendingPathComponent("lessons") }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("lessons")
+        return (shipped + [source]).first { url in
+            var isDirectory: ObjCBool = false
+            return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+        }
+    }
 
     /// The shipped lessons, in order.
     public static func builtIn() throws -> [Lesson] {
