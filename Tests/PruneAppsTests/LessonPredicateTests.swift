@@ -1,5 +1,6 @@
 import Foundation
 import PruneKit
+import ScreenSnapshots
 import Testing
 
 @testable import PruneApps
@@ -88,6 +89,7 @@ import Testing
         let panel = m.lessonPanelLines(width: 400).map(\.text).joined(separator: "\n")
         #expect(panel.contains("from 94.00% at the start to"))
         #expect(!panel.contains("…"), "every figure of lesson 1 is filled:\n\(panel)")
+        assertSnapshot(text, named: "lesson-01-done-80x24")
     }
 
     @Test func aLessonOnAnotherModelSaysHowToOpenIt() throws {
