@@ -119,17 +119,16 @@ extension ExplorerModel {
             finished.append(entry.tasksDone)
         }
         guard let last = finished.last else { return }
-        let check = "✓"
         if last == lesson.tasks.count {
             entry.done = true
             lessons.progress.set(lesson.number, entry)
             lessons.overlay = .panel(scroll: 0)
             let end = lessonPanelLines(width: lessonPanelWidth).firstIndex { $0.text == "What to notice" } ?? 0
             lessons.overlay = .panel(scroll: end)
-            toast("\(check) lesson \(lesson.number) done: what to notice and the takeaway are open", now: now, duration: 8)
+            toast("lesson \(lesson.number) done: what to notice and the takeaway are open", now: now, duration: 8)
         } else {
             lessons.progress.set(lesson.number, entry)
-            toast("\(check) task \(last) done; next: task \(last + 1) (i shows the lesson)", now: now, duration: 5)
+            toast("task \(last) done; next: task \(last + 1) (i shows the lesson)", now: now, duration: 5)
         }
         saveLessonProgress()
     }

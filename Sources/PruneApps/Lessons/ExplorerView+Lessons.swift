@@ -58,8 +58,8 @@ extension ExplorerModel {
                 case .text, .figure: context.overlay
                 }
             buffer.write(
-                Text.truncate(line.text, to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x, y: inner.y + i - top,
-                style: style)
+                Text.truncate(Self.glyphs(line.text, context), to: inner.width, ellipsis: context.glyphs.ellipsis), x: inner.x,
+                y: inner.y + i - top, style: style)
         }
         if more, inner.height > 0 {
             let below = lines.count - top - rows
@@ -72,11 +72,18 @@ extension ExplorerModel {
         }
     }
 
+    /// Lesson text as the terminal can show it: arrows and dots in ASCII without UTF-8.
+    static func glyphs(_ text: String, _ context: DrawContext) -> String {
+        guard !context.glyphs.isUnicode else { return text }
+        let ascii: [(String, String)] = [("→", "->"), ("←", "<-"), ("↑", "^"), ("↓", "v"), ("·", "-"), ("…", "..."), ("≈", "~")]
+        return ascii.reduce(text) { $0.replacingOccurrences(of: $1.0, with: $1.1) }
+    }
+
     /// The current task on the row over the bottom line, while no overlay is open.
     func renderLessonStrip(into buffer: inout CellBuffer, areas: ExplorerLayout, context: DrawContext) {
         guard let text = lessonStrip, areas.bottomLine.y > 0 else { return }
         let row = Rect(x: 0, y: areas.bottomLine.y - 1, width: areas.full.width, height: 1)
-        let line = " " + text + "  (i: lesson)"
+        let line = " " + Self.glyphs(text, context) + "  (i: lesson)"
         buffer.fill(row, " ", context.selection)
         buffer.write(Text.truncate(line, to: row.width, ellipsis: context.glyphs.ellipsis), x: 0, y: row.y, style: context.selection)
     }
