@@ -87,6 +87,7 @@ import Testing
         case .iterative: #expect(kinds == [.start, .prune, .retrain, .prune, .retrain, .prune, .retrain])
         case .gradual: #expect(kinds.contains(.gradual))
         case .lottery: #expect(kinds.filter { $0 == .prune }.count == 3)
+        case .randomReinit: #expect(kinds == [.start] + Array(repeating: [.prune, .rewind, .retrain], count: 3).joined())
         case .adaptive:
             #expect(kinds.first == .start && kinds.contains(.prune) && !kinds.contains(.backoff))
             #expect(h.session.steps[1].summary.contains("adaptive 1: first step"))

@@ -75,7 +75,7 @@ import Testing
                 == "01-bad.json: task 1: goal 'sparsityAtLeast(1.5)': '1.5' is not a fraction in [0, 1]")
         #expect(
             try Self.problem { $0["tasks"] = [["text": "do", "goal": ["scheduleRan(weekly)"]]] }
-                == "01-bad.json: task 1: goal 'scheduleRan(weekly)': 'weekly' is not one of one-shot, iterative, gradual, lottery, adaptive"
+                == "01-bad.json: task 1: goal 'scheduleRan(weekly)': 'weekly' is not one of one-shot, iterative, gradual, lottery, adaptive, random re-init"
         )
         #expect(
             try Self.problem { $0["tasks"] = [["text": "do", "goal": ["onScreen(9)"]]] }

@@ -44,7 +44,8 @@ import Testing
         Walk(
             lesson: 9,
             keys: [k("g")] + H.typed("90%") + [k("o")] + H.keys(.down, 4) + H.keys(.right, 2) + [.key(.escape), k("p")] + idle
-                + [k("2")]),
+                + [k("2"), .key(.home), .key(.down), .key(.down), .key(.enter)] + idle + [k("1")] + H.typed("90%") + [k("o")]
+                + H.keys(.down, 4) + H.keys(.right, 2) + [.key(.escape), k("p")] + idle),
     ]
 
     @Test(arguments: walks)

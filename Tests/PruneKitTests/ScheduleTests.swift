@@ -101,6 +101,30 @@ import Testing
         #expect(abs(m.prunableSparsity - 0.75) < 1e-9)
     }
 
+    @Test func randomReinitGivesSurvivorsFreshValuesEachRound() throws {
+        let request = PruneRequest(tensors: ["fc1.weight", "fc2.weight"], scope: .global, amount: .sparsity(0.75))
+        let s = session()
+        let before = try #require(s.model.parameter(named: "fc1.weight")).value
+        let steps = try s.run(.randomReinit(rounds: 2), request: request, retrain: settings)
+        #expect(steps.map(\.kind) == [.prune, .rewind, .retrain, .prune, .rewind, .retrain])
+        #expect(steps[1].summary == "rewind survivors to random-round-1")
+        // Right after each re-init, survivors hold that round's fresh values, which
+        // are neither the trained weights nor the other round's values.
+        let first = try #require(s.rewindPoints["random-round-1"]?["fc1.weight"])
+        let second = try #require(s.rewindPoints["random-round-2"]?["fc1.weight"])
+        #expect(first.data != second.data && first.data != before.data)
+        try s.jump(to: s.steps.count - 2)
+        let w = try #require(s.model.parameter(named: "fc1.weight"))
+        let mask = try #require(w.mask)
+        for i in 0..<w.value.count { #expect(w.value.data[i] == (mask.data[i] == 0 ? 0 : second.data[i])) }
+        #expect(abs(s.current.metrics.prunableSparsity - 0.75) < 1e-9)
+        // The same seed gives the same values.
+        let again = session()
+        try again.run(.randomReinit(rounds: 2), request: request, retrain: settings)
+        #expect(again.rewindPoints["random-round-2"]?["fc1.weight"]?.data == second.data)
+        #expect(again.current.metrics == s.steps.last?.metrics)
+    }
+
     @Test func lateResettingCapturesIterationK() throws {
         let s = session()
         try s.run(

@@ -40,6 +40,8 @@ public struct ExplorerControls: Sendable, Equatable {
         case gradual
         case lottery
         case adaptive
+        /// The lottery's control: survivors get fresh random values each round.
+        case randomReinit = "random re-init"
     }
 
     /// What the slider's number is.
@@ -96,6 +98,7 @@ public struct ExplorerControls: Sendable, Equatable {
         case .iterative: .iterative(rounds: rounds)
         case .gradual: .gradual(initialSparsity: 0, startStep: 1, frequency: gradualFrequency, updates: gradualUpdates)
         case .lottery: .lottery(rounds: rounds, rewindIteration: rewindIteration)
+        case .randomReinit: .randomReinit(rounds: rounds)
         case .adaptive:
             .adaptive(
                 maxDrop: maxDrop, initialStep: ScheduleDefaults.adaptiveInitialStep, maxAttempts: ScheduleDefaults.adaptiveMaxAttempts)

@@ -95,6 +95,10 @@ extension ExplorerModel {
                     "Rewinding to \(c.rewindIteration == 0 ? "init" : "an early iteration") means each round trains almost from scratch: the recipe took \(epochs) epochs, a round here trains \(Format.count(c.retrainEpochs, "epoch")) at lr \(Text.compact(Double(c.learningRate))), so the ticket ends undertrained and its accuracy low. That is the schedule, not a bug: raise epochs and lr in o to see the ticket match the dense model."
                 )
             }
+        case .randomReinit:
+            out.append(
+                "p, random re-init (Frankle & Carbin's control): \(c.rounds) rounds that prune like the lottery's, but the survivors get fresh random values (a new seed each round) instead of their initial ones, then retrain. Run it from the same step as a lottery round started, and compare: if the ticket's initial values matter, re-initialised survivors train worse."
+            )
         case .adaptive:
             let start = session.metrics.accuracy.map { Format.percent($0, digits: 2) } ?? "the start"
             out.append(

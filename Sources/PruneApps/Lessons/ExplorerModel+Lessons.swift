@@ -95,6 +95,7 @@ extension ExplorerModel {
                 case .gradual: .gradual
                 case .lottery: .lottery
                 case .adaptive: .adaptive
+                case .randomReinit: .randomReinit
                 }
             lessons.events.append(.schedule(choice))
         case .sensitivity: lessons.events.append(.sensitivity)

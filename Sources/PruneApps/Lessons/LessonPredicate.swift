@@ -38,6 +38,8 @@ public enum LessonPredicate: Sendable, Equatable {
     case atStart
     /// The current step is at least step `n` of the history.
     case stepsAtLeast(Int)
+    /// The current step is step `n` (a jump on the history screen).
+    case atStep(Int)
     /// The `x` explanation panel is open.
     case explainOpen
     /// The histogram counts are on a log scale (`L`).
@@ -58,7 +60,7 @@ public enum LessonPredicate: Sendable, Equatable {
         ("sparsityAtLeast", "fraction"), ("appliedSparsityAtLeast", "fraction"), ("scopeIs", "layer|global"),
         ("criterionIs", "criterion"), ("granularityIs", "granularity"), ("scheduleIs", "schedule"), ("l1AtLeast", "lambda"),
         ("rewindIs", "k"), ("applied", ""), ("retrainedOnce", ""), ("retrainedAtLeast", "n"), ("regularised", ""),
-        ("scheduleRan", "schedule"), ("sensitivityRan", ""), ("atStart", ""), ("stepsAtLeast", "n"), ("explainOpen", ""),
+        ("scheduleRan", "schedule"), ("sensitivityRan", ""), ("atStart", ""), ("stepsAtLeast", "n"), ("atStep", "n"), ("explainOpen", ""),
         ("histogramLog", ""),
         ("speedMeasured", ""),
     ]
@@ -121,6 +123,7 @@ public enum LessonPredicate: Sendable, Equatable {
         case "rewindIs": return .rewindIs(try count(args[0]))
         case "retrainedAtLeast": return .retrainedAtLeast(try count(args[0]))
         case "stepsAtLeast": return .stepsAtLeast(try count(args[0]))
+        case "atStep": return .atStep(try count(args[0]))
         case "applied": return .applied
         case "retrainedOnce": return .retrainedOnce
         case "regularised": return .regularised
@@ -165,6 +168,7 @@ public enum LessonPredicate: Sendable, Equatable {
         case .sensitivityRan: return events.contains(.sensitivity)
         case .atStart: return model.session.cursor == 0
         case .stepsAtLeast(let n): return model.session.cursor >= n
+        case .atStep(let n): return model.session.cursor == n
         case .explainOpen: return model.showsExplanation
         case .histogramLog: return model.logScale
         case .speedMeasured: return !(model.inference.value ?? []).isEmpty

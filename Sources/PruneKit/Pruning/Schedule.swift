@@ -31,6 +31,11 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
     /// below `ScheduleDefaults.adaptiveMinimumStep`, or after
     /// `maxAttempts` prune-retrain attempts. See `runAdaptive`.
     case adaptive(maxDrop: Double, initialStep: Double, maxAttempts: Int)
+    /// Frankle & Carbin's control for the lottery ticket: from the current
+    /// weights, `rounds` rounds that prune like the lottery's, then give the
+    /// survivors fresh random values (PyTorch default init, seeded by the
+    /// step) instead of their initial ones, and retrain.
+    case randomReinit(rounds: Int)
 
     public var description: String {
         switch self {
@@ -40,6 +45,7 @@ public enum Schedule: Codable, Sendable, Equatable, CustomStringConvertible {
         case .lottery(let r, let k): "lottery (\(Format.count(r, "round")), rewind to \(k == 0 ? "init" : "iteration \(k)"))"
         case .adaptive(let d, let f, let n):
             "adaptive (max drop \(Format.decimal(d * 100, digits: 2)) pt, first step \(Format.percent(f)), \(Format.count(n, "attempt")))"
+        case .randomReinit(let r): "random re-init (\(Format.count(r, "round")))"
         }
     }
 
@@ -284,6 +290,25 @@ extension PruningSession {
                 note(try rewind(to: pointName))
                 onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
                 note(try retrainPhase(settings, base: base, share: share, onEvent: onEvent, isCancelled: isCancelled))
+            }
+            onEvent(.phase("done", fraction: 1))
+
+        case .randomReinit(let rounds):
+            guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
+            _ = try target()
+            let settings = try needRetrain()
+            _ = try preview(request)
+            for r in 1...rounds {
+                if isCancelled() { break }
+                let base = Double(r - 1) / Double(rounds)
+                onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
+                note(try prune(at { Schedule.roundSparsity(r, of: rounds, target: $0) }))
+                onEvent(.phase("round \(r)/\(rounds): random re-init", fraction: base))
+                let point = "random-round-\(r)"
+                setRewindPoint(point, weights: PruningSession.defaultInitialisation(model, seed: nextStepSeed))
+                note(try rewind(to: point))
+                onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
+                note(try retrainPhase(settings, base: base, share: 1 / Double(rounds), onEvent: onEvent, isCancelled: isCancelled))
             }
             onEvent(.phase("done", fraction: 1))
 

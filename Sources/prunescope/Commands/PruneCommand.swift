@@ -41,7 +41,7 @@ struct PruneCommand: ParsableCommand {
     var threshold: Float?
     @Option(help: "Prune |w| < quality x std of each layer (Han et al.).")
     var quality: Float?
-    @Option(help: "one-shot | iterative | gradual | lottery | adaptive")
+    @Option(help: "one-shot | iterative | gradual | lottery | adaptive | random-reinit (the lottery's control)")
     var schedule = "one-shot"
     @Option(help: "Rounds for iterative and lottery schedules (default: \(ScheduleDefaults.rounds)).")
     var rounds: Int?
@@ -146,8 +146,9 @@ struct PruneCommand: ParsableCommand {
         let rounds = self.rounds ?? ScheduleDefaults.rounds
         let retrainEpochs = self.retrainEpochs ?? ScheduleDefaults.retrainEpochs
         let scheduleName = self.schedule.lowercased()
-        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery", "adaptive"].contains(scheduleName) else {
-            throw PruningError("--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery, adaptive)")
+        guard ["one-shot", "oneshot", "iterative", "gradual", "lottery", "adaptive", "random-reinit"].contains(scheduleName) else {
+            throw PruningError(
+                "--schedule", "unknown schedule '\(self.schedule)' (one-shot, iterative, gradual, lottery, adaptive, random-reinit)")
         }
         let opt: OptimizerConfig
         switch optimizer.lowercased() {
@@ -175,6 +176,7 @@ struct PruneCommand: ParsableCommand {
         case "gradual": schedule = gradualSchedule(trainingSamples: bundle.train.count, retrainEpochs: retrainEpochs)
         case "lottery": schedule = .lottery(rounds: rounds, rewindIteration: rewindIteration ?? ScheduleDefaults.lotteryRewindIteration)
         case "adaptive": schedule = try adaptive.adaptiveSchedule()
+        case "random-reinit": schedule = .randomReinit(rounds: rounds)
         default: schedule = .oneShot
         }
         try SpecLimits.checkBatchSize(batchSize, for: net, subject: "--batch-size")
