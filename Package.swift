@@ -41,7 +41,7 @@ let package = Package(
         // The terminal toolkit: cells, widgets, drivers. Knows nothing of pruning.
         .target(name: "PruneTUI", dependencies: ["CNcurses"]),
         // The explorer and the inspector: models, updates, effects, views, jobs.
-        // Lessons are data: Lessons/lessons/*.json, shipped as a resource (Bundle.module).
+        // Lessons are data: Lessons/lessons/*.json, copied beside the binary (see LessonCatalog.directory).
         .target(name: "PruneApps", dependencies: ["PruneKit", "PruneTUI"], resources: [.copy("Lessons/lessons")]),
         // Text snapshots of screens and widgets for the test targets.
         .target(name: "ScreenSnapshots", dependencies: ["PruneTUI"]),
