@@ -5,7 +5,7 @@ import Testing
 
 /// The loss-threshold attack on loss sets whose AUC and advantage are known.
 @Suite struct MembershipInferenceTests {
-    static func attack(_ members: [Float], _ nonMembers: [Float]) throws -> MembershipInference {
+    static func attack(_ members: [Double], _ nonMembers: [Double]) throws -> MembershipInference {
         try #require(MembershipInference(memberLosses: members, nonMemberLosses: nonMembers))
     }
 
@@ -43,8 +43,18 @@ import Testing
         let perSample = SoftmaxCrossEntropy.perSample(model, on: data, batchSize: 10)
         let e = evaluate(model, on: data)
         #expect(perSample.losses.count == 37 && perSample.correct == e.correct)
-        let mean = perSample.losses.reduce(0.0) { $0 + Double($1) } / 37
+        let mean = perSample.losses.reduce(0.0, +) / 37
         #expect(abs(mean - Double(e.loss)) < 1e-5)
+    }
+
+    /// Logits (30, 0): the loss log(1 + e^-30) ~ 9.4e-14 is 0 in Float
+    /// arithmetic; it must stay above the loss of logits (40, 0).
+    @Test func confidentLossesStayDistinct() throws {
+        let w = Parameter(name: "w", role: .weight, value: Tensor(shape: [2, 1], data: [1, 0]))
+        let model = Model(name: "m", inputShape: [1], layers: [try Dense(name: "fc", weight: w, bias: nil)])
+        let data = Dataset(name: "d", inputs: Tensor(shape: [2, 1], data: [30, 40]), labels: [0, 0], classCount: 2)
+        let losses = SoftmaxCrossEntropy.perSample(model, on: data).losses
+        #expect(abs(losses[0] - exp(-30.0)) < 1e-20 && losses[1] < losses[0] && losses[1] > 0)
     }
 
     @Test func reportEncodesExactlyTheDocumentedShape() throws {

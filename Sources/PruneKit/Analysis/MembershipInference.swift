@@ -40,7 +40,7 @@ public struct MembershipInference: Sendable, Equatable, Codable {
 
     /// The attack on per-sample losses of members (training samples) and
     /// non-members (validation samples); nil when either set is empty.
-    public init?(memberLosses: [Float], nonMemberLosses: [Float]) {
+    public init?(memberLosses: [Double], nonMemberLosses: [Double]) {
         guard !memberLosses.isEmpty, !nonMemberLosses.isEmpty else { return nil }
         let curve = Self.curve(members: memberLosses, nonMembers: nonMemberLosses)
         self.init(
@@ -65,7 +65,7 @@ public struct MembershipInference: Sendable, Equatable, Codable {
     /// ROC AUC and best advantage of "member when loss <= t". Losses are
     /// sorted once (O((m + n) log(m + n))); equal losses form one group, so a
     /// threshold never splits a tie and a tied member/non-member pair counts half.
-    static func curve(members: [Float], nonMembers: [Float]) -> (auc: Double, advantage: Double) {
+    static func curve(members: [Double], nonMembers: [Double]) -> (auc: Double, advantage: Double) {
         let all = (members.map { ($0, true) } + nonMembers.map { ($0, false) }).sorted { $0.0 < $1.0 }
         let m = Double(members.count), n = Double(nonMembers.count)
         var membersBelow = 0.0, nonMembersBelow = 0.0
@@ -88,7 +88,7 @@ public struct MembershipInference: Sendable, Equatable, Codable {
         return (pairs / (m * n), advantage)
     }
 
-    private static func mean(_ values: [Float]) -> Double {
-        values.reduce(0.0) { $0 + Double($1) } / Double(max(values.count, 1))
+    private static func mean(_ values: [Double]) -> Double {
+        values.reduce(0.0, +) / Double(max(values.count, 1))
     }
 }
