@@ -50,6 +50,8 @@ public final class ExplorerEffectRunner {
     private let formatCache = FormatCache()
     /// Which accuracy preview runs and which are stale (the user's evaluator stops early).
     private let previews = GenerationCancels()
+    /// The cancel flag of the robustness measurement in flight.
+    private var robustnessCancel = CancelFlag()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -132,6 +134,11 @@ public final class ExplorerEffectRunner {
                     post(.scoresComputed(generation: generation, nil, error: "\(error)"))
                 }
             }
+        case .measureRobustness(let step, let generation):
+            robustnessCancel = CancelFlag()
+            measureRobustness(step: step, generation: generation, model: model, cancel: robustnessCancel)
+        case .cancelRobustness:
+            robustnessCancel.cancel()
         case .startJob(let job):
             cancel = CancelFlag()
             start(job, model: model, cancel: cancel)
@@ -163,6 +170,33 @@ public final class ExplorerEffectRunner {
         default:
             owner.perform { session, publish in
                 ExplorerJobs.run(job, on: session, publish: publish, cancel: cancel, post: post)
+            }
+        }
+    }
+
+    /// Robustness and privacy of history step `step`, on a copy of the
+    /// published model with that step's values and masks.
+    private func measureRobustness(step: Int, generation: Int, model: ExplorerModel, cancel: CancelFlag) {
+        let post = self.post
+        let published = model.session
+        guard let train = info.train, let validation = info.validation, published.snapshots.indices.contains(step) else {
+            post(.robustnessStopped(generation: generation, error: "step \(step) has no data to measure"))
+            return
+        }
+        let copy = Transfer(published.model.copy())
+        let snapshot = published.snapshots[step], measured = published.history[step]
+        worker.run {
+            let net = copy.take()
+            snapshot.restore(into: net)
+            do {
+                let report = try RobustnessReport.measure(
+                    net, train: train, validation: validation, settings: RobustnessCache.settings,
+                    isCancelled: { cancel.isCancelled })
+                post(.robustnessMeasured(generation: generation, step: step, measured: measured, report))
+            } catch is CancellationError {
+                post(.robustnessStopped(generation: generation, error: nil))
+            } catch {
+                post(.robustnessStopped(generation: generation, error: ErrorText.oneLine(error)))
             }
         }
     }

@@ -20,6 +20,7 @@ public enum ExplorerAction: Hashable, Sendable {
 /// Where a binding applies.
 public enum KeyContext: String, Hashable, Sendable, CaseIterable {
     case everywhere, explore, history, sensitivity, frontier, help, options
+    case robustness
 
     static func of(_ screen: ExplorerModel.Screen) -> KeyContext {
         switch screen {
@@ -27,6 +28,7 @@ public enum KeyContext: String, Hashable, Sendable, CaseIterable {
         case .history: .history
         case .sensitivity: .sensitivity
         case .frontier: .frontier
+        case .robustness: .robustness
         }
     }
 }
@@ -79,7 +81,8 @@ public enum ExplorerKeys {
         bind([.char("1")], "1", "explore", .screen(.main), in: .everywhere),
         bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
-        bind([.char("4")], "4", hint: "views", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("4")], "4", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("5")], "5", hint: "views", "robustness & privacy", .screen(.robustness), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
         bind(
@@ -89,6 +92,9 @@ public enum ExplorerKeys {
         bind([.char("x")], "x", hint: "explain", "explain the criterion and schedule", .explain, in: .explore),
         bind([.char("a")], "a", "heatmap: weights / fraction pruned / per input pixel / changes in this step", .heatmapView, in: .explore),
         bind([.char("L")], "L", "histogram counts linear / log", .logScale, in: .explore),
+        bind(
+            [.char("x")], "x", hint: "explain", "explain the attacks and the membership test, with the numbers", .explain,
+            in: .robustness),
         bind([.tab], "Tab", "focus the next pane", .focusNext, in: .explore),
         bind([.backTab], "⇧Tab", ascii: "S-Tab", "focus the previous pane", .focusPrevious, in: .explore),
         bind([.char("T")], "T", "next theme", .nextTheme, in: .everywhere),
@@ -135,14 +141,15 @@ public enum ExplorerKeys {
 
     /// The keys of `b` as shown: in full for help, the first form for the hint line.
     static func keyText(_ b: ExplorerBinding, unicode: Bool, short: Bool) -> String {
-        short && b.action == .screen(.frontier) ? "1-4" : b.keyText(unicode: unicode, short: short)
+        short && b.action == .screen(.robustness) ? "1-5" : b.keyText(unicode: unicode, short: short)
     }
 
     /// Help: one section per context, then the mouse.
     public static func helpSections(unicode: Bool) -> [HelpOverlay.Section] {
         let titles: [(KeyContext, String)] = [
             (.explore, "Explore screen (1)"), (.everywhere, "Everywhere"), (.history, "History screen (2)"),
-            (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
+            (.sensitivity, "Sensitivity screen (3)"), (.robustness, "Robustness screen (5)"), (.help, "In this help"),
+            (.options, "In options (o)"),
         ]
         var sections = titles.map { context, title in
             HelpOverlay.Section(

@@ -20,6 +20,7 @@ extension ExplorerModel {
         case .message(let m):
             if handleMessage(m, now: now) { action = .quit }
         }
+        stopUnwantedRobustness()
         let effects = outbox
         outbox = []
         return (action, effects)
@@ -39,6 +40,10 @@ extension ExplorerModel {
             effects.append(.evaluatePreview(generation: g))
         } else if previewAccuracy.inFlight == nil, scores.inFlight == nil, let g = inference.launch() {
             effects.append(.measureInference(generation: g))
+        } else if previewAccuracy.inFlight == nil, scores.inFlight == nil, inference.inFlight == nil,
+            let launch = launchRobustness()
+        {
+            effects.append(launch)
         }
         if !effects.isEmpty { dirty = true }
         return (dirty, effects)
@@ -65,6 +70,12 @@ extension ExplorerModel {
                 previewChanged()
             } else {
                 toast("scores failed: \(error ?? "unknown error")", .error, now: now, duration: 8)
+            }
+        case .robustnessMeasured(let generation, let step, let measured, let report):
+            receiveRobustness(generation: generation, step: step, measured: measured, report: report)
+        case .robustnessStopped(let generation, let error):
+            if robustness.finish(generation: generation), let error {
+                toast("robustness: \(error)", .error, now: now, duration: 8)
             }
         case .trainingLoss(let loss):
             liveLosses.append(loss)

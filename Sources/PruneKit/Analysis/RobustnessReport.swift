@@ -53,22 +53,39 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     public struct Clean: Sendable, Equatable, Codable {
         public var accuracy: Double
         public var loss: Double
+        public init(accuracy: Double, loss: Double) {
+            self.accuracy = accuracy
+            self.loss = loss
+        }
     }
     /// Accuracy under FGSM at one radius.
     public struct FGSM: Sendable, Equatable, Codable {
         public var epsilon: Float
         public var accuracy: Double
+        public init(epsilon: Float, accuracy: Double) {
+            self.epsilon = epsilon
+            self.accuracy = accuracy
+        }
     }
     /// Accuracy under PGD at one radius.
     public struct PGD: Sendable, Equatable, Codable {
         public var epsilon: Float
         public var steps: Int
         public var accuracy: Double
+        public init(epsilon: Float, steps: Int, accuracy: Double) {
+            self.epsilon = epsilon
+            self.steps = steps
+            self.accuracy = accuracy
+        }
     }
     /// Accuracy under Gaussian noise of one standard deviation.
     public struct Noise: Sendable, Equatable, Codable {
         public var sigma: Float
         public var accuracy: Double
+        public init(sigma: Float, accuracy: Double) {
+            self.sigma = sigma
+            self.accuracy = accuracy
+        }
     }
 
     /// Samples measured.
@@ -83,6 +100,18 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     public var membership: MembershipInference?
 
     private enum CodingKeys: String, CodingKey { case split, count, clean, fgsm, pgd, noise, membership }
+
+    public init(
+        split: RobustnessSplit, count: Int, clean: Clean, fgsm: [FGSM], pgd: [PGD], noise: [Noise], membership: MembershipInference?
+    ) {
+        self.split = split
+        self.count = count
+        self.clean = clean
+        self.fgsm = fgsm
+        self.pgd = pgd
+        self.noise = noise
+        self.membership = membership
+    }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
