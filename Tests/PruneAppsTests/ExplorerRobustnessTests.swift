@@ -166,7 +166,8 @@ import Testing
         let train = h.bundle.train, validation = h.bundle.validation
         for index in [0, 2] {
             let alone = try RobustnessReport.measure(
-                h.session.model(atStep: index), train: train, validation: validation, settings: RobustnessCache.settings)
+                h.session.model(atStep: index), train: train, validation: validation, settings: RobustnessCache.settings,
+                range: h.bundle.inputRange)
             #expect(model.robustness.byStep[index]?.report == alone, "step \(index)")
         }
         #expect(h.session.steps == model.session.history, "the measurement changed no step")

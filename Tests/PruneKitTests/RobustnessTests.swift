@@ -79,16 +79,17 @@ import Testing
         let model = PruningFixtures.mlp([6, 8, 3], seed: 6)
         let x = GradientTests.random([20, 6], seed: 7)
         let labels = (0..<20).map { $0 % 3 }
-        let range = InputRange(lower: -0.9, upper: 0.9)
-        let start = Tensor(shape: x.shape, data: x.data.map(range.clip))
+        // Per feature: features 0-2 in [-0.9, 0.9], 3-5 in [-0.5, 0.2].
+        let range = InputRange(lower: [-0.9, -0.9, -0.9, -0.5, -0.5, -0.5], upper: [0.9, 0.9, 0.9, 0.2, 0.2, 0.2])
+        let start = Tensor(shape: x.shape, data: x.data.enumerated().map { range.clip($1, at: $0) })
         let epsilon: Float = 0.1
         let clean = Self.sumLoss(model, start, labels)
         let fgsm = Robustness.fgsm(model: model, inputs: start, labels: labels, epsilon: epsilon, range: range)
         let pgd = Robustness.pgd(model: model, inputs: start, labels: labels, epsilon: epsilon, steps: 10, range: range)
         for adv in [fgsm, pgd] {
-            for (a, s) in zip(adv.data, start.data) {
+            for (i, (a, s)) in zip(adv.data, start.data).enumerated() {
                 #expect(abs(a - s) <= epsilon + 1e-6)
-                #expect(a >= range.lower && a <= range.upper)
+                #expect(a >= range.lower[i % 6] && a <= range.upper[i % 6])
             }
             #expect(Self.sumLoss(model, adv, labels) > clean)
         }
@@ -134,6 +135,38 @@ import Testing
         }
     }
 
+    /// Raw 0...16 divided by 16, standardised per feature with means (0.5, 0.25)
+    /// and stds (0.5, 0.25): feature 0 spans [-1, 1], feature 1 [-1, 3].
+    @Test func rangeFollowsThePerFeatureNormalisation() throws {
+        let n = Normalisation(divideBy: 16, mean: [0.5, 0.25], std: [0.5, 0.25])
+        let range = InputRange.normalised(rawLower: 0, rawUpper: 16, normalisation: n, features: 2)
+        #expect(range == InputRange(lower: [-1, -1], upper: [1, 3]))
+        #expect(!range.isGlobal && range.summary == "each feature's range, within [-1, 3]")
+        let pixels = InputRange.normalised(rawLower: 0, rawUpper: 255, normalisation: Normalisation(divideBy: 255), features: 784)
+        #expect(pixels == InputRange(lower: 0, upper: 1) && pixels.summary == "[0, 1]")
+        // FGSM clips each feature to its own range: (0.95, 2.95) + 0.1 * (-1, +1) of the linear model, in 3 features.
+        let wide = InputRange(lower: [0, 0, 0], upper: [1, 3, 1])
+        let adv = Robustness.fgsm(
+            model: try Self.linear(), inputs: Tensor(shape: [1, 3], data: [0.05, 2.95, 0.5]), labels: [0], epsilon: 0.1, range: wide)
+        #expect(adv.data == [0, 3, 0.5])
+    }
+
+    @Test func bundlesKnowTheirDataRange() throws {
+        let samples = SampleModelsDirectory.directory
+        let lenet = try ModelBundle.load(path: samples.appendingPathComponent("lenet-300-100").path)
+        #expect(lenet.inputRange == InputRange(lower: 0, upper: 1))
+        let digits = try ModelBundle.load(path: samples.appendingPathComponent("digits-mlp").path)
+        #expect(!digits.inputRange.isGlobal && digits.inputRange.lower.count == 64)
+        // Every normalised sample lies inside its feature's range.
+        let f = 64, range = digits.inputRange
+        let outside = (digits.train.inputs.data + digits.validation.inputs.data).enumerated().filter { i, v in
+            v < range.lower[i % f] - 1e-4 || v > range.upper[i % f] + 1e-4
+        }
+        #expect(outside.isEmpty)
+        // And some reach the ends: the range is the data's, not wider.
+        #expect(range.upper.max() ?? 0 > 3)
+    }
+
     @Test func rangeCoversEveryValueOfEverySet() {
         let a = Dataset(name: "a", inputs: Tensor(shape: [2, 2], data: [0, 0.5, 0.25, 1]), labels: [0, 1], classCount: 2)
         let b = Dataset(name: "b", inputs: Tensor(shape: [1, 2], data: [-0.5, 0.75]), labels: [0], classCount: 2)
@@ -149,4 +182,10 @@ extension Tensor {
         let width = count / shape[0]
         return Tensor(shape: [range.count] + shape.dropFirst(), data: Array(data[(range.lowerBound * width)..<(range.upperBound * width)]))
     }
+}
+
+/// Where the sample models are, from this file.
+enum SampleModelsDirectory {
+    static let directory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../../SampleModels").standardizedFileURL
 }

@@ -6,9 +6,13 @@ import Testing
 @Suite(.serialized) struct RobustnessScreenEndToEndTests {
     @Test func pressingFiveMeasuresEveryStep() throws {
         let pid = FileManager.default.temporaryDirectory.appendingPathComponent("ps-robustness-\(UUID().uuidString).pid")
+        // A fresh working directory: the journal of the unsaved steps goes there, not into the next run.
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("ps-robustness-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         let tmux = try Tmux(
-            command: Tmux.restoringScript([], pidFile: pid), width: 160, height: 48, directory: Binary.packageRoot,
-            name: "robustness")
+            command: Tmux.restoringScript(["open", "lenet-300-100"], pidFile: pid), width: 160, height: 48,
+            directory: directory, name: "robustness")
         defer { tmux.kill() }
         try tmux.waitForFrame(timeout: 30, "the explorer on lenet-300-100") {
             $0.showsHints && $0.header.contains("lenet-300-100 (mnist5k)") && $0.bottom.contains("1-5 views")

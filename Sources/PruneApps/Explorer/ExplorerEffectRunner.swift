@@ -185,12 +185,13 @@ public final class ExplorerEffectRunner {
         }
         let copy = Transfer(published.model.copy())
         let snapshot = published.snapshots[step], measured = published.history[step]
+        let range = info.bundle?.inputRange ?? InputRange.covering([train, validation])
         worker.run {
             let net = copy.take()
             snapshot.restore(into: net)
             do {
                 let report = try RobustnessReport.measure(
-                    net, train: train, validation: validation, settings: RobustnessCache.settings,
+                    net, train: train, validation: validation, settings: RobustnessCache.settings, range: range,
                     isCancelled: { cancel.isCancelled })
                 post(.robustnessMeasured(generation: generation, step: step, measured: measured, report))
             } catch is CancellationError {

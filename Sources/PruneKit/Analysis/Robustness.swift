@@ -1,20 +1,28 @@
 /// The box every attacked or noisy input is clipped to, in normalised units
-/// (the units the model sees, after the spec's `Normalisation`).
+/// (the units the model sees, after the spec's `Normalisation`): one range
+/// for every feature, or one per feature.
 ///
-/// One range for every feature (global, not per feature): the smallest and
-/// largest value of any feature of any sample of the data, after
-/// normalisation. For pixels divided by 255 that is [0, 1] (when some pixel
-/// is 0 and some 255), so an adversarial image is still an image. For
-/// per-feature standardised data a feature may be pushed beyond its own
-/// observed range, but never beyond the widest range of any feature.
+/// A model loaded from a spec gets `normalised(...)`: the raw data's
+/// global minimum and maximum (one domain for every feature, e.g. pixels
+/// 0...255) mapped through the fitted normalisation, so per feature when
+/// the normalisation standardises per feature. For pixels divided by 255
+/// that is [0, 1]: an adversarial image is still an image. Without a spec,
+/// `covering(_:)` takes the normalised data's global minimum and maximum.
 public struct InputRange: Sendable, Equatable, Codable {
-    /// Smallest value an input element may take.
-    public var lower: Float
-    /// Largest value an input element may take.
-    public var upper: Float
+    /// Smallest value an input element may take: one value, or one per feature.
+    public var lower: [Float]
+    /// Largest value an input element may take: one value, or one per feature.
+    public var upper: [Float]
 
+    /// One range for every feature.
     public init(lower: Float, upper: Float) {
-        precondition(lower <= upper, "input range [\(lower), \(upper)] is empty")
+        self.init(lower: [lower], upper: [upper])
+    }
+
+    /// Per-feature ranges (or one, for every feature).
+    public init(lower: [Float], upper: [Float]) {
+        precondition(!lower.isEmpty && lower.count == upper.count, "input range needs as many lower as upper bounds")
+        precondition(zip(lower, upper).allSatisfy { $0 <= $1 }, "an input range is empty")
         self.lower = lower
         self.upper = upper
     }
@@ -32,9 +40,52 @@ public struct InputRange: Sendable, Equatable, Codable {
         return low <= high ? InputRange(lower: low, upper: high) : InputRange(lower: 0, upper: 0)
     }
 
-    /// `value` clipped to the range.
+    /// The raw range `rawLower...rawUpper` (shared by every feature) after
+    /// `normalisation` (fitted: `mean`/`std` given when it standardises),
+    /// per feature when `mean` or `std` has one value per feature.
+    public static func normalised(
+        rawLower: Float, rawUpper: Float, normalisation: Normalisation, features: Int
+    ) -> InputRange {
+        let mean = normalisation.mean ?? [0], std = normalisation.std ?? [1]
+        let count = mean.count == 1 && std.count == 1 ? 1 : max(1, features)
+        var lower = [Float](repeating: 0, count: count), upper = lower
+        for j in 0..<count {
+            let m = mean.count == 1 ? mean[0] : mean[j], s = std.count == 1 ? std[0] : std[j]
+            let a = (rawLower / normalisation.divideBy - m) / s, b = (rawUpper / normalisation.divideBy - m) / s
+            lower[j] = min(a, b)
+            upper[j] = max(a, b)
+        }
+        return InputRange(lower: lower, upper: upper)
+    }
+
+    /// Whether every feature has the same range.
+    public var isGlobal: Bool { Set(lower).count == 1 && Set(upper).count == 1 }
+
+    /// The range as text: "[0, 1]", or "each feature's range, within [-1.2, 38]".
+    public var summary: String {
+        func number(_ x: Float) -> String {
+            let d = Double(x).rounded(toPlaces: 4)
+            return d == d.rounded() && abs(d) < 1e9 ? String(Int(d)) : "\(d)"
+        }
+        let low = lower.min() ?? 0, high = upper.max() ?? 0
+        return isGlobal ? "[\(number(low)), \(number(high))]" : "each feature's range, within [\(number(low)), \(number(high))]"
+    }
+
+    /// Element `index` of a flattened batch, clipped to its feature's range.
     @inline(__always)
-    func clip(_ value: Float) -> Float { min(max(value, lower), upper) }
+    func clip(_ value: Float, at index: Int) -> Float {
+        let j = lower.count == 1 ? 0 : index % lower.count
+        return min(max(value, lower[j]), upper[j])
+    }
+}
+
+extension Double {
+    /// This number rounded to `places` decimals, trailing zeros dropped by printing.
+    fileprivate func rounded(toPlaces places: Int) -> Double {
+        var scale = 1.0
+        for _ in 0..<places { scale *= 10 }
+        return (self * scale).rounded() / scale
+    }
 }
 
 /// What is done to an input before the model sees it.
@@ -84,7 +135,7 @@ public enum Robustness {
         let gradient = inputGradient(of: model, inputs: inputs, labels: labels)
         var out = inputs
         step(&out, gradient: gradient, size: epsilon)
-        for i in out.data.indices { out.data[i] = range.clip(out.data[i]) }
+        for i in out.data.indices { out.data[i] = range.clip(out.data[i], at: i) }
         return out
     }
 
@@ -102,7 +153,7 @@ public enum Robustness {
             step(&out, gradient: gradient, size: epsilon / 4)
             for i in out.data.indices {
                 let x = inputs.data[i]
-                out.data[i] = range.clip(min(max(out.data[i], x - epsilon), x + epsilon))
+                out.data[i] = range.clip(min(max(out.data[i], x - epsilon), x + epsilon), at: i)
             }
         }
         return out
@@ -112,7 +163,7 @@ public enum Robustness {
     /// to `range`.
     public static func noisy(inputs: Tensor, sigma: Float, range: InputRange, rng: inout SeededRandom) -> Tensor {
         var out = inputs
-        for i in out.data.indices { out.data[i] = range.clip(out.data[i] + sigma * rng.normal()) }
+        for i in out.data.indices { out.data[i] = range.clip(out.data[i] + sigma * rng.normal(), at: i) }
         return out
     }
 

@@ -9,8 +9,8 @@ extension PruningReport {
         func number(_ x: Float) -> String { String(format: "%g", Double(x)) }
         let r = first.report
         var s = "\n## Robustness and privacy\n\n"
-        s += "On the \(r.split.rawValue) split (\(r.count) samples); inputs clipped to the data's normalised range "
-        s += "[\(number(first.range.lower)), \(number(first.range.upper))]. FGSM: x + eps sign(grad_x L); PGD: steps of eps/4 "
+        s += "On the \(r.split.rawValue) split (\(r.count) samples); inputs clipped to "
+        s += "\(first.range.summary) (the raw data's range after normalisation). FGSM: x + eps sign(grad_x L); PGD: steps of eps/4 "
         s += "projected to the eps ball; noise: x + sigma N(0, 1), seeded. Membership: a loss-threshold attack "
         s += "(Yeom et al. 2018) telling training from validation samples; AUC 0.5 and advantage 0 are guessing.\n\n"
         var header = "| Step | Prunable sparsity | Clean |"

@@ -27,13 +27,14 @@ extension PruningSession {
     }
 
     /// Robustness and privacy of every step from the start to the current
-    /// one, each measured on a copy of the step's model; empty when the
-    /// session has no training or validation data.
+    /// one, each measured on a copy of the step's model, inputs clipped to
+    /// `range` (by default the range covering both data sets); empty when
+    /// the session has no training or validation data.
     public func robustness(
-        settings: RobustnessSettings, onStep: (StepRobustness) -> Void = { _ in }
+        settings: RobustnessSettings, range: InputRange? = nil, onStep: (StepRobustness) -> Void = { _ in }
     ) throws -> [StepRobustness] {
         guard let train, let validation else { return [] }
-        let range = InputRange.covering([train, validation])
+        let range = range ?? InputRange.covering([train, validation])
         return try (0...cursor).map { index in
             let report = try RobustnessReport.measure(
                 model(atStep: index), train: train, validation: validation, settings: settings, range: range)

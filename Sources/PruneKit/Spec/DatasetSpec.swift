@@ -119,7 +119,21 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         directory: URL, sampleShape: [Int], classCount: Int,
         specPath: String
     ) throws -> (train: Dataset, validation: Dataset) {
+        let loaded = try loadWithInputRange(
+            directory: directory, sampleShape: sampleShape, classCount: classCount, specPath: specPath)
+        return (loaded.train, loaded.validation)
+    }
+
+    /// `load`, and the range the normalised inputs can take: the raw data's
+    /// global minimum and maximum through the fitted normalisation (see
+    /// `InputRange.normalised`), for attacks that must stay valid inputs.
+    public func loadWithInputRange(
+        directory: URL, sampleShape: [Int], classCount: Int,
+        specPath: String
+    ) throws -> (train: Dataset, validation: Dataset, inputRange: InputRange) {
         let all = try loadSamples(directory: directory, classCount: classCount, specPath: specPath)
+        let raw = InputRange.covering([all])
+        var range = raw
         guard all.sampleSize == Tensor.elementCount(sampleShape) else {
             throw ModelSpecError.datasetShape(path: specPath, dataset: name, inputShape: sampleShape, sampleShape: all.sampleShape)
         }
@@ -130,8 +144,12 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
                 let fitted = normalisation.fitted(on: train)
                 train = try fitted.apply(to: train)
                 validation = try fitted.apply(to: validation)
+                if fitted.divideBy != 0, !(fitted.std ?? [1]).contains(0) {
+                    range = InputRange.normalised(
+                        rawLower: raw.lower[0], rawUpper: raw.upper[0], normalisation: fitted, features: all.sampleSize)
+                }
             }
-            return (train, validation)
+            return (train, validation, range)
         } catch let DatasetError.invalidArgument(_, problem) {
             // Split and normalisation settings live in the spec: name it.
             throw ModelSpecError.invalid(path: specPath, problem: "dataset \(name): \(problem)")

@@ -19,8 +19,14 @@ public final class ModelBundle {
     public let train: Dataset
     /// Validation part of the data, normalised with the training statistics.
     public let validation: Dataset
+    /// The range normalised inputs can take (attacks and noise are clipped to it).
+    public let inputRange: InputRange
 
-    init(spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model, train: Dataset, validation: Dataset) {
+    init(
+        spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model, train: Dataset, validation: Dataset,
+        inputRange: InputRange
+    ) {
+        self.inputRange = inputRange
         self.spec = spec
         self.specURL = specURL
         self.weightsURL = weightsURL
@@ -143,13 +149,13 @@ public final class ModelBundle {
 
     private static func assemble(spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model) throws -> ModelBundle {
         let outputs = try model.activationShapes().last ?? []
-        let (train, validation) = try spec.dataset.load(
+        let (train, validation, inputRange) = try spec.dataset.loadWithInputRange(
             directory: specURL.deletingLastPathComponent(),
             sampleShape: spec.inputShape,
             classCount: outputs.first ?? 0,
             specPath: specURL.path)
         return ModelBundle(
             spec: spec, specURL: specURL, weightsURL: weightsURL, model: model,
-            train: train, validation: validation)
+            train: train, validation: validation, inputRange: inputRange)
     }
 }

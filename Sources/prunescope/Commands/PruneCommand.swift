@@ -251,7 +251,7 @@ struct PruneCommand: ParsableCommand {
         var figures: [StepRobustness]?
         if robustness {
             progress.begin("robustness and privacy of every step")
-            figures = try session.robustness(settings: RobustnessSettings(seed: seed)) { f in
+            figures = try session.robustness(settings: RobustnessSettings(seed: seed), range: bundle.inputRange) { f in
                 progress.update(Double(f.step + 1) / Double(session.cursor + 1), "step \(f.step)")
             }
         }

@@ -11,8 +11,10 @@ struct RobustnessCommand: ParsableCommand {
         discussion: """
             Every radius and sigma is in the units the model sees, after the spec's \
             normalisation (for pixels / 255, 0.1 is about 25 grey levels). Attacked and noisy \
-            inputs are clipped to the data's normalised range: the smallest and largest value \
-            of any feature in the training and validation sets together ([0, 1] for pixels / 255).
+            inputs are clipped to the range the data can take: the raw data's smallest and \
+            largest value (one domain for every feature, e.g. pixels 0-255) through the spec's \
+            normalisation: [0, 1] for pixels / 255, one range per feature for data standardised \
+            per feature.
 
             FGSM: x + eps sign(grad_x L) (Goodfellow et al. 2015). PGD: --pgd-steps steps of \
             eps/4, each projected back to the L-inf ball of radius eps around x (Madry et al. \
@@ -104,7 +106,7 @@ struct RobustnessCommand: ParsableCommand {
             net = loaded.model
             step = loaded.cursor
         }
-        let range = InputRange.covering([bundle.train, bundle.validation])
+        let range = bundle.inputRange
         let report = try RobustnessReport.measure(
             net, train: bundle.train, validation: bundle.validation, settings: settings, range: range)
         if json {
@@ -120,7 +122,7 @@ struct RobustnessCommand: ParsableCommand {
         func number(_ x: Float) -> String { String(format: "%g", Double(x)) }
         var s = "\(CommandSupport.safe(model)) on \(CommandSupport.safe(dataset))" + (step.map { " at session step \($0)" } ?? "")
         s += ", \(report.split.rawValue) split (\(report.count) samples); inputs clipped to "
-        s += "[\(number(range.lower)), \(number(range.upper))], the data's normalised range\n"
+        s += "\(range.summary) (the raw data's range after normalisation)\n"
         var rows = [["clean", pct(report.clean.accuracy), String(format: "%.4f", report.clean.loss)]]
         for f in report.fgsm { rows.append(["FGSM eps \(number(f.epsilon))", pct(f.accuracy), ""]) }
         for p in report.pgd { rows.append(["PGD eps \(number(p.epsilon)), \(p.steps) steps", pct(p.accuracy), ""]) }
