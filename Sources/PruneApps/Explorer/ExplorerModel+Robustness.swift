@@ -4,7 +4,9 @@ import PruneTUI
 /// One history step's robustness and privacy figures, with the step as it
 /// was when they were measured (a step replaced after an undo is not it).
 public struct RobustnessFigures: Sendable, Equatable {
+    /// The step as it was when measured.
     public var step: HistoryStep
+    /// Its figures.
     public var report: RobustnessReport
 }
 
@@ -16,7 +18,9 @@ public struct RobustnessFigures: Sendable, Equatable {
 public struct RobustnessCache: Sendable {
     /// The measurement in flight.
     public struct Flight: Sendable, Equatable {
+        /// The history index being measured.
         public var step: Int
+        /// The launch it belongs to.
         public var generation: Int
     }
 

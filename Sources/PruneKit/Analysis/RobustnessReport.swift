@@ -51,7 +51,9 @@ public struct RobustnessSettings: Sendable, Equatable, Codable {
 public struct RobustnessReport: Sendable, Equatable, Codable {
     /// Accuracy and mean loss on unperturbed inputs.
     public struct Clean: Sendable, Equatable, Codable {
+        /// Fraction correct, in [0, 1].
         public var accuracy: Double
+        /// Mean cross-entropy per sample.
         public var loss: Double
         public init(accuracy: Double, loss: Double) {
             self.accuracy = accuracy
@@ -60,7 +62,9 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     }
     /// Accuracy under FGSM at one radius.
     public struct FGSM: Sendable, Equatable, Codable {
+        /// L-inf radius, in normalised input units.
         public var epsilon: Float
+        /// Fraction still correct, in [0, 1].
         public var accuracy: Double
         public init(epsilon: Float, accuracy: Double) {
             self.epsilon = epsilon
@@ -69,8 +73,11 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     }
     /// Accuracy under PGD at one radius.
     public struct PGD: Sendable, Equatable, Codable {
+        /// L-inf radius, in normalised input units.
         public var epsilon: Float
+        /// Steps of size epsilon / 4.
         public var steps: Int
+        /// Fraction still correct, in [0, 1].
         public var accuracy: Double
         public init(epsilon: Float, steps: Int, accuracy: Double) {
             self.epsilon = epsilon
@@ -80,7 +87,9 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     }
     /// Accuracy under Gaussian noise of one standard deviation.
     public struct Noise: Sendable, Equatable, Codable {
+        /// Standard deviation, in normalised input units.
         public var sigma: Float
+        /// Fraction still correct, in [0, 1].
         public var accuracy: Double
         public init(sigma: Float, accuracy: Double) {
             self.sigma = sigma
@@ -92,9 +101,13 @@ public struct RobustnessReport: Sendable, Equatable, Codable {
     public var split: RobustnessSplit
     /// Number of samples in the split.
     public var count: Int
+    /// Unperturbed inputs.
     public var clean: Clean
+    /// One entry per FGSM radius, in the settings' order.
     public var fgsm: [FGSM]
+    /// One entry per PGD radius, in the settings' order.
     public var pgd: [PGD]
+    /// One entry per noise level, in the settings' order.
     public var noise: [Noise]
     /// The membership attack (always training vs validation, whatever the split).
     public var membership: MembershipInference?
