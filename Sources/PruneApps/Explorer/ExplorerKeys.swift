@@ -20,6 +20,7 @@ public enum ExplorerAction: Hashable, Sendable {
 /// Where a binding applies.
 public enum KeyContext: String, Hashable, Sendable, CaseIterable {
     case everywhere, explore, history, sensitivity, frontier, help, options
+    case boundary
 
     static func of(_ screen: ExplorerModel.Screen) -> KeyContext {
         switch screen {
@@ -27,6 +28,7 @@ public enum KeyContext: String, Hashable, Sendable, CaseIterable {
         case .history: .history
         case .sensitivity: .sensitivity
         case .frontier: .frontier
+        case .boundary: .boundary
         }
     }
 }
@@ -80,6 +82,7 @@ public enum ExplorerKeys {
         bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
         bind([.char("4")], "4", hint: "views", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("6")], "6", "decision boundary (models with 2 inputs)", .screen(.boundary), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
         bind(
@@ -96,6 +99,19 @@ public enum ExplorerKeys {
         bind(
             [.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit,
             in: .everywhere),
+        // Decision boundary screen (6): the slider, live.
+        bind(
+            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "slider",
+            "move the slider; the picture follows the preview", .slider, in: .boundary),
+        bind(
+            [.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
+            "move the slider a tenth of a point", .slider, in: .boundary),
+        bind([.home, .end], "Home End", "slider to either end", .slider, in: .boundary),
+        bind([.enter], "Enter", hint: "apply", "apply the preview", .apply, in: .boundary),
+        bind(
+            [.up, .down, .char("j"), .char("k")], "↑ ↓  j k", ascii: "^ v  j k", hint: "layer", "select the slider's layer",
+            .select, in: .boundary),
+        bind([.char("g")], "g", "scope: per layer / global", .scope, in: .boundary),
         // Overlays.
         bind(
             [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
@@ -133,9 +149,11 @@ public enum ExplorerKeys {
         return all.map { b in (keyText(b, unicode: unicode, short: true), b.hint ?? "") }
     }
 
-    /// The keys of `b` as shown: in full for help, the first form for the hint line.
+    /// The keys of `b` as shown: in full for help, the first form for the
+    /// hint line, where the screens' one hinted key stands for them all ("1-6").
     static func keyText(_ b: ExplorerBinding, unicode: Bool, short: Bool) -> String {
-        short && b.action == .screen(.frontier) ? "1-4" : b.keyText(unicode: unicode, short: short)
+        if short, case .screen = b.action { return "1-\(ExplorerModel.Screen.allCases.map(\.rawValue).max() ?? 1)" }
+        return b.keyText(unicode: unicode, short: short)
     }
 
     /// Help: one section per context, then the mouse.
@@ -143,6 +161,7 @@ public enum ExplorerKeys {
         let titles: [(KeyContext, String)] = [
             (.explore, "Explore screen (1)"), (.everywhere, "Everywhere"), (.history, "History screen (2)"),
             (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
+            (.boundary, "Decision boundary screen (6)"),
         ]
         var sections = titles.map { context, title in
             HelpOverlay.Section(

@@ -8,15 +8,18 @@ import PruneTUI
 /// `update` (ExplorerModel+Update.swift) is the only thing that changes it
 /// and returns effects; `ExplorerView` draws it and changes nothing.
 public struct ExplorerModel {
-    /// The screens `1`-`4` switch between.
+    /// The screens the digit keys switch between.
     public enum Screen: Int, CaseIterable, Sendable {
         case main = 1, history, sensitivity, frontier
+        /// The decision regions of a two-input model (ExplorerView+Boundary.swift).
+        case boundary = 6
         var title: String {
             switch self {
             case .main: "explore"
             case .history: "history"
             case .sensitivity: "sensitivity"
             case .frontier: "frontier"
+            case .boundary: "boundary"
             }
         }
     }
@@ -126,6 +129,10 @@ public struct ExplorerModel {
     let layerSigma = Memo<Double>()
     /// Norms of the selected layer's units still kept, per step (structured granularities).
     let unitNormsMemo = Memo<(units: [Int], norms: [Float])>()
+    /// The decision-boundary grid (screen 6) of the step or the preview, and
+    /// the last one finished, drawn while a newer one computes.
+    public internal(set) var boundary = AsyncSlot<BoundaryPicture>()
+    public internal(set) var boundaryShown: BoundaryPicture?
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 

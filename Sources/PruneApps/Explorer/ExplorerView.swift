@@ -12,6 +12,7 @@ extension ExplorerModel {
         case .history: renderHistory(into: &buffer, area: areas.historyBlock, context: context)
         case .sensitivity: renderSensitivity(into: &buffer, area: areas.body, context: context)
         case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
+        case .boundary: renderBoundary(into: &buffer, area: areas.body, context: context)
         }
         renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
         switch modal {

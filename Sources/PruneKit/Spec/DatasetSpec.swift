@@ -119,6 +119,17 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         directory: URL, sampleShape: [Int], classCount: Int,
         specPath: String
     ) throws -> (train: Dataset, validation: Dataset) {
+        let loaded = try loadNormalised(directory: directory, sampleShape: sampleShape, classCount: classCount, specPath: specPath)
+        return (loaded.train, loaded.validation)
+    }
+
+    /// As `load`, and the normalisation as fitted on the training part
+    /// (mean and std filled in when `standardise` asked for them), nil when
+    /// the spec has none: what maps raw inputs to the ones the model sees.
+    public func loadNormalised(
+        directory: URL, sampleShape: [Int], classCount: Int,
+        specPath: String
+    ) throws -> (train: Dataset, validation: Dataset, normalisation: Normalisation?) {
         let all = try loadSamples(directory: directory, classCount: classCount, specPath: specPath)
         guard all.sampleSize == Tensor.elementCount(sampleShape) else {
             throw ModelSpecError.datasetShape(path: specPath, dataset: name, inputShape: sampleShape, sampleShape: all.sampleShape)
@@ -126,12 +137,12 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         do {
             let shaped = try all.reshapedSamples(sampleShape)
             var (train, validation) = try shaped.split(validationFraction: validationFraction, seed: splitSeed)
-            if let normalisation {
-                let fitted = normalisation.fitted(on: train)
+            let fitted = normalisation?.fitted(on: train)
+            if let fitted {
                 train = try fitted.apply(to: train)
                 validation = try fitted.apply(to: validation)
             }
-            return (train, validation)
+            return (train, validation, fitted)
         } catch let DatasetError.invalidArgument(_, problem) {
             // Split and normalisation settings live in the spec: name it.
             throw ModelSpecError.invalid(path: specPath, problem: "dataset \(name): \(problem)")
