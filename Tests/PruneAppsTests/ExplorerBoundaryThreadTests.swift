@@ -48,10 +48,20 @@ import Testing
                     #expect(buffer.text.contains("Decision boundary · " + shown.request.label))
                 }
             }
+            // The first grid, at rest: from then on there is a finished grid to show while others compute.
             step(.key(.char("6")))
-            for (i, event) in (Self.storm + Self.storm + [.key(.enter)] + Self.storm).enumerated() {
+            let first = Date().addingTimeInterval(60)
+            while app.model.boundaryShown == nil, Date() < first {
+                step(nil)
+                Thread.sleep(forTimeInterval: 0.002)
+            }
+            #expect(app.model.boundaryShown?.request.label == "step 0")
+            // Keys a few milliseconds apart (a held key repeats every 30-50 ms):
+            // a grid at 160x48 takes longer than that in a debug build, so
+            // several arrive while one computes, and some grids finish meanwhile.
+            for event in Self.storm + Self.storm + [.key(.enter)] + Self.storm {
                 step(event)
-                if i % 5 == 0 { Thread.sleep(forTimeInterval: 0.003) }
+                Thread.sleep(forTimeInterval: 0.004)
             }
             // Then at rest: until the job and the grids are done.
             let deadline = Date().addingTimeInterval(120)
