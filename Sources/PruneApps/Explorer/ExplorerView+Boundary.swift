@@ -182,7 +182,7 @@ extension ExplorerModel {
         y += 1
         line("points: \(picture.predictions.count) validation", context.muted)
         line("region: argmax of logits", context.muted)
-        line(" at \(twoPixels ? "half-cell" : "cell") centres", context.muted)
+        line(twoPixels ? " at half-cell centres" : " at each cell's upper half", context.muted)
         line(" (\(r.columns)x\(r.rows) grid)", context.muted)
         if let n = info.bundle?.normalisation {
             line("axes: raw input units", context.muted)
