@@ -52,6 +52,33 @@ import Testing
         assertSnapshot(term.text, named: "boundary-unsupported-80x24")
     }
 
+    /// Without colour and Unicode the regions are shades, one per cell, and
+    /// the points letters (upper case where the model is wrong): nothing
+    /// rests on colour.
+    @Test func monochromeAsciiShowsRegionsAsShades() throws {
+        let (_, runner) = try H("spirals-mlp").run(H.sizes[0], [.key(.char("6"))] + Self.preview85 + [.interrupt])
+        let model = runner.app.model
+        let context = DrawContext(theme: .builtinDefault, glyphs: .ascii, capability: .monochrome)
+        var buffer = CellBuffer(size: H.sizes[0])
+        model.render(into: &buffer, context: context)
+        let area = model.boundaryLayout.picture
+        let grid = try #require(model.boundaryShown?.grid)
+        var checked = 0, wrongMarks = 0
+        for row in 0..<area.height {
+            for column in 0..<area.width {
+                let cell = buffer[area.x + column, area.y + row]
+                if "OX".unicodeScalars.contains(cell.char) { wrongMarks += 1 }
+                guard !"oxOX".unicodeScalars.contains(cell.char) else { continue }
+                #expect(cell.char == ClassPalette.shade(grid[column: column, row: 2 * row], .ascii), "cell \(column),\(row)")
+                checked += 1
+            }
+        }
+        #expect(checked > area.width * area.height / 2)
+        #expect(!buffer.text.contains("▀"))
+        #expect(wrongMarks > 0, "misclassified points in upper case")
+        assertSnapshot(buffer.text, named: "boundary-ascii-mono-80x24")
+    }
+
     /// Every key the boundary screen's hint line names does what it says there.
     @Test func boundaryHintsAreKeysThatWork() {
         let hinted = ExplorerKeys.table.filter { $0.hint != nil && ($0.context == .boundary || $0.context == .everywhere) }

@@ -14,7 +14,8 @@ extension ExplorerModel {
         let areas = BoundaryLayout(body: area)
         let picture = boundaryShown
         let title = "Decision boundary · " + (picture?.request.label ?? "computing…")
-        let updating = picture != nil && boundary.isPending ? "updating…" : ""
+        // Grids wait while a job has the CPU (as the other background values do).
+        let updating = picture != nil && boundary.isPending ? (job != nil ? "new grid after the job" : "updating…") : ""
         _ = Block(title: title, rightTitle: updating, focused: true).render(into: &buffer, area: areas.plotBlock, context: context)
         if let picture {
             paintRegions(picture.grid, into: &buffer, area: areas.picture, context: context)
