@@ -56,4 +56,12 @@ import Testing
         let exit = try tmux.waitForExitAndShell()
         #expect(exit.contains("PROGRAM-EXIT code=0 stty=same"))
     }
+
+    /// `open --bench` times the decision grid at both sizes for a two-input model.
+    @Test func benchTimesTheGridAtTwoSizes() throws {
+        let r = try Binary.run(["open", "SampleModels/spirals-mlp", "--bench", "--moves", "4"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("decision grid at 80x24 (43x36 = 1,548 points): median "), "\(r.stdout)")
+        #expect(r.stdout.contains("decision grid at 160x48 (111x84 = 9,324 points): median "), "\(r.stdout)")
+    }
 }
