@@ -44,6 +44,24 @@ import Testing
         assertSnapshot(term.styledText, named: "boundary-pruned-\(size.width)x\(size.height)")
     }
 
+    /// Retraining on screen 6 (`r`, masks held at zero): the picture follows
+    /// to the new step and more validation points fall on the right side.
+    @Test func retrainingHealsTheBoundary() throws {
+        let h = try H("spirals-mlp")
+        let pruned = h.run(H.sizes[0], [.key(.char("6"))] + Self.preview85 + [.key(.enter)] + H.idle + [.interrupt])
+        let before = try #require(pruned.1.app.model.boundaryShown)
+        // 30 epochs at the recipe's learning rate (the default, a tenth of it for 1 epoch, barely moves it).
+        var controls = ExplorerControls(learningRate: 0.01)
+        controls.retrainEpochs = 30
+        let (term, runner) = h.run(H.sizes[0], [.key(.char("6")), .key(.char("r"))] + H.idle + [.interrupt], controls: controls)
+        let after = try #require(runner.app.model.boundaryShown)
+        #expect(before.request.label == "step 1" && after.request.label == "step 2")
+        #expect(h.session.steps.last?.kind == .retrain)
+        #expect(after.correct > before.correct + 20, "\(before.correct) -> \(after.correct) of 200")
+        #expect(after.grid.classes != before.grid.classes)
+        #expect(term.text.contains("Decision boundary · step 2"))
+    }
+
     @Test func aModelWithoutTwoInputsSaysSoInOneLine() throws {
         let (term, runner) = try H().run(H.sizes[0], [.key(.char("6"))] + H.idle + [.interrupt])
         #expect(runner.app.model.screen == .boundary)
