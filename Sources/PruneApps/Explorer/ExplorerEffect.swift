@@ -17,6 +17,10 @@ public enum ExplorerEffect: Equatable, Sendable {
     case measureRobustness(step: Int, generation: Int)
     /// The robustness measurement in flight is not wanted any more.
     case cancelRobustness
+    /// Evaluate the decision grid of `generation` (the step or the preview; screen 6).
+    case evaluateBoundary(generation: Int, BoundaryRequest)
+    /// The decision grid being evaluated is no longer wanted (its screen was left).
+    case cancelBoundary
     /// Start a job (one at a time; see `ExplorerJob`).
     case startJob(ExplorerJob)
     /// Ask the running job to stop at its next check.
@@ -87,6 +91,8 @@ public enum ExplorerMessage: Sendable {
     case robustnessMeasured(generation: Int, step: Int, measured: HistoryStep, RobustnessReport)
     /// The robustness measurement of `generation` stopped: cancelled (nil) or failed (one line).
     case robustnessStopped(generation: Int, error: String?)
+    /// The decision grid of `generation` (nil: cancelled).
+    case boundaryEvaluated(generation: Int, BoundaryPicture?)
     /// One training step of a running retrain or schedule.
     case trainingLoss(Float)
     /// Progress of the running job.

@@ -52,6 +52,8 @@ public final class ExplorerEffectRunner {
     private let previews = GenerationCancels()
     /// The cancel flag of the robustness measurement in flight.
     private var robustnessCancel = CancelFlag()
+    /// Which decision grid runs and whether its screen was left.
+    private let boundaries = GenerationCancels()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -139,9 +141,39 @@ public final class ExplorerEffectRunner {
             measureRobustness(step: step, generation: generation, model: model, cancel: robustnessCancel)
         case .cancelRobustness:
             robustnessCancel.cancel()
+        case .evaluateBoundary(let generation, let request):
+            evaluateBoundary(generation, request, model: model)
+        case .cancelBoundary:
+            boundaries.cancelStarted()
         case .startJob(let job):
             cancel = CancelFlag()
             start(job, model: model, cancel: cancel)
+        }
+    }
+
+    /// The decision grid on a copy of the step, with the preview's masks
+    /// when the request asks for them (made on the worker, as for the
+    /// accuracy preview), and the validation set's predictions under the same weights.
+    private func evaluateBoundary(_ generation: Int, _ request: BoundaryRequest, model: ExplorerModel) {
+        let post = self.post, boundaries = self.boundaries, validation = info.validation
+        let copy = Transfer(request.preview ? model.preview.planner.model.copy() : model.session.model.copy())
+        let masks = request.preview ? model.preview.evaluationMasks() : PreviewMasks()
+        boundaries.start(generation)
+        worker.run {
+            let net = copy.take()
+            PrunePlanner.apply(masks.materialized(), to: net)
+            guard
+                let grid = DecisionGrid.evaluate(
+                    net, columns: request.columns, rows: request.rows, x: request.x, y: request.y,
+                    isCancelled: { boundaries.isCancelled(generation) })
+            else {
+                post(.boundaryEvaluated(generation: generation, nil))
+                return
+            }
+            let predicted = validation.map { predictions(net, on: $0) } ?? []
+            let correct = zip(predicted, validation?.labels ?? []).filter { $0 == $1 }.count
+            let picture = BoundaryPicture(request: request, grid: grid, predictions: predicted, correct: correct, generation: generation)
+            post(.boundaryEvaluated(generation: generation, picture))
         }
     }
 

@@ -8,12 +8,14 @@ extension ExplorerModel {
     public mutating func update(_ event: AppEvent<ExplorerMessage>, now: Double) -> (action: AppAction, effects: [ExplorerEffect]) {
         outbox = []
         var action = AppAction.continue
+        let screenBefore = screen
         switch event {
         case .key(let key): action = handleKey(key, now: now)
         case .mouse(let m): handleMouse(m, now: now)
         case .resize(let s):
             size = s
             keepSelectionsVisible()
+            boundaryChanged()
         case .interrupt:
             if job != nil { emit(.cancelJob) }
             action = .quit
@@ -21,6 +23,7 @@ extension ExplorerModel {
             if handleMessage(m, now: now) { action = .quit }
         }
         stopUnwantedRobustness()
+        if screen != screenBefore { boundaryScreenSwitched() }
         let effects = outbox
         outbox = []
         return (action, effects)
@@ -45,6 +48,8 @@ extension ExplorerModel {
         {
             effects.append(launch)
         }
+        // Alongside the others: a grid is one forward pass over the picture's pixels.
+        if screen == .boundary, let g = boundary.launch() { effects.append(.evaluateBoundary(generation: g, boundaryRequest())) }
         if !effects.isEmpty { dirty = true }
         return (dirty, effects)
     }
@@ -60,6 +65,8 @@ extension ExplorerModel {
             if previewAccuracy.receive(nil, generation: generation) {
                 toast(problem + "; move the slider to try again", .error, now: now, duration: 10)
             }
+        case .boundaryEvaluated(let generation, let picture):
+            receiveBoundary(picture, generation: generation)
         case .inferenceMeasured(let generation, let timings):
             inference.receive(timings, generation: generation)
         case .scoresComputed(let generation, let planner, let error):
@@ -142,6 +149,7 @@ extension ExplorerModel {
 
     /// The preview changed: new figures now, a new accuracy soon.
     mutating func previewChanged() {
+        boundaryChanged()
         // Counts from the sliders' cuts, not a pass over a copy of the model.
         previewMetrics = preview.previewMetrics()
         if previewMetrics == nil {

@@ -12,6 +12,8 @@ public struct ExplorerModel {
     public enum Screen: Int, CaseIterable, Sendable {
         case main = 1, history, sensitivity, frontier
         case robustness = 5
+        /// The decision regions of a two-input model (ExplorerView+Boundary.swift).
+        case boundary = 6
         var title: String {
             switch self {
             case .main: "explore"
@@ -19,6 +21,7 @@ public struct ExplorerModel {
             case .sensitivity: "sensitivity"
             case .frontier: "frontier"
             case .robustness: "robustness"
+            case .boundary: "boundary"
             }
         }
     }
@@ -130,6 +133,10 @@ public struct ExplorerModel {
     let layerSigma = Memo<Double>()
     /// Norms of the selected layer's units still kept, per step (structured granularities).
     let unitNormsMemo = Memo<(units: [Int], norms: [Float])>()
+    /// The decision-boundary grid (screen 6) of the step or the preview, and
+    /// the last one finished, drawn while a newer one computes.
+    public internal(set) var boundary = AsyncSlot<BoundaryPicture>()
+    public internal(set) var boundaryShown: BoundaryPicture?
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 

@@ -13,6 +13,7 @@ extension ExplorerModel {
         case .sensitivity: renderSensitivity(into: &buffer, area: areas.body, context: context)
         case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
         case .robustness: renderRobustness(into: &buffer, area: areas.body, context: context)
+        case .boundary: renderBoundary(into: &buffer, area: areas.body, context: context)
         }
         renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
         switch modal {
