@@ -17,6 +17,7 @@ struct PruneScope: ParsableCommand {
             InspectCommand.self,
             PruneCommand.self,
             SensitivityCommand.self,
+            RobustnessCommand.self,
             DemoCommand.self,
             LearnCommand.self,
         ],

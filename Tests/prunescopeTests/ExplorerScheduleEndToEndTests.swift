@@ -213,8 +213,11 @@ import Testing
         // In the middle: the first round's prune step is done and the job is still going.
         try tmux.waitForFrame(timeout: 120, "the first steps of the run") { $0.showsJob && $0.step != "0/0" }
         try tmux.send("q")
-        let question = try tmux.waitFor(timeout: 10, "the quit question") { $0.contains("Quit?") }
-        #expect(question.contains("is running; quitting cancels it"), "\(question)")
+        // A capture can tear mid-refresh (the box drawn, its text not yet), so
+        // wait for the whole question rather than its title.
+        try tmux.waitFor(timeout: 10, "the quit question naming the running job") {
+            $0.contains("Quit?") && $0.contains("is running; quitting cancels it")
+        }
         let answered = Date()
         try tmux.send("y")
         try tmux.waitFor(timeout: 30, "exit") { $0.contains("PROGRAM-EXIT") }

@@ -51,6 +51,11 @@ public struct ExplorerBenchmarkResult: Sendable, CustomStringConvertible {
     /// Seconds of one accuracy preview (masked copy + validation pass), median.
     public var previewMedian: Double
     public var validationSamples: Int
+    /// Decision grids of screen 6 (two-input models only): the terminal
+    /// size, the grid in points, and the median seconds of the grid's
+    /// forward pass alone and of the whole background job (model copy,
+    /// masks, grid, validation predictions).
+    public var boundaryGrids: [(size: Size, columns: Int, rows: Int, grid: Double, job: Double)] = []
 
     public var description: String {
         let ms = { (s: Double) in Text.fixed(s * 1000, 3) + " ms" }
@@ -65,6 +70,11 @@ public struct ExplorerBenchmarkResult: Sendable, CustomStringConvertible {
         }
         lines.append(
             "accuracy preview (masked copy + \(validationSamples) validation samples, in the background): median \(ms(previewMedian))")
+        for b in boundaryGrids {
+            lines.append(
+                "decision grid at \(b.size.width)x\(b.size.height) (\(b.columns)x\(b.rows) = \(Format.grouped(b.columns * b.rows)) points): "
+                    + "median \(ms(b.grid)) forward pass, \(ms(b.job)) whole background job")
+        }
         return lines.joined(separator: "\n")
     }
 }
@@ -136,9 +146,30 @@ public enum ExplorerBenchmark {
             }
         }
         let ps = previewTimes.sorted()
-        return ExplorerBenchmarkResult(
+        var result = ExplorerBenchmarkResult(
             model: model.info.modelName, parameters: session.model.parameterCount, size: size, sweeps: sweeps,
             previewMedian: ps.isEmpty ? 0 : ps[ps.count / 2], validationSamples: model.info.validation?.count ?? 0)
+        if model.boundaryUnsupported == nil {
+            for gridSize in [Size(width: 80, height: 24), Size(width: 160, height: 48)] {
+                _ = app.handle(.resize(gridSize), context: context)
+                let request = app.model.boundaryRequest()
+                var grids = [Double](), jobs = [Double]()
+                for _ in 0..<max(1, previews) {
+                    let start = clock.now
+                    let net = app.model.preview.planner.model.copy()
+                    PrunePlanner.apply(app.model.preview.evaluationMasks().materialized(), to: net)
+                    let gridStart = clock.now
+                    _ = DecisionGrid.evaluate(net, columns: request.columns, rows: request.rows, x: request.x, y: request.y)
+                    grids.append(seconds(clock.now - gridStart))
+                    if let validation = model.info.validation { _ = predictions(net, on: validation) }
+                    jobs.append(seconds(clock.now - start))
+                }
+                grids.sort()
+                jobs.sort()
+                result.boundaryGrids.append((gridSize, request.columns, request.rows, grids[grids.count / 2], jobs[jobs.count / 2]))
+            }
+        }
+        return result
     }
 }
 

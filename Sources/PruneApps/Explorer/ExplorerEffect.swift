@@ -13,6 +13,14 @@ public enum ExplorerEffect: Equatable, Sendable {
     case measureInference(generation: Int)
     /// Compute the gradient scores the criterion needs over the published step.
     case computeScores(generation: Int)
+    /// Measure robustness and privacy of history step `step` (on a copy).
+    case measureRobustness(step: Int, generation: Int)
+    /// The robustness measurement in flight is not wanted any more.
+    case cancelRobustness
+    /// Evaluate the decision grid of `generation` (the step or the preview; screen 6).
+    case evaluateBoundary(generation: Int, BoundaryRequest)
+    /// The decision grid being evaluated is no longer wanted (its screen was left).
+    case cancelBoundary
     /// Start a job (one at a time; see `ExplorerJob`).
     case startJob(ExplorerJob)
     /// Ask the running job to stop at its next check.
@@ -81,6 +89,12 @@ public enum ExplorerMessage: Sendable {
     /// Gradient scores of `generation`: a planner over a copy of the
     /// published model with the criterion's indices computed (nil: failed).
     case scoresComputed(generation: Int, Transfer<PrunePlanner>?, error: String?)
+    /// Robustness and privacy of history step `step` (`measured` is the step as it was when asked).
+    case robustnessMeasured(generation: Int, step: Int, measured: HistoryStep, RobustnessReport)
+    /// The robustness measurement of `generation` stopped: cancelled (nil) or failed (one line).
+    case robustnessStopped(generation: Int, error: String?)
+    /// The decision grid of `generation` (nil: cancelled).
+    case boundaryEvaluated(generation: Int, BoundaryPicture?)
     /// One training step of a running retrain or schedule.
     case trainingLoss(Float)
     /// Progress of the running job.

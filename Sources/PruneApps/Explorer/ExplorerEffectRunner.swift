@@ -52,6 +52,10 @@ public final class ExplorerEffectRunner {
     private let previews = GenerationCancels()
     /// Writes lesson progress off the UI thread, newest version only.
     private let lessonWriter = LessonProgressWriter()
+    /// The cancel flag of the robustness measurement in flight.
+    private var robustnessCancel = CancelFlag()
+    /// Which decision grid runs and whether its screen was left.
+    private let boundaries = GenerationCancels()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -137,9 +141,44 @@ public final class ExplorerEffectRunner {
         case .saveLessonProgress(let progress, let path, let version):
             let writer = lessonWriter
             worker.run { writer.write(progress, path: path, version: version, post: post) }
+        case .measureRobustness(let step, let generation):
+            robustnessCancel = CancelFlag()
+            measureRobustness(step: step, generation: generation, model: model, cancel: robustnessCancel)
+        case .cancelRobustness:
+            robustnessCancel.cancel()
+        case .evaluateBoundary(let generation, let request):
+            evaluateBoundary(generation, request, model: model)
+        case .cancelBoundary:
+            boundaries.cancelStarted()
         case .startJob(let job):
             cancel = CancelFlag()
             start(job, model: model, cancel: cancel)
+        }
+    }
+
+    /// The decision grid on a copy of the step, with the preview's masks
+    /// when the request asks for them (made on the worker, as for the
+    /// accuracy preview), and the validation set's predictions under the same weights.
+    private func evaluateBoundary(_ generation: Int, _ request: BoundaryRequest, model: ExplorerModel) {
+        let post = self.post, boundaries = self.boundaries, validation = info.validation
+        let copy = Transfer(request.preview ? model.preview.planner.model.copy() : model.session.model.copy())
+        let masks = request.preview ? model.preview.evaluationMasks() : PreviewMasks()
+        boundaries.start(generation)
+        worker.run {
+            let net = copy.take()
+            PrunePlanner.apply(masks.materialized(), to: net)
+            guard
+                let grid = DecisionGrid.evaluate(
+                    net, columns: request.columns, rows: request.rows, x: request.x, y: request.y,
+                    isCancelled: { boundaries.isCancelled(generation) })
+            else {
+                post(.boundaryEvaluated(generation: generation, nil))
+                return
+            }
+            let predicted = validation.map { predictions(net, on: $0) } ?? []
+            let correct = zip(predicted, validation?.labels ?? []).filter { $0 == $1 }.count
+            let picture = BoundaryPicture(request: request, grid: grid, predictions: predicted, correct: correct, generation: generation)
+            post(.boundaryEvaluated(generation: generation, picture))
         }
     }
 
@@ -168,6 +207,34 @@ public final class ExplorerEffectRunner {
         default:
             owner.perform { session, publish in
                 ExplorerJobs.run(job, on: session, publish: publish, cancel: cancel, post: post)
+            }
+        }
+    }
+
+    /// Robustness and privacy of history step `step`, on a copy of the
+    /// published model with that step's values and masks.
+    private func measureRobustness(step: Int, generation: Int, model: ExplorerModel, cancel: CancelFlag) {
+        let post = self.post
+        let published = model.session
+        guard let train = info.train, let validation = info.validation, published.snapshots.indices.contains(step) else {
+            post(.robustnessStopped(generation: generation, error: "step \(step) has no data to measure"))
+            return
+        }
+        let copy = Transfer(published.model.copy())
+        let snapshot = published.snapshots[step], measured = published.history[step]
+        let range = info.bundle?.inputRange ?? InputRange.covering([train, validation])
+        worker.run {
+            let net = copy.take()
+            snapshot.restore(into: net)
+            do {
+                let report = try RobustnessReport.measure(
+                    net, train: train, validation: validation, settings: RobustnessCache.settings, range: range,
+                    isCancelled: { cancel.isCancelled })
+                post(.robustnessMeasured(generation: generation, step: step, measured: measured, report))
+            } catch is CancellationError {
+                post(.robustnessStopped(generation: generation, error: nil))
+            } catch {
+                post(.robustnessStopped(generation: generation, error: ErrorText.oneLine(error)))
             }
         }
     }

@@ -22,6 +22,8 @@ public enum ExplorerAction: Hashable, Sendable {
 /// Where a binding applies.
 public enum KeyContext: String, Hashable, Sendable, CaseIterable {
     case everywhere, explore, history, sensitivity, frontier, help, options, lessons
+    case robustness
+    case boundary
 
     static func of(_ screen: ExplorerModel.Screen) -> KeyContext {
         switch screen {
@@ -29,6 +31,8 @@ public enum KeyContext: String, Hashable, Sendable, CaseIterable {
         case .history: .history
         case .sensitivity: .sensitivity
         case .frontier: .frontier
+        case .robustness: .robustness
+        case .boundary: .boundary
         }
     }
 }
@@ -81,7 +85,8 @@ public enum ExplorerKeys {
         bind([.char("1")], "1", "explore", .screen(.main), in: .everywhere),
         bind([.char("2")], "2", "history", .screen(.history), in: .everywhere),
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
-        bind([.char("4")], "4", hint: "views", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("4")], "4", "frontier", .screen(.frontier), in: .everywhere),
+        bind([.char("5")], "5", hint: "views", "robustness & privacy", .screen(.robustness), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
         bind(
@@ -91,6 +96,9 @@ public enum ExplorerKeys {
         bind([.char("x")], "x", hint: "explain", "explain the criterion and schedule", .explain, in: .explore),
         bind([.char("a")], "a", "heatmap: weights / fraction pruned / per input pixel / changes in this step", .heatmapView, in: .explore),
         bind([.char("L")], "L", "histogram counts linear / log", .logScale, in: .explore),
+        bind(
+            [.char("x")], "x", hint: "explain", "explain the attacks and the membership test, with the numbers", .explain,
+            in: .robustness),
         bind([.tab], "Tab", "focus the next pane", .focusNext, in: .explore),
         bind([.backTab], "⇧Tab", ascii: "S-Tab", "focus the previous pane", .focusPrevious, in: .explore),
         bind([.char("T")], "T", "next theme", .nextTheme, in: .everywhere),
@@ -98,6 +106,20 @@ public enum ExplorerKeys {
         bind(
             [.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit,
             in: .everywhere),
+        // Decision boundary screen (6): the slider, live.
+        bind([.char("6")], "6", "decision boundary (models with 2 inputs)", .screen(.boundary), in: .everywhere),
+        bind(
+            [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "slider",
+            "move the slider; the picture follows the preview", .slider, in: .boundary),
+        bind(
+            [.shiftLeft, .shiftRight, .char("<"), .char(">"), .char(","), .char(".")], "⇧← ⇧→  < >", ascii: "S-<- S->  < >",
+            "move the slider a tenth of a point", .slider, in: .boundary),
+        bind([.home, .end], "Home End", "slider to either end", .slider, in: .boundary),
+        bind([.enter], "Enter", hint: "apply", "apply the preview", .apply, in: .boundary),
+        bind(
+            [.up, .down, .char("j"), .char("k")], "↑ ↓  j k", ascii: "^ v  j k", hint: "layer", "select the slider's layer",
+            .select, in: .boundary),
+        bind([.char("g")], "g", "scope: per layer / global", .scope, in: .boundary),
         // Overlays.
         bind(
             [.up, .down, .char("j"), .char("k"), .pageUp, .pageDown, .home, .end], "↑ ↓  PgUp PgDn", ascii: "^ v  PgUp PgDn",
@@ -151,16 +173,19 @@ public enum ExplorerKeys {
         return all.map { b in (keyText(b, unicode: unicode, short: true), b.hint ?? "") }
     }
 
-    /// The keys of `b` as shown: in full for help, the first form for the hint line.
+    /// The keys of `b` as shown: in full for help, the first form for the
+    /// hint line, where the screens' one hinted key stands for them all ("1-6").
     static func keyText(_ b: ExplorerBinding, unicode: Bool, short: Bool) -> String {
-        short && b.action == .screen(.frontier) ? "1-4" : b.keyText(unicode: unicode, short: short)
+        if short, case .screen = b.action { return "1-\(ExplorerModel.Screen.allCases.map(\.rawValue).max() ?? 1)" }
+        return b.keyText(unicode: unicode, short: short)
     }
 
     /// Help: one section per context, then the mouse.
     public static func helpSections(unicode: Bool) -> [HelpOverlay.Section] {
         let titles: [(KeyContext, String)] = [
             (.explore, "Explore screen (1)"), (.everywhere, "Everywhere"), (.history, "History screen (2)"),
-            (.sensitivity, "Sensitivity screen (3)"), (.help, "In this help"), (.options, "In options (o)"),
+            (.sensitivity, "Sensitivity screen (3)"), (.robustness, "Robustness screen (5)"),
+            (.boundary, "Decision boundary screen (6)"), (.help, "In this help"), (.options, "In options (o)"),
             (.lessons, "In lessons (i)"),
         ]
         var sections = titles.map { context, title in

@@ -111,6 +111,8 @@ public struct PublishedSession {
     public let previousMasks: [String: Tensor]
     /// The seed the next step's random choices take (random scores, batches).
     public let nextStepSeed: UInt64
+    /// Every step's values and masks (copy-on-write: shares the session's storage).
+    public let snapshots: [SessionSnapshot]
     /// Counts publications: anything derived from an older one is stale.
     public let version: Int
 
@@ -121,6 +123,7 @@ public struct PublishedSession {
         model = session.model.copy()
         previousMasks = session.cursor > 0 ? session.snapshots[session.cursor - 1].masks : [:]
         nextStepSeed = session.nextStepSeed
+        snapshots = session.snapshots
         self.version = version
     }
 

@@ -24,9 +24,12 @@ public struct ExplorerLayout: Equatable {
     // History screen.
     public var historyBlock: Rect
 
-    /// - Parameter measuredLayers: Dense layers whose measured speed-up the
-    ///   Model box lists (with `measuresInference`), below its two totals.
-    public init(size: Size, measuresInference: Bool, measuredLayers: Int = 0) {
+    /// - Parameters:
+    ///   - measuredLayers: Dense layers whose measured speed-up the Model box
+    ///     lists (with `measuresInference`), below its two totals.
+    ///   - extraTotalsLines: lines the Model box adds below its six figures
+    ///     (the current step's robustness, once measured).
+    public init(size: Size, measuresInference: Bool, measuredLayers: Int = 0, extraTotalsLines: Int = 0) {
         let rows = ScreenRows(size: size)
         full = rows.full
         header = rows.header
@@ -36,7 +39,8 @@ public struct ExplorerLayout: Equatable {
         let cols = Layout.split(body, .horizontal, [.fixed(leftWidth), .fill(1)])
         // Six figures, then (when measured) batch 1 and 256 and one line per
         // Dense layer, taking at most half the column.
-        let totalsHeight = measuresInference ? min(8 + 2 + measuredLayers, max(9, body.height / 2)) : 8
+        let totalsHeight =
+            (measuresInference ? min(8 + 2 + measuredLayers, max(9, body.height / 2)) : 8) + min(extraTotalsLines, 2)
         let left = Layout.split(cols[0], .vertical, [.fill(1), .fixed(totalsHeight)])
         let right = Layout.split(cols[1], .vertical, [.percentage(50), .fill(1)])
         let bottom = Layout.split(right[1], .horizontal, [.fill(1), .fill(1)])

@@ -8,18 +8,22 @@ extension ExplorerModel {
     public mutating func update(_ event: AppEvent<ExplorerMessage>, now: Double) -> (action: AppAction, effects: [ExplorerEffect]) {
         outbox = []
         var action = AppAction.continue
+        let screenBefore = screen
         switch event {
         case .key(let key): action = handleKey(key, now: now)
         case .mouse(let m): handleMouse(m, now: now)
         case .resize(let s):
             size = s
             keepSelectionsVisible()
+            boundaryChanged()
         case .interrupt:
             if job != nil { emit(.cancelJob) }
             action = .quit
         case .message(let m):
             if handleMessage(m, now: now) { action = .quit }
         }
+        stopUnwantedRobustness()
+        if screen != screenBefore { boundaryScreenSwitched() }
         checkLessonGoals(now: now)
         let effects = outbox
         outbox = []
@@ -40,7 +44,13 @@ extension ExplorerModel {
             effects.append(.evaluatePreview(generation: g))
         } else if previewAccuracy.inFlight == nil, scores.inFlight == nil, let g = inference.launch() {
             effects.append(.measureInference(generation: g))
+        } else if previewAccuracy.inFlight == nil, scores.inFlight == nil, inference.inFlight == nil,
+            let launch = launchRobustness()
+        {
+            effects.append(launch)
         }
+        // Alongside the others: a grid is one forward pass over the picture's pixels.
+        if screen == .boundary, let g = boundary.launch() { effects.append(.evaluateBoundary(generation: g, boundaryRequest())) }
         if !effects.isEmpty { dirty = true }
         return (dirty, effects)
     }
@@ -56,6 +66,8 @@ extension ExplorerModel {
             if previewAccuracy.receive(nil, generation: generation) {
                 toast(problem + "; move the slider to try again", .error, now: now, duration: 10)
             }
+        case .boundaryEvaluated(let generation, let picture):
+            receiveBoundary(picture, generation: generation)
         case .inferenceMeasured(let generation, let timings):
             inference.receive(timings, generation: generation)
         case .scoresComputed(let generation, let planner, let error):
@@ -66,6 +78,12 @@ extension ExplorerModel {
                 previewChanged()
             } else {
                 toast("scores failed: \(error ?? "unknown error")", .error, now: now, duration: 8)
+            }
+        case .robustnessMeasured(let generation, let step, let measured, let report):
+            receiveRobustness(generation: generation, step: step, measured: measured, report: report)
+        case .robustnessStopped(let generation, let error):
+            if robustness.finish(generation: generation), let error {
+                toast("robustness: \(error)", .error, now: now, duration: 8)
             }
         case .trainingLoss(let loss):
             liveLosses.append(loss)
@@ -135,6 +153,7 @@ extension ExplorerModel {
 
     /// The preview changed: new figures now, a new accuracy soon.
     mutating func previewChanged() {
+        boundaryChanged()
         // Counts from the sliders' cuts, not a pass over a copy of the model.
         previewMetrics = preview.previewMetrics()
         if previewMetrics == nil {

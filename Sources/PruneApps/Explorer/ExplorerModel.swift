@@ -8,15 +8,20 @@ import PruneTUI
 /// `update` (ExplorerModel+Update.swift) is the only thing that changes it
 /// and returns effects; `ExplorerView` draws it and changes nothing.
 public struct ExplorerModel {
-    /// The screens `1`-`4` switch between.
+    /// The screens the number keys switch between.
     public enum Screen: Int, CaseIterable, Sendable {
         case main = 1, history, sensitivity, frontier
+        case robustness = 5
+        /// The decision regions of a two-input model (ExplorerView+Boundary.swift).
+        case boundary = 6
         var title: String {
             switch self {
             case .main: "explore"
             case .history: "history"
             case .sensitivity: "sensitivity"
             case .frontier: "frontier"
+            case .robustness: "robustness"
+            case .boundary: "boundary"
             }
         }
     }
@@ -107,6 +112,8 @@ public struct ExplorerModel {
     public internal(set) var scores = AsyncSlot<Bool>()
     /// Sparsity and FLOPs figures of the preview (computed at once).
     public internal(set) var previewMetrics: ModelMetrics?
+    /// Robustness and privacy per history step (the robustness screen).
+    public internal(set) var robustness = RobustnessCache()
     /// Per-batch losses of each recorded training step, and of the running one.
     public internal(set) var stepLosses: [Int: [Float]] = [:]
     public internal(set) var liveLosses: [Float] = []
@@ -128,6 +135,10 @@ public struct ExplorerModel {
     let layerSigma = Memo<Double>()
     /// Norms of the selected layer's units still kept, per step (structured granularities).
     let unitNormsMemo = Memo<(units: [Int], norms: [Float])>()
+    /// The decision-boundary grid (screen 6) of the step or the preview, and
+    /// the last one finished, drawn while a newer one computes.
+    public internal(set) var boundary = AsyncSlot<BoundaryPicture>()
+    public internal(set) var boundaryShown: BoundaryPicture?
     /// Effects the update in progress asked for (returned by `update`).
     var outbox: [ExplorerEffect] = []
 
@@ -175,7 +186,8 @@ public struct ExplorerModel {
     /// Screen areas for this size (the view draws into them, the mouse hits them).
     var layout: ExplorerLayout {
         ExplorerLayout(
-            size: size, measuresInference: measuresInference, measuredLayers: layers.filter { $0.kind == .dense }.count)
+            size: size, measuresInference: measuresInference, measuredLayers: layers.filter { $0.kind == .dense }.count,
+            extraTotalsLines: robustnessModelLines().count)
     }
 
     /// Asks for `effect` (collected by `update`).

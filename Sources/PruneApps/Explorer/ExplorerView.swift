@@ -12,6 +12,8 @@ extension ExplorerModel {
         case .history: renderHistory(into: &buffer, area: areas.historyBlock, context: context)
         case .sensitivity: renderSensitivity(into: &buffer, area: areas.body, context: context)
         case .frontier: renderFrontier(into: &buffer, area: areas.body, context: context)
+        case .robustness: renderRobustness(into: &buffer, area: areas.body, context: context)
+        case .boundary: renderBoundary(into: &buffer, area: areas.body, context: context)
         }
         renderBottomLine(into: &buffer, area: areas.bottomLine, context: context)
         if modal == nil { renderLessons(into: &buffer, areas: areas, context: context) }
@@ -135,7 +137,7 @@ extension ExplorerModel {
             let value = r.preview.map { $0 == r.now ? r.now : "\(r.now) \(arrow) \($0)" } ?? r.now
             return [r.label + " " + value + r.unit, r.label + " " + value, r.label + " " + (r.preview.map { $0 + "*" } ?? r.now)]
         }
-        lines += measuredSpeedLines()
+        lines += robustnessModelLines() + measuredSpeedLines()
         for (i, candidates) in lines.enumerated() where i < inner.height {
             let line = candidates.first { CellBuffer.columns(of: $0) <= inner.width } ?? candidates[candidates.count - 1]
             buffer.write(

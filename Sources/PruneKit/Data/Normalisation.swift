@@ -63,6 +63,17 @@ public struct Normalisation: Codable, Sendable, Equatable {
         return result
     }
 
+    /// The raw value of feature `j` whose normalised value is `value`: the
+    /// inverse of `apply`, x = (x' * std + mean) * divideBy (mean 0 and
+    /// std 1 where absent; a single mean or std serves every feature).
+    public func rawValue(of value: Double, feature j: Int) -> Double {
+        func pick(_ values: [Float]?, _ fallback: Float) -> Double {
+            guard let values, !values.isEmpty else { return Double(fallback) }
+            return Double(values.count == 1 ? values[0] : values[min(j, values.count - 1)])
+        }
+        return (value * pick(std, 1) + pick(mean, 0)) * Double(divideBy)
+    }
+
     /// `dataset` with every value transformed.
     /// - Throws: `DatasetError.invalidArgument` if `mean`/`std` have a length
     ///   other than 1 or the sample size, or `divideBy`/`std` contain 0.

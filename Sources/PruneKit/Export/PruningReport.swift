@@ -25,6 +25,8 @@ public struct PruningReport: Codable, Sendable {
     public var smallerModelParameters: Int?
     /// Per-layer targets chosen from sensitivity, predicted vs measured, if the run allocated.
     public var allocation: AllocationOutcome?
+    /// Robustness and privacy of every step, if measured (`prune --robustness`).
+    public var robustness: [StepRobustness]?
 
     public init(
         session: PruningSession, command: String, settings: [String: String], exports: [String: String] = [:],
@@ -85,6 +87,7 @@ public struct PruningReport: Codable, Sendable {
                 "| \(h.id) | \(h.kind.rawValue) | \(h.summary.replacingOccurrences(of: "|", with: "/")) | \(pct(h.metrics.prunableSparsity)) | \(acc(h.metrics)) | \(loss(h.metrics)) |\n"
         }
         s += sparseInferenceMarkdown()
+        s += robustnessMarkdown()
         if let allocation {
             s += "\n## Allocation from sensitivity\n\n```\n" + allocation.summaryLines.joined(separator: "\n") + "\n```\n"
         }

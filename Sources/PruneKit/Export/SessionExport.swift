@@ -25,12 +25,14 @@ public enum SessionExport {
     ///   - original: the weights file the model was loaded from (for byte-identical copies).
     ///   - writeSmaller: `nil` writes the smaller model when some layer lost
     ///     whole units; `true` always tries; `false` never.
+    ///   - robustness: every step's robustness and privacy, for the report.
     ///   - measureInference: time dense vs sparse inference (each Dense layer
     ///     in its fastest format) on the validation data, batch 1 and 256.
     public static func write(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool? = nil,
-        measureInference: Bool = true, allocation: AllocationOutcome? = nil
+        measureInference: Bool = true, allocation: AllocationOutcome? = nil,
+        robustness: [StepRobustness]? = nil
     ) throws -> SessionExportResult {
         if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
@@ -42,7 +44,8 @@ public enum SessionExport {
         return try OutputSet.write(to: directory, owned: ownedNames) { temporary in
             try writeSet(
                 session: session, bundle: bundle, to: temporary, command: command, settings: settings,
-                writeSmaller: writeSmaller, measureInference: measureInference, allocation: allocation)
+                writeSmaller: writeSmaller, measureInference: measureInference, allocation: allocation,
+                robustness: robustness)
         }
     }
 
@@ -56,7 +59,7 @@ public enum SessionExport {
     private static func writeSet(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool?,
-        measureInference: Bool, allocation: AllocationOutcome?
+        measureInference: Bool, allocation: AllocationOutcome?, robustness: [StepRobustness]?
     ) throws -> SessionExportResult {
         let net = session.model
         let out = URL(fileURLWithPath: directory)
@@ -95,6 +98,7 @@ public enum SessionExport {
             session: session, command: command, settings: settings, exports: files,
             sparseInference: timings, shrunk: shrunk)
         report.allocation = allocation
+        report.robustness = robustness
         try report.write(to: directory)
         return SessionExportResult(files: files, shrunk: shrunk, sparseInference: timings)
     }

@@ -119,19 +119,39 @@ public struct DatasetSpec: Codable, Sendable, Equatable {
         directory: URL, sampleShape: [Int], classCount: Int,
         specPath: String
     ) throws -> (train: Dataset, validation: Dataset) {
+        let loaded = try loadNormalised(directory: directory, sampleShape: sampleShape, classCount: classCount, specPath: specPath)
+        return (loaded.train, loaded.validation)
+    }
+
+    /// As `load`, and what the model's inputs went through: the normalisation
+    /// as fitted on the training part (mean and std filled in when
+    /// `standardise` asked for them; nil when the spec has none), and the
+    /// range the normalised inputs can take, the raw data's global minimum and
+    /// maximum through that normalisation (see `InputRange.normalised`), for
+    /// attacks that must stay valid inputs.
+    public func loadNormalised(
+        directory: URL, sampleShape: [Int], classCount: Int,
+        specPath: String
+    ) throws -> (train: Dataset, validation: Dataset, normalisation: Normalisation?, inputRange: InputRange) {
         let all = try loadSamples(directory: directory, classCount: classCount, specPath: specPath)
+        let raw = InputRange.covering([all])
+        var range = raw
         guard all.sampleSize == Tensor.elementCount(sampleShape) else {
             throw ModelSpecError.datasetShape(path: specPath, dataset: name, inputShape: sampleShape, sampleShape: all.sampleShape)
         }
         do {
             let shaped = try all.reshapedSamples(sampleShape)
             var (train, validation) = try shaped.split(validationFraction: validationFraction, seed: splitSeed)
-            if let normalisation {
-                let fitted = normalisation.fitted(on: train)
+            let fitted = normalisation?.fitted(on: train)
+            if let fitted {
                 train = try fitted.apply(to: train)
                 validation = try fitted.apply(to: validation)
+                if fitted.divideBy != 0, !(fitted.std ?? [1]).contains(0) {
+                    range = InputRange.normalised(
+                        rawLower: raw.lower[0], rawUpper: raw.upper[0], normalisation: fitted, features: all.sampleSize)
+                }
             }
-            return (train, validation)
+            return (train, validation, fitted, range)
         } catch let DatasetError.invalidArgument(_, problem) {
             // Split and normalisation settings live in the spec: name it.
             throw ModelSpecError.invalid(path: specPath, problem: "dataset \(name): \(problem)")

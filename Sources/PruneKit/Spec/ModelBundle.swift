@@ -19,14 +19,24 @@ public final class ModelBundle {
     public let train: Dataset
     /// Validation part of the data, normalised with the training statistics.
     public let validation: Dataset
+    /// The range normalised inputs can take (attacks and noise are clipped to it).
+    public let inputRange: InputRange
+    /// The spec's normalisation as fitted on the training part (what maps a
+    /// raw input to the one the model sees), nil when the data are used raw.
+    public let normalisation: Normalisation?
 
-    init(spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model, train: Dataset, validation: Dataset) {
+    init(
+        spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model, train: Dataset, validation: Dataset,
+        inputRange: InputRange, normalisation: Normalisation?
+    ) {
+        self.inputRange = inputRange
         self.spec = spec
         self.specURL = specURL
         self.weightsURL = weightsURL
         self.model = model
         self.train = train
         self.validation = validation
+        self.normalisation = normalisation
     }
 
     /// The spec's directory; relative paths in the spec start here.
@@ -143,13 +153,13 @@ public final class ModelBundle {
 
     private static func assemble(spec: ModelSpec, specURL: URL, weightsURL: URL, model: Model) throws -> ModelBundle {
         let outputs = try model.activationShapes().last ?? []
-        let (train, validation) = try spec.dataset.load(
+        let (train, validation, normalisation, inputRange) = try spec.dataset.loadNormalised(
             directory: specURL.deletingLastPathComponent(),
             sampleShape: spec.inputShape,
             classCount: outputs.first ?? 0,
             specPath: specURL.path)
         return ModelBundle(
             spec: spec, specURL: specURL, weightsURL: weightsURL, model: model,
-            train: train, validation: validation)
+            train: train, validation: validation, inputRange: inputRange, normalisation: normalisation)
     }
 }

@@ -90,6 +90,11 @@ struct PruneCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Flag(name: .customLong("no-progress"), help: "Do not draw the progress bar.")
     var noProgress = false
+    @Flag(
+        help:
+            "Measure every step's accuracy under FGSM 0.05,0.1, PGD 0.1 (10 steps) and noise 0.1, and the membership attack (see `prunescope robustness`), into the report."
+    )
+    var robustness = false
     @OptionGroup(title: "Your own evaluation (every step's accuracy and loss)")
     var evaluation: EvaluatorOptions
     @OptionGroup(title: "Adaptive pruning")
@@ -248,6 +253,13 @@ struct PruneCommand: ParsableCommand {
                 }
             })
         if let evaluatorFailure { throw PruningError("--evaluator", evaluatorFailure) }
+        var figures: [StepRobustness]?
+        if robustness {
+            progress.begin("robustness and privacy of every step")
+            figures = try session.robustness(settings: RobustnessSettings(seed: seed), range: bundle.inputRange) { f in
+                progress.update(Double(f.step + 1) / Double(session.cursor + 1), "step \(f.step)")
+            }
+        }
         progress.begin("writing exports", at: 1)
 
         let command = (["prunescope"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
@@ -263,7 +275,7 @@ struct PruneCommand: ParsableCommand {
         let outcome = allocation.map { AllocationOutcome(allocation: $0, session: session) }
         let result = try SessionExport.write(
             session: session, bundle: bundle, to: out, command: command, settings: settings,
-            writeSmaller: granularity.isStructured, allocation: outcome)
+            writeSmaller: granularity.isStructured, allocation: outcome, robustness: figures)
         let exports = result.files, timings = result.sparseInference, shrunk = result.shrunk
 
         let start = session.steps[0].metrics, end = session.current.metrics
@@ -297,6 +309,7 @@ struct PruneCommand: ParsableCommand {
             }
         }
         if let outcome { print(outcome.summaryLines.joined(separator: "\n")) }
+        for f in figures ?? [] { print(Self.robustnessLine(f)) }
         if case .adaptive = schedule { print(PruneCommand.adaptiveSummary(session)) }
         if let shrunk {
             print("smaller model: \(shrunk.parametersBefore) -> \(shrunk.parametersAfter) parameters, identical validation predictions")
