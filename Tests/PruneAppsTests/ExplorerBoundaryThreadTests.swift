@@ -24,24 +24,13 @@ import Testing
         let repetitions = Int(ProcessInfo.processInfo.environment["STRESS_REPETITIONS"] ?? "") ?? 5
         for repetition in 0..<repetitions {
             let h = try H("spirals-mlp")
-            let mailbox = Mailbox<ExplorerMessage>()
-            var app = ExplorerApp.make(
-                session: h.session, bundle: h.bundle, size: Size(width: 160, height: 48), worker: ThreadWorker(),
-                post: { mailbox.post($0) }, measureInference: false)
-            let context = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .truecolor)
-            var buffer = CellBuffer(size: app.model.size)
-            var now = 0.0
+            let driver = FrameDriver { post in
+                ExplorerApp.make(
+                    session: h.session, bundle: h.bundle, size: Size(width: 160, height: 48), worker: ThreadWorker(), post: post,
+                    measureInference: false)
+            }
             var framesWithAnOlderGrid = 0
-            func step(_ event: AppEvent<ExplorerMessage>?) {
-                now += 0.031
-                var ctx = context
-                ctx.now = now
-                if let event { _ = app.handle(event, context: ctx) }
-                for m in mailbox.drain() { _ = app.handle(.message(m), context: ctx) }
-                _ = app.tick(now: now)
-                buffer.resize(to: app.model.size, fill: Cell(" "))
-                app.render(into: &buffer, context: ctx)
-                let m = app.model
+            driver.afterFrame = { m, buffer in
                 if m.screen == .boundary, let shown = m.boundaryShown, shown.generation < m.boundary.generation {
                     framesWithAnOlderGrid += 1
                     // The frame says what it shows: the older grid's own label.
@@ -49,31 +38,22 @@ import Testing
                 }
             }
             // The first grid, at rest: from then on there is a finished grid to show while others compute.
-            step(.key(.char("6")))
-            let first = Date().addingTimeInterval(60)
-            while app.model.boundaryShown == nil, Date() < first {
-                step(nil)
-                Thread.sleep(forTimeInterval: 0.002)
-            }
-            #expect(app.model.boundaryShown?.request.label == "step 0")
+            driver.step(.key(.char("6")))
+            driver.idle(upTo: 60) { $0.boundaryShown != nil }
+            #expect(driver.app.model.boundaryShown?.request.label == "step 0")
             // Keys a few milliseconds apart (a held key repeats every 30-50 ms):
             // a grid at 160x48 takes longer than that in a debug build, so
             // several arrive while one computes, and some grids finish meanwhile.
             for event in Self.storm + Self.storm + [.key(.enter)] + Self.storm {
-                step(event)
+                driver.step(event)
                 Thread.sleep(forTimeInterval: 0.004)
             }
             // Then at rest: until the job and the grids are done.
-            let deadline = Date().addingTimeInterval(120)
-            while Date() < deadline {
-                let m = app.model
-                if m.job == nil, !m.boundary.isPending, m.boundary.inFlight == nil, !m.previewAccuracy.isPending { break }
-                step(nil)
-                Thread.sleep(forTimeInterval: 0.002)
+            driver.idle(upTo: 120) { m in
+                m.job == nil && !m.boundary.isPending && m.boundary.inFlight == nil && !m.previewAccuracy.isPending
             }
-            #expect(app.runner.shutDown(timeout: 30))
-            for m in mailbox.drain() { _ = app.handle(.message(m), context: context) }
-            let model = app.model
+            #expect(driver.shutDown())
+            let model = driver.app.model
             #expect(model.screen == .boundary)
             let picture = try #require(model.boundaryShown, "repetition \(repetition)")
             #expect(picture.generation == model.boundary.generation, "repetition \(repetition): the last grid is not the current one")

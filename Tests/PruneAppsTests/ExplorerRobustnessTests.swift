@@ -131,22 +131,10 @@ import Testing
             Size(width: 120, height: 40),
             H.keys(.right, 50) + [.key(.enter), .key(.char("g"))] + H.keys(.right, 40) + [.key(.enter), .interrupt])
         _ = inline
-        let mailbox = Mailbox<ExplorerMessage>()
-        var app = ExplorerApp.make(
-            session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: ThreadWorker(),
-            post: { mailbox.post($0) }, measureInference: false)
-        let context = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .truecolor)
-        var buffer = CellBuffer(size: app.model.size)
-        var now = 0.0
-        func step(_ event: AppEvent<ExplorerMessage>?) {
-            now += 0.031
-            var ctx = context
-            ctx.now = now
-            if let event { _ = app.handle(event, context: ctx) }
-            for m in mailbox.drain() { _ = app.handle(.message(m), context: ctx) }
-            _ = app.tick(now: now)
-            buffer.resize(to: app.model.size, fill: Cell(" "))
-            app.render(into: &buffer, context: ctx)
+        let driver = FrameDriver { post in
+            ExplorerApp.make(
+                session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: ThreadWorker(), post: post,
+                measureInference: false)
         }
         let keys: [AppEvent<ExplorerMessage>] = [
             .key(.char("5")), .resize(Size(width: 160, height: 48)), .key(.char("x")), .key(.char("x")), .key(.char("?")),
@@ -154,13 +142,13 @@ import Testing
         ]
         var i = 0
         let deadline = Date().addingTimeInterval(300)
-        while Date() < deadline, app.model.robustness.byStep.count < 3 || app.model.robustness.inFlight != nil {
-            step(i < 200 ? keys[i % keys.count] : nil)
+        while Date() < deadline, driver.app.model.robustness.byStep.count < 3 || driver.app.model.robustness.inFlight != nil {
+            driver.step(i < 200 ? keys[i % keys.count] : nil)
             i += 1
             Thread.sleep(forTimeInterval: 0.002)
         }
-        _ = app.runner.shutDown(timeout: 30)
-        let model = app.model
+        driver.shutDown()
+        let model = driver.app.model
         #expect(model.robustness.byStep.keys.sorted() == [0, 1, 2])
         // Each figure is the one the engine gives for that step's model measured alone.
         let train = h.bundle.train, validation = h.bundle.validation

@@ -55,53 +55,38 @@ import Testing
         let (controls, keys) = start(work, exportDir: dir)
         // The export's parent exists, as a user's would (a missing one asks first).
         try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let mailbox = Mailbox<ExplorerMessage>()
-        var app = ExplorerApp.make(
-            session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: worker,
-            post: { mailbox.post($0) }, controls: controls, exportDirectory: dir + "/export",
-            sessionDirectory: dir + "/session", measureInference: work == .inferenceMeasurement)
-        let context = DrawContext(theme: .builtinDefault, glyphs: .unicode, capability: .truecolor)
-        var buffer = CellBuffer(size: app.model.size)
-        var now = 0.0
-        func step(_ event: AppEvent<ExplorerMessage>?) {
-            now += 0.031
-            var ctx = context
-            ctx.now = now
-            if let event { _ = app.handle(event, context: ctx) }
-            for m in mailbox.drain() { _ = app.handle(.message(m), context: ctx) }
-            _ = app.tick(now: now)
-            buffer.resize(to: app.model.size, fill: Cell(" "))
-            app.render(into: &buffer, context: ctx)
+        let driver = FrameDriver { post in
+            ExplorerApp.make(
+                session: h.session, bundle: h.bundle, size: Size(width: 80, height: 24), worker: worker, post: post,
+                controls: controls, exportDirectory: dir + "/export", sessionDirectory: dir + "/session",
+                measureInference: work == .inferenceMeasurement)
         }
-        func idle() -> Bool {
-            let m = app.model
-            return m.job == nil && m.previewAccuracy.inFlight == nil && m.inference.inFlight == nil && m.scores.inFlight == nil
+        func idle(_ m: ExplorerModel) -> Bool {
+            m.job == nil && m.previewAccuracy.inFlight == nil && m.inference.inFlight == nil && m.scores.inFlight == nil
         }
         // The keys that set up the job: each waits for the work the one before started.
         for (n, k) in keys.enumerated() {
-            step(.key(k))
-            let until = Date().addingTimeInterval(60)
-            while n < keys.count - 1, !idle(), Date() < until { step(nil); Thread.sleep(forTimeInterval: 0.002) }
+            driver.step(.key(k))
+            if n < keys.count - 1 { driver.idle(upTo: 60, until: idle) }
         }
         var i = 0
         let deadline = Date().addingTimeInterval(300)
         while Date() < deadline {
-            let m = app.model
+            let m = driver.app.model
             let busy =
                 m.job != nil || m.previewAccuracy.inFlight != nil || m.inference.inFlight != nil || m.scores.inFlight != nil
                 || m.previewAccuracy.isDue || m.inference.isDue
             if !busy { break }
             if storm, m.job != nil || work == .accuracyPreview || work == .inferenceMeasurement, i < 400 {
-                step(ExplorerThreadStressTests.storm[i % ExplorerThreadStressTests.storm.count])
+                driver.step(ExplorerThreadStressTests.storm[i % ExplorerThreadStressTests.storm.count])
                 i += 1
             } else {
-                step(nil)
+                driver.step(nil)
                 if !(worker is InlineWorker) { Thread.sleep(forTimeInterval: 0.002) }
             }
         }
-        _ = app.runner.shutDown(timeout: 30)
-        for m in mailbox.drain() { _ = app.handle(.message(m), context: context) }
-        return app
+        driver.shutDown()
+        return driver.app
     }
 
     @Test(arguments: Work.allCases)

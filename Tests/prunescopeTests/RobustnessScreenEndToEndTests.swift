@@ -15,7 +15,7 @@ import Testing
             directory: directory, name: "robustness")
         defer { tmux.kill() }
         try tmux.waitForFrame(timeout: 30, "the explorer on lenet-300-100") {
-            $0.showsHints && $0.header.contains("lenet-300-100 (mnist5k)") && $0.bottom.contains("1-5 views")
+            $0.showsHints && $0.header.contains("lenet-300-100 (mnist5k)") && $0.bottom.contains("1-6 views")
         }
         try tmux.send("5")
         var screen = try tmux.waitForFrame(timeout: 120, "step 0's figures") {
