@@ -42,8 +42,8 @@ import Testing
         let lessons = try LessonCatalog.builtIn()
         #expect(lessons.map(\.number) == Array(1...lessons.count))
         // Screens 5 and 6 come from other branches: named by number.
-        #expect(lessons[9].tasks.contains { $0.goal.contains(.onScreen(5)) })
-        #expect(lessons[10].tasks.contains { $0.goal.contains(.onScreen(6)) })
+        #expect(lessons[9].tasks.contains { $0.goal.contains(.robustnessMeasured) })
+        #expect(lessons[10].tasks.contains { $0.goal.contains(.onScreen(.boundary)) })
         #expect(lessons[10].model == "spirals-mlp")
         // Every lesson names a sample model that exists.
         for l in lessons {

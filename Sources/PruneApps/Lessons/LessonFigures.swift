@@ -10,12 +10,14 @@ public enum LessonFigures {
     /// Fields a figure may name, besides a layer's name (its sparsity).
     public static let fields: Set<String> = [
         "accuracy", "loss", "sparsity", "shown", "speedup", "compression", "measured", "step", "threshold", "preview",
-        "rewind",
+        "rewind", "fgsm", "pgd", "noise", "auc",
     ]
 
     /// The figures of `model` now: accuracy, loss, sparsities (applied and
     /// shown), per-layer sparsity (shown) by layer name, theoretical and
-    /// measured speed-up, step, the selected layer's threshold.
+    /// measured speed-up, step, the selected layer's threshold, and once the
+    /// robustness screen has measured the current step: accuracy under its
+    /// largest FGSM, PGD and noise radius and the membership AUC.
     public static func capture(_ model: ExplorerModel) -> [String: Double] {
         let m = model.session.metrics
         var out: [String: Double] = [
@@ -31,6 +33,12 @@ public enum LessonFigures {
         }
         if let l = model.selected, let t = model.preview.threshold(for: l.tensor) { out["threshold"] = t }
         if let timing = model.inference.value?.last { out["measured"] = timing.total.speedup }
+        if let r = model.currentRobustness {
+            out["fgsm"] = r.fgsm.last?.accuracy
+            out["pgd"] = r.pgd.last?.accuracy
+            out["noise"] = r.noise.last?.accuracy
+            out["auc"] = r.membership?.auc
+        }
         // The masked network just after the last rewind, before it retrained (lottery).
         if let r = model.session.history.prefix(model.session.cursor + 1).last(where: { $0.kind == .rewind }),
             let a = r.metrics.accuracy
@@ -101,6 +109,8 @@ public enum LessonFigures {
     static func format(_ v: Double, field: String) -> String {
         switch field {
         case "accuracy", "preview", "rewind": Format.percent(v, digits: 2)
+        case "fgsm", "pgd", "noise": Format.percent(v, digits: 1)
+        case "auc": Text.fixed(v, 3)
         case "loss": Text.fixed(v, 4)
         case "speedup", "compression", "measured": Text.fixed(v, 2) + "x"
         case "step": String(Int(v))

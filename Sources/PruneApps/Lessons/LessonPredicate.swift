@@ -4,8 +4,8 @@ import PruneKit
 /// read of the live explorer state (no pass over weights, no job): the
 /// explorer checks the current task's goal after every event.
 public enum LessonPredicate: Sendable, Equatable {
-    /// The explorer shows screen `n` (1-4 here; 5 and 6 are the robustness and boundary screens).
-    case onScreen(Int)
+    /// The explorer shows this screen (written as its number, `onScreen(5)`).
+    case onScreen(ExplorerModel.Screen)
     /// Layer `name` is at least this sparse, in the preview if one is shown, else applied.
     case layerSparsityAtLeast(String, Double)
     /// Layer `name` is at least this sparse in the current step (applied).
@@ -20,6 +20,10 @@ public enum LessonPredicate: Sendable, Equatable {
     case scheduleIs(ExplorerControls.ScheduleChoice)
     /// The L1 lambda of retraining is at least this.
     case l1AtLeast(Double)
+    /// Retraining runs at least `n` epochs (options).
+    case retrainEpochsAtLeast(Int)
+    /// Retraining's learning rate is at least this (options).
+    case learningRateAtLeast(Double)
     /// The lottery schedule rewinds to iteration `k` (0: init).
     case rewindIs(Int)
     /// A preview was applied (Enter) since the task began.
@@ -46,6 +50,8 @@ public enum LessonPredicate: Sendable, Equatable {
     case histogramLog
     /// The Model box shows a measured sparse-vs-dense speed.
     case speedMeasured
+    /// The robustness screen shows the current step's measured figures.
+    case robustnessMeasured
 
     /// A predicate that does not parse: the text and why.
     public struct ParseError: Error, CustomStringConvertible, Equatable {
@@ -59,10 +65,10 @@ public enum LessonPredicate: Sendable, Equatable {
         ("onScreen", "n"), ("layerSparsityAtLeast", "layer, fraction"), ("appliedLayerSparsityAtLeast", "layer, fraction"),
         ("sparsityAtLeast", "fraction"), ("appliedSparsityAtLeast", "fraction"), ("scopeIs", "layer|global"),
         ("criterionIs", "criterion"), ("granularityIs", "granularity"), ("scheduleIs", "schedule"), ("l1AtLeast", "lambda"),
-        ("rewindIs", "k"), ("applied", ""), ("retrainedOnce", ""), ("retrainedAtLeast", "n"), ("regularised", ""),
+        ("retrainEpochsAtLeast", "n"), ("learningRateAtLeast", "rate"), ("rewindIs", "k"), ("applied", ""), ("retrainedOnce", ""), ("retrainedAtLeast", "n"), ("regularised", ""),
         ("scheduleRan", "schedule"), ("sensitivityRan", ""), ("atStart", ""), ("stepsAtLeast", "n"), ("atStep", "n"), ("explainOpen", ""),
         ("histogramLog", ""),
-        ("speedMeasured", ""),
+        ("speedMeasured", ""), ("robustnessMeasured", ""),
     ]
 
     /// Parses `name` or `name(arg, arg)`.
@@ -101,8 +107,9 @@ public enum LessonPredicate: Sendable, Equatable {
         switch name {
         case "onScreen":
             let n = try count(args[0])
-            guard (1...6).contains(n) else { throw fail("screen \(n) does not exist (1-6)") }
-            return .onScreen(n)
+            let last = ExplorerModel.Screen.allCases.map(\.rawValue).max() ?? 1
+            guard let screen = ExplorerModel.Screen(rawValue: n) else { throw fail("screen \(n) does not exist (1-\(last))") }
+            return .onScreen(screen)
         case "layerSparsityAtLeast": return .layerSparsityAtLeast(args[0], try fraction(args[1]))
         case "appliedLayerSparsityAtLeast": return .appliedLayerSparsityAtLeast(args[0], try fraction(args[1]))
         case "sparsityAtLeast": return .sparsityAtLeast(try fraction(args[0]))
@@ -121,6 +128,10 @@ public enum LessonPredicate: Sendable, Equatable {
             guard let v = Double(args[0]), v >= 0 else { throw fail("'\(args[0])' is not a lambda >= 0") }
             return .l1AtLeast(v)
         case "rewindIs": return .rewindIs(try count(args[0]))
+        case "retrainEpochsAtLeast": return .retrainEpochsAtLeast(try count(args[0]))
+        case "learningRateAtLeast":
+            guard let v = Double(args[0]), v > 0 else { throw fail("'\(args[0])' is not a learning rate > 0") }
+            return .learningRateAtLeast(v)
         case "retrainedAtLeast": return .retrainedAtLeast(try count(args[0]))
         case "stepsAtLeast": return .stepsAtLeast(try count(args[0]))
         case "atStep": return .atStep(try count(args[0]))
@@ -131,6 +142,7 @@ public enum LessonPredicate: Sendable, Equatable {
         case "atStart": return .atStart
         case "explainOpen": return .explainOpen
         case "histogramLog": return .histogramLog
+        case "robustnessMeasured": return .robustnessMeasured
         default: return .speedMeasured
         }
     }
@@ -149,7 +161,7 @@ public enum LessonPredicate: Sendable, Equatable {
         // Sparsities compared to a tenth of a point: the slider moves in such steps.
         let slack = 5e-4
         switch self {
-        case .onScreen(let n): return model.screen.rawValue == n
+        case .onScreen(let screen): return model.screen == screen
         case .layerSparsityAtLeast(let l, let v): return (shown(l) ?? -1) + slack >= v
         case .appliedLayerSparsityAtLeast(let l, let v): return (applied(l) ?? -1) + slack >= v
         case .sparsityAtLeast(let v): return (model.previewMetrics ?? model.session.metrics).prunableSparsity + slack >= v
@@ -160,6 +172,8 @@ public enum LessonPredicate: Sendable, Equatable {
         case .scheduleIs(let s): return model.controls.schedule == s
         case .l1AtLeast(let v): return Double(model.controls.l1Lambda) >= v * (1 - 1e-6)
         case .rewindIs(let k): return model.controls.rewindIteration == k
+        case .retrainEpochsAtLeast(let n): return model.controls.retrainEpochs >= n
+        case .learningRateAtLeast(let v): return Double(model.controls.learningRate) >= v * (1 - 1e-6)
         case .applied: return events.contains(.applied)
         case .retrainedOnce: return events.contains(.retrained)
         case .retrainedAtLeast(let n): return events.filter { $0 == .retrained }.count >= n
@@ -172,6 +186,7 @@ public enum LessonPredicate: Sendable, Equatable {
         case .explainOpen: return model.showsExplanation
         case .histogramLog: return model.logScale
         case .speedMeasured: return !(model.inference.value ?? []).isEmpty
+        case .robustnessMeasured: return model.screen == .robustness && model.currentRobustness != nil
         }
     }
 }
