@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import PruneKit
@@ -42,6 +43,10 @@ import Testing
         #expect(timing.maxAbsDifference < 1e-4)
         #expect(timing.layers.allSatisfy { $0.candidates[.csr] != nil && $0.candidates[.dense] != nil })
         #expect(timing.total.denseSeconds > 0 && timing.total.sparseSeconds > 0)
+        // The dense pass it was timed against is named, and survives JSON.
+        #expect(timing.baseline != nil)
+        let decoded = try JSONDecoder().decode(SparseInferenceTiming.self, from: JSONEncoder().encode(timing))
+        #expect(decoded.baseline == timing.baseline)
         // The same weights again: every choice comes from the cache, unchanged.
         #expect(cache.count == 3)
         let again = SparseInference.measure(model, input: input(batch: 8, seed: 9), runs: 3, threads: 1, cache: cache)

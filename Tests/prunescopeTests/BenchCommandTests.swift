@@ -98,6 +98,7 @@ import Testing
             for key in ["sparsity", "batch", "format", "dense_ms", "sparse_ms", "speedup", "spread", "runs"] {
                 #expect(row[key] != nil, "\(key) missing in \(row)")
             }
+            #expect(["model-forward", "feature-major"].contains(row["baseline"] as? String), "\(row)")
         }
         #expect(Set(rows.compactMap { $0["format"] as? String }) == ["csr", "block", "auto", "nm24"])
         #expect(Set(rows.compactMap { $0["batch"] as? Int }) == [1, 16, 256])

@@ -87,6 +87,7 @@ public enum ExplorerKeys {
         bind([.char("3")], "3", "sensitivity", .screen(.sensitivity), in: .everywhere),
         bind([.char("4")], "4", "frontier", .screen(.frontier), in: .everywhere),
         bind([.char("5")], "5", hint: "views", "robustness & privacy", .screen(.robustness), in: .everywhere),
+        bind([.char("6")], "6", "decision boundary (models with 2 inputs)", .screen(.boundary), in: .everywhere),
         bind([.char("s")], "s", "run the sensitivity sweep", .sensitivity, in: .everywhere),
         bind([.enter], "Enter", hint: "run sweep", "run the sensitivity sweep again", .runSweep, in: .sensitivity),
         bind(
@@ -107,7 +108,6 @@ public enum ExplorerKeys {
             [.char("q"), .ctrl("c")], "q  Ctrl-C", ascii: "q  ^C", hint: "quit", "quit (asks first if steps are unsaved)", .quit,
             in: .everywhere),
         // Decision boundary screen (6): the slider, live.
-        bind([.char("6")], "6", "decision boundary (models with 2 inputs)", .screen(.boundary), in: .everywhere),
         bind(
             [.left, .right, .char("h"), .char("l")], "← →  h l", ascii: "< >  h l", hint: "slider",
             "move the slider; the picture follows the preview", .slider, in: .boundary),

@@ -20,6 +20,8 @@ extension BenchCommand {
         var format: String
         /// The formats the layers ran in, in layer order (e.g. "csr+dense").
         var layerFormats: String
+        /// The dense pass timed: "model-forward" or "feature-major", whichever was faster.
+        var baseline: String
         var denseMilliseconds: Double
         var sparseMilliseconds: Double
         /// Median over the runs of dense time / sparse time.
@@ -29,7 +31,7 @@ extension BenchCommand {
         var runs: Int
 
         enum CodingKeys: String, CodingKey {
-            case sparsity, pruning, batch, format, speedup, spread, runs
+            case sparsity, pruning, batch, format, baseline, speedup, spread, runs
             case layerFormats = "layer_formats"
             case denseMilliseconds = "dense_ms"
             case sparseMilliseconds = "sparse_ms"
@@ -68,6 +70,7 @@ extension BenchCommand {
                     rows.append(
                         SparseRow(
                             sparsity: sparsity, pruning: pruning, batch: batch, format: name, layerFormats: t.formatSummary,
+                            baseline: t.baseline?.rawValue ?? DenseBaseline.modelForward.rawValue,
                             denseMilliseconds: t.total.denseSeconds * 1000, sparseMilliseconds: t.total.sparseSeconds * 1000,
                             speedup: t.total.speedup, spread: t.total.spread, runs: t.total.runs))
                 }
@@ -92,17 +95,19 @@ extension BenchCommand {
             return
         }
         print(
-            "\(report.model): dense = OpenBLAS (\(report.blasCore), \(report.threads) threads); sparse kernels "
+            "\(report.model): dense = OpenBLAS (\(report.blasCore), \(report.threads) threads), the faster of the model's "
+                + "pass and the feature-major one (dense pass); sparse kernels "
                 + "\(report.kernelInstructions), \(report.threads) threads; median of \(runs) runs")
         let table = rows.map { r in
             [
                 Format.percent(r.sparsity, digits: 0) + (r.pruning == "2:4 magnitude" ? " 2:4" : ""), "\(r.batch)", r.format,
                 String(format: "%.4f", r.denseMilliseconds), String(format: "%.4f", r.sparseMilliseconds),
-                String(format: "%.2fx ±%.2f", r.speedup, r.spread), r.layerFormats,
+                String(format: "%.2fx ±%.2f", r.speedup, r.spread), r.layerFormats, r.baseline,
             ]
         }
         print(
-            CommandSupport.table(table, header: ["sparsity", "batch", "format", "dense ms", "sparse ms", "speed-up", "layers"]),
+            CommandSupport.table(
+                table, header: ["sparsity", "batch", "format", "dense ms", "sparse ms", "speed-up", "layers", "dense pass"]),
             terminator: "")
     }
 }

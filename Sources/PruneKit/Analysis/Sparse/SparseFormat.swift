@@ -88,12 +88,22 @@ public struct LayerFormatChoice: Codable, Sendable, Equatable {
     public var candidates: [SparseFormat: Double]
 }
 
+/// Which dense forward pass a sparse one was timed against: the faster of
+/// the two, measured in the same run.
+public enum DenseBaseline: String, Codable, Sendable {
+    /// The model's own pass: one row-major BLAS GEMM per Dense layer.
+    case modelForward = "model-forward"
+    /// The sparse pass's pipeline with every Dense layer a BLAS GEMM on
+    /// feature-major activations (no transposes between layers).
+    case featureMajor = "feature-major"
+}
+
 /// Dense vs sparse inference of a model at one batch size: every Dense
 /// layer in the format listed in `layers`, the rest as they are.
 public struct SparseInferenceTiming: Codable, Sendable, Equatable {
     /// Samples per forward pass.
     public var batch: Int
-    /// The whole forward pass: sparse vs the model's dense one (BLAS GEMM).
+    /// The whole forward pass: sparse vs the faster dense one (`baseline`).
     public var total: SpeedFigure
     /// Per Dense layer, its format and the layer's product alone.
     public var layers: [LayerFormatChoice]
@@ -103,6 +113,8 @@ public struct SparseInferenceTiming: Codable, Sendable, Equatable {
     public var blasThreads: Int
     /// Threads the sparse kernels split rows over.
     public var kernelThreads: Int
+    /// The dense pass `total` compares with (nil in timings saved before it was recorded).
+    public var baseline: DenseBaseline? = nil
 
     /// Median seconds of one dense forward pass.
     public var denseSeconds: Double { total.denseSeconds }

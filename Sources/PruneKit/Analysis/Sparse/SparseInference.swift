@@ -104,7 +104,7 @@ public enum SparseInference {
         let threads = max(1, threads ?? BLAS.threads)
         let batch = input.shape.first ?? 1
         var choices = [LayerFormatChoice]()
-        var kernels = [String: any SparseKernel]()
+        var kernels = [String: any SparseKernel](), denseKernels = [String: any SparseKernel]()
         for layer in model.layers where layer.kind == .dense {
             guard let w = layer.weight else { continue }
             let choice = FormatChooser.choose(
@@ -112,19 +112,31 @@ public enum SparseInference {
                 policy: policy, cache: cache)
             choices.append(choice)
             kernels[w.name] = choice.format.kernel(for: w.value) ?? DenseWeights(dense: w.value)
+            denseKernels[w.name] = DenseWeights(dense: w.value)
         }
         let plan = InferencePlan(kernels: kernels, threads: threads)
+        // The dense baseline is the faster of the model's own pass (a
+        // row-major GEMM per layer) and the sparse pass's own pipeline with
+        // every layer dense (feature-major GEMMs): sparse must beat the best
+        // dense layout, and a plan that keeps every layer dense reads ~1.0x.
+        let densePlan = InferencePlan(kernels: denseKernels, threads: threads)
+        let layouts = Stopwatch.paired(runs: max(5, runs / 4)) {
+            _ = model.forward(input, training: false)
+        } sparse: {
+            _ = forward(model, input, plan: densePlan)
+        }
+        let baseline: DenseBaseline = layouts.speedup > 1 ? .featureMajor : .modelForward
+        let dense: () -> Void =
+            baseline == .featureMajor ? { _ = forward(model, input, plan: densePlan) } : { _ = model.forward(input, training: false) }
         let denseOut = model.forward(input, training: false)
         let sparseOut = forward(model, input, plan: plan)
         var diff: Float = 0
         for (a, b) in zip(denseOut.data, sparseOut.data) { diff = max(diff, abs(a - b)) }
-        let total = Stopwatch.paired(runs: runs) {
-            _ = model.forward(input, training: false)
-        } sparse: {
+        let total = Stopwatch.paired(runs: runs, dense: dense) {
             _ = forward(model, input, plan: plan)
         }
         return SparseInferenceTiming(
             batch: batch, total: total, layers: choices, maxAbsDifference: diff, blasThreads: BLAS.threads,
-            kernelThreads: threads)
+            kernelThreads: threads, baseline: baseline)
     }
 }
