@@ -139,6 +139,26 @@ import Testing
         #expect(last < 1)
     }
 
+    /// `m` reads the same cut as a threshold or a sparsity: the preview of
+    /// every layer stays where it was, in layer and in global scope.
+    @Test func switchingTheSliderModeKeepsThePreview() throws {
+        var m = try Self.model()
+        func shown(_ tensor: String) -> Double? { m.previewMetrics?.tensors.first { $0.name == tensor }?.sparsity }
+        Self.press(&m, .right, .right, .right, .right, .right)
+        Self.press(&m, .down, .right, .right, .up)
+        let fc1 = try #require(shown("fc1.weight")), fc2 = try #require(shown("fc2.weight"))
+        #expect(fc1 > 0.04 && fc2 > 0.01)
+        Self.press(&m, .char("m"))
+        #expect(m.controls.sliderMode == .sparsity)
+        #expect(shown("fc1.weight") == fc1 && shown("fc2.weight") == fc2)
+        Self.press(&m, .char("m"))
+        #expect(shown("fc1.weight") == fc1 && shown("fc2.weight") == fc2)
+        Self.press(&m, .char("g"), .right, .right)
+        let total = try #require(m.previewMetrics?.prunableSparsity)
+        Self.press(&m, .char("m"))
+        #expect(m.previewMetrics?.prunableSparsity == total)
+    }
+
     @Test func heatmapViewReachesThePerInputPixelMap() throws {
         var m = try Self.model()
         #expect(m.selected?.inputImage?.height == 28)

@@ -71,4 +71,22 @@ import Testing
         #expect(Histogram.axisTop([0.2, 3.82, 1]) == 4)
         #expect(Histogram.axisTop([]) == 0)
     }
+
+    /// The count label is never cut: its width follows the count the final
+    /// plot width gives (lenet's fc1 at 120 columns read "99…" once, a
+    /// label sized for a wider plot's "10k").
+    @Test func histogramCountLabelIsNeverCut() throws {
+        // 235,200 weights in a bell of sigma 0.03 over 200 bins, as fc1's.
+        let sigma = 0.03, width = 0.26 / 200
+        let counts = (0..<200).map { i -> Double in
+            let x = -0.13 + (Double(i) + 0.5) * width
+            return (235_200 * width / (sigma * (2 * Double.pi).squareRoot()) * exp(-x * x / (2 * sigma * sigma))).rounded()
+        }
+        let hist = Histogram(counts: counts, range: -0.13...0.13)
+        for width in 12...160 {
+            let buffer = draw(Size(width: width, height: 8)) { b, a, c in hist.render(into: &b, area: a, context: c) }
+            let top = String(buffer.text.split(separator: "\n")[0])
+            #expect(!top.contains("…"), "width \(width): \(top)")
+        }
+    }
 }

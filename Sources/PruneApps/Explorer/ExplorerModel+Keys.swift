@@ -170,11 +170,16 @@ extension ExplorerModel {
             }
         }
         let rebuild = c.changesPreview(from: controls)
+        // A threshold and a sparsity are two readings of one cut: switching
+        // the slider between them keeps every layer's preview where it was.
+        let sameCut = c.criterion == controls.criterion && c.granularity == controls.granularity && c.scope == controls.scope
+        let kept = sameCut ? layers.map { ($0.tensor, preview.slider(for: $0.tensor)) } : []
         preview.setControls(c)
         guard rebuild else { return }
         scores.invalidate(wanted: preview.needsScores)
         if preview.needsScores { toast("computing \(c.criterion.rawValue) scores in the background…", now: now) }
         preview.previewImplied(selected: selected?.tensor)
+        for (tensor, slider) in kept { preview.setSlider(slider, for: tensor) }
         previewChanged()
     }
 

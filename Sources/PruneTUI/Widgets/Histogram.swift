@@ -100,19 +100,28 @@ public struct Histogram: Sendable {
         var labelWidth = 0
         var topLabel = "", bottomLabel = ""
         // The label width depends on the largest column count, which depends on
-        // the plot width: size it from a provisional plot width.
+        // the plot width: widen the label until the count it shows fits
+        // (a narrower plot gathers more weights per column).
         var plotX = area.x
         var plotW = area.width
+        var cols = [Double]()
         if axes {
-            let provisional = columnCounts(max(1, area.width - 5))
-            topLabel = Text.compact(Histogram.axisTop(provisional))
             bottomLabel = "0"
-            labelWidth = max(CellBuffer.columns(of: topLabel), 1) + 1
+            labelWidth = 2
+            for _ in 0..<4 {
+                plotW = area.width - labelWidth
+                guard plotW > 0 else { break }
+                cols = columnCounts(plotW)
+                topLabel = Text.compact(Histogram.axisTop(cols))
+                let needed = max(CellBuffer.columns(of: topLabel), 1) + 1
+                if needed <= labelWidth { break }
+                labelWidth = needed
+            }
             plotX = area.x + labelWidth
             plotW = area.width - labelWidth
         }
         guard plotW > 0, plotRows > 0 else { return }
-        let cols = columnCounts(plotW)
+        if cols.count != plotW { cols = columnCounts(plotW) }
         let maxCount = Histogram.axisTop(cols)
         if axes { topLabel = Text.compact(maxCount) }
         let lo = range.lowerBound, hi = range.upperBound
