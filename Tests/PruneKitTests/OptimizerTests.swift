@@ -118,4 +118,12 @@ import Testing
         }
         #expect(p.value.data[0] != 0.5 && p.value.data[5] != 0.9)
     }
+
+    /// Summaries read as a person would write the rates: a rate computed in
+    /// Float (the explorer's recipe rate / 10) is not 0.0009999999.
+    @Test func summariesRoundToSixDigits() {
+        let tenth = Float(0.01) / 10
+        #expect(OptimizerConfig.adam(learningRate: tenth).summary == "Adam lr 0.001 betas (0.9, 0.999) eps 1e-08")
+        #expect(OptimizerConfig.sgd(learningRate: 0.005, momentum: 0.9).summary == "SGD lr 0.005 momentum 0.9")
+    }
 }

@@ -67,7 +67,7 @@ enum ExplorerJobs {
                             post(.published(publish()))
                         }
                     }, isCancelled: { cancel.isCancelled })
-                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) pruned, acc \(accuracy($0))" }
+                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy($0))" }
                 let name = String(schedule.description.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
                 message =
                     "\(name): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"
@@ -75,7 +75,7 @@ enum ExplorerJobs {
             case .save(let path):
                 try session.save(to: path)
                 ExplorerJournal.restart(session, in: path)
-                message = "session saved to \(path) (reopen: prunescope open MODEL --session \(path))"
+                message = "session saved; reopen: prunescope open MODEL --session \(path)"
             case .sensitivity, .export:
                 message = "\(job.title) does not run on the session"
             }

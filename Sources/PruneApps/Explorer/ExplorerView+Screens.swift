@@ -58,11 +58,11 @@ extension ExplorerModel {
                 isSweeping
                 ? ["measuring…"]
                 : [
-                    "Each layer is pruned on its own to 10 %, 30 %, … 99 % while the others keep their masks,",
-                    "and the validation accuracy is measured (Distiller-style). Layers whose curve stays flat",
-                    "can take high sparsity; steep ones need a gentler target.",
-                    "Then a chooses a target per layer for an overall sparsity: each layer is pruned until its",
-                    "curve costs as much accuracy per weight as the others' (the cheapest weights go first).",
+                    "Each layer is pruned on its own to 10 %, 30 %, … 99 % while the others keep their masks, "
+                        + "and the validation accuracy is measured (Distiller-style). Layers whose curve stays flat "
+                        + "can take high sparsity; steep ones need a gentler target.",
+                    "Then a chooses a target per layer for an overall sparsity: each layer is pruned until its "
+                        + "curve costs as much accuracy per weight as the others' (the cheapest weights go first).",
                     "", "Press Enter (or s) to run the sweep in the background.",
                 ]
             var y = chartInner.y

@@ -247,7 +247,7 @@ extension PruningSession {
             note(
                 record(
                     kind: .gradual,
-                    summary: "gradual to \(sf) (\(Format.count(updates.count, "mask update"))), \(ran), "
+                    summary: "gradual to \(Format.percent(sf)) (\(Format.count(updates.count, "mask update"))), \(ran), "
                         + settings.optimizer.summary + (result.cancelled ? " (cancelled)" : ""),
                     parameters: params, request: request, epochs: result.epochs))
             onEvent(.phase("done", fraction: 1))

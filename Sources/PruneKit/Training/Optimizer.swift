@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which optimiser to train with and its hyper-parameters; stored in
 /// training records and session files.
 public enum OptimizerConfig: Codable, Sendable, Equatable {
@@ -19,15 +21,18 @@ public enum OptimizerConfig: Codable, Sendable, Equatable {
 
     /// Short human-readable summary, e.g. "SGD lr 0.05 momentum 0.9".
     public var summary: String {
+        // Six significant digits: a rate computed in Float (0.01 / 10) reads
+        // 0.001, not its shortest exact form 0.0009999999.
+        func g(_ x: Float) -> String { String(format: "%g", Double(x)) }
         switch self {
         case let .sgd(lr, momentum, wd):
-            var s = "SGD lr \(lr)"
-            if momentum != 0 { s += " momentum \(momentum)" }
-            if wd != 0 { s += " weight decay \(wd)" }
+            var s = "SGD lr \(g(lr))"
+            if momentum != 0 { s += " momentum \(g(momentum))" }
+            if wd != 0 { s += " weight decay \(g(wd))" }
             return s
         case let .adam(lr, b1, b2, eps, wd):
-            var s = "Adam lr \(lr) betas (\(b1), \(b2)) eps \(eps)"
-            if wd != 0 { s += " weight decay \(wd)" }
+            var s = "Adam lr \(g(lr)) betas (\(g(b1)), \(g(b2))) eps \(g(eps))"
+            if wd != 0 { s += " weight decay \(g(wd))" }
             return s
         }
     }
