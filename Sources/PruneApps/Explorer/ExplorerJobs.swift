@@ -67,7 +67,7 @@ enum ExplorerJobs {
                             post(.published(publish()))
                         }
                     }, isCancelled: { cancel.isCancelled })
-                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) of prunable weights pruned, acc \(accuracy($0))" }
+                let last = steps.last.map { "\(Format.percent($0.metrics.prunableSparsity)) pruned, acc \(accuracy($0))" }
                 let name = String(schedule.description.prefix { $0 != "(" }).trimmingCharacters(in: .whitespaces)
                 message =
                     "\(name): \(Format.count(steps.count, "step")), \(last ?? "nothing recorded")"

@@ -165,7 +165,10 @@ extension PruningSession {
             }
             onEvent(.phase("done", fraction: 1))
 
-        case .iterative(let rounds):
+        case .iterative(let rounds), .randomReinit(let rounds):
+            // Random re-init is iterative with the survivors given fresh
+            // random values after each cut: the lottery ticket's control.
+            let reinitialise = if case .randomReinit = schedule { true } else { false }
             guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
             _ = try target()
             let settings = try needRetrain()
@@ -175,6 +178,12 @@ extension PruningSession {
                 let base = Double(r - 1) / Double(rounds)
                 onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
                 note(try prune(at { Schedule.roundSparsity(r, of: rounds, target: $0) }))
+                if reinitialise {
+                    onEvent(.phase("round \(r)/\(rounds): random re-init", fraction: base))
+                    let point = "random-round-\(r)"
+                    setRewindPoint(point, weights: PruningSession.defaultInitialisation(model, seed: nextStepSeed))
+                    note(try rewind(to: point))
+                }
                 onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
                 note(try retrainPhase(settings, base: base, share: 1 / Double(rounds), onEvent: onEvent, isCancelled: isCancelled))
             }
@@ -290,25 +299,6 @@ extension PruningSession {
                 note(try rewind(to: pointName))
                 onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
                 note(try retrainPhase(settings, base: base, share: share, onEvent: onEvent, isCancelled: isCancelled))
-            }
-            onEvent(.phase("done", fraction: 1))
-
-        case .randomReinit(let rounds):
-            guard rounds >= 1 else { throw PruningError("--rounds", "\(rounds) must be at least 1") }
-            _ = try target()
-            let settings = try needRetrain()
-            _ = try preview(request)
-            for r in 1...rounds {
-                if isCancelled() { break }
-                let base = Double(r - 1) / Double(rounds)
-                onEvent(.phase("round \(r)/\(rounds): prune", fraction: base))
-                note(try prune(at { Schedule.roundSparsity(r, of: rounds, target: $0) }))
-                onEvent(.phase("round \(r)/\(rounds): random re-init", fraction: base))
-                let point = "random-round-\(r)"
-                setRewindPoint(point, weights: PruningSession.defaultInitialisation(model, seed: nextStepSeed))
-                note(try rewind(to: point))
-                onEvent(.phase("round \(r)/\(rounds): retrain", fraction: base))
-                note(try retrainPhase(settings, base: base, share: 1 / Double(rounds), onEvent: onEvent, isCancelled: isCancelled))
             }
             onEvent(.phase("done", fraction: 1))
 

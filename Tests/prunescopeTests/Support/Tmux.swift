@@ -18,6 +18,8 @@ final class Tmux {
     private var killed = false
     /// The tmux server's pid, so `kill()` can end it even if kill-server does not.
     private var serverPID: Int32?
+    /// The private working directory standing in for the package root, removed by `kill()`.
+    private var isolatedRoot: URL?
 
     /// Starts `command` (run by `sh -c`) in a new session of `width` x `height`.
     init(
@@ -29,6 +31,16 @@ final class Tmux {
         session = "\(name)-\(id)"
         var env = ["SWIFT_BACKTRACE": "interactive=no", "TERM": "tmux-256color", "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"]
         for (k, v) in environment { env[k] = v }
+        // A program started in the package root runs in a private copy of
+        // it instead (links to its entries): what it writes relative to its
+        // working directory, like the explorer's `<model>-session/journal.psj`,
+        // stays with this test and cannot be replayed by the next one.
+        var directory = directory
+        if directory?.standardizedFileURL.path == Binary.packageRoot.standardizedFileURL.path {
+            let root = try Tmux.linkedCopy(of: Binary.packageRoot)
+            isolatedRoot = root
+            directory = root
+        }
         let exports = env.sorted { $0.key < $1.key }.map { "export \($0.key)=\(Tmux.quote($0.value));" }.joined(separator: " ")
         let cd = directory.map { "cd \(Tmux.quote($0.path)) && " } ?? ""
         try run([
@@ -166,5 +178,18 @@ final class Tmux {
         killed = true
         _ = try? run(["kill-server"])
         if let pid = serverPID, pid > 1 { _ = Glibc.kill(pid, SIGKILL) }
+        if let root = isolatedRoot { try? FileManager.default.removeItem(at: root) }
+    }
+
+    /// A fresh directory holding a symbolic link to each entry of `root`
+    /// (outputs a test left there, `*-session` and `*-pruned`, left out).
+    static func linkedCopy(of root: URL) throws -> URL {
+        let fm = FileManager.default
+        let copy = fm.temporaryDirectory.appendingPathComponent("ps-root-\(UUID().uuidString.prefix(8))")
+        try fm.createDirectory(at: copy, withIntermediateDirectories: true)
+        for name in try fm.contentsOfDirectory(atPath: root.path) where !name.hasSuffix("-session") && !name.hasSuffix("-pruned") {
+            try fm.createSymbolicLink(at: copy.appendingPathComponent(name), withDestinationURL: root.appendingPathComponent(name))
+        }
+        return copy
     }
 }
