@@ -142,4 +142,18 @@ import Testing
         s.journal?.discard()
         #expect(!FileManager.default.fileExists(atPath: dir))
     }
+
+    /// One journal, one writer: a second claim on a directory fails while
+    /// the first holds it (flock conflicts between two opens, in one
+    /// process as across processes); other directories are free.
+    @Test func aDirectoryIsClaimedOnce() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("ps-claim-\(UUID().uuidString)").path
+        #expect(SessionJournal.claim(base + "/lenet-300-100-session"))
+        #expect(!SessionJournal.claim(base + "/lenet-300-100-session"))
+        #expect(!SessionJournal.claim(base + "/./lenet-300-100-session"), "the same directory spelled differently")
+        #expect(SessionJournal.claim(base + "/digits-cnn-session"))
+        #expect(SessionJournal.lockName("/a/b-session") == SessionJournal.lockName("/a/b-session"))
+        #expect(SessionJournal.lockName("/a/b-session") != SessionJournal.lockName("/c/b-session"))
+        #expect(SessionJournal.lockName("/a/b-session").hasPrefix("b-session-"))
+    }
 }

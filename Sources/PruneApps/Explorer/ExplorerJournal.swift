@@ -20,13 +20,18 @@ public enum ExplorerJournal {
     ///
     /// A session opened fresh does not journal into a default directory
     /// that holds a saved session it did not open (that journal belongs to
-    /// the saved session): the line says so instead.
+    /// the saved session), nor into one another process journals to
+    /// (`SessionJournal.claim`): the line says so instead.
     public static func attach(_ session: PruningSession, sessionDirectory: String?) -> (status: String?, changes: Int) {
         let directory = sessionDirectory ?? defaultDirectory(for: session)
         if sessionDirectory == nil, session.saveID == nil,
             FileManager.default.fileExists(atPath: URL(fileURLWithPath: directory).appendingPathComponent("session.json").path)
         {
             return ("not journaling: \(directory) holds a saved session (resume it with --session \(directory))", 0)
+        }
+        // Another explorer journals there now: leave its journal alone.
+        guard SessionJournal.claim(directory) else {
+            return ("not journaling: another PruneScope is journaling to \(directory); w saves these steps", 0)
         }
         do {
             let recovery = try SessionJournal.recover(in: directory, into: session)
