@@ -18,11 +18,7 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    @Option(help: "Theme name (a file NAME.theme in a theme directory) or a path to a theme file.")
-    var theme: String = "default"
-
-    @Flag(help: "Use ASCII glyphs only (also used when the locale is not UTF-8).")
-    var ascii = false
+    @OptionGroup var screen: ScreenOptions
 
     @Flag(help: "Measure frame draw + diff time instead of opening the screen.")
     var bench = false
@@ -58,9 +54,8 @@ struct DemoCommand: ParsableCommand {
             print(r)
             return
         }
-        let themes: [Theme]
-        do { themes = try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
-        let terminal = try NcursesTerminal(ascii: ascii)
+        let themes = try screen.themes()
+        let terminal = try screen.terminal()
         let mailbox = Mailbox<DemoMessage>()
         var app = DemoApp(themes: themes, post: { mailbox.post($0) })
         app.crashOnBang = crashKey

@@ -27,11 +27,7 @@ struct LearnCommand: ParsableCommand {
     @Flag(help: "Print one line per lesson (number, title, model, progress) and exit.")
     var list = false
 
-    @Option(help: "Theme name (a file NAME.theme in a theme directory) or a path to a theme file.")
-    var theme: String = "default"
-
-    @Flag(help: "Use ASCII glyphs only (also used when the locale is not UTF-8).")
-    var ascii = false
+    @OptionGroup var screen: ScreenOptions
 
     @Option(help: "Seed for every random choice of the session.")
     var seed: UInt64 = 0
@@ -54,9 +50,8 @@ struct LearnCommand: ParsableCommand {
         let index = lesson.map { $0 - 1 } ?? state.nextIndex
         let bundle = try ModelBundle.load(path: try ModelLocation.resolve("SampleModels/\(lessons[index].model)"))
         let pruning = PruningSession(model: bundle.model, train: bundle.train, validation: bundle.validation, seed: seed)
-        let themes: [Theme]
-        do { themes = try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
-        let terminal = try NcursesTerminal(ascii: ascii)
+        let themes = try screen.themes()
+        let terminal = try screen.terminal()
         let mailbox = Mailbox<ExplorerMessage>()
         let worker = ThreadWorker()
         var app = ExplorerApp.make(

@@ -41,11 +41,7 @@ struct OpenCommand: ParsableCommand {
     @Option(help: "Resume a saved session directory (session.json + tensors.safetensors).")
     var session: String?
 
-    @Option(help: "Theme name (a file NAME.theme in a theme directory) or a path to a theme file.")
-    var theme: String = "default"
-
-    @Flag(help: "Use ASCII glyphs only (also used when the locale is not UTF-8).")
-    var ascii = false
+    @OptionGroup var screen: ScreenOptions
 
     @Option(help: "Seed for every random choice of the session (random criterion, retraining shuffles).")
     var seed: UInt64 = 0
@@ -90,7 +86,7 @@ struct OpenCommand: ParsableCommand {
     }
 
     private func loadThemes() throws -> [Theme] {
-        do { return try Theme.cycle(startingWith: theme) } catch { throw ValidationError(error.description) }
+        try screen.themes()
     }
 
     /// Runs `app` on the real terminal until it quits; restores the terminal,
@@ -121,7 +117,7 @@ struct OpenCommand: ParsableCommand {
         // Started before the screen opens: a broken evaluator is a one-line error here.
         let external = try evaluation.start()
         let hello = try external?.start()
-        let terminal = try NcursesTerminal(ascii: ascii)
+        let terminal = try screen.terminal()
         let mailbox = Mailbox<InspectorMessage>()
         let worker = ThreadWorker()
         var app = InspectorApp.make(
@@ -160,7 +156,7 @@ struct OpenCommand: ParsableCommand {
         let themes = try loadThemes()
         // Before the app publishes the session: the recovered steps are part of it.
         let journal = ExplorerJournal.attach(pruning, sessionDirectory: session)
-        let terminal = try NcursesTerminal(ascii: ascii)
+        let terminal = try screen.terminal()
         let mailbox = Mailbox<ExplorerMessage>()
         let worker = ThreadWorker()
         var app = ExplorerApp.make(
