@@ -125,15 +125,28 @@ extension ExplorerModel {
     }
 
     func renderExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        let inner = Block(title: "What this does", rightTitle: "x: close", focused: true).render(
-            into: &buffer, area: area, context: context)
-        var y = inner.y
-        for paragraph in explanation() {
-            for line in Text.wrap(paragraph, width: inner.width) where y < inner.maxY {
-                buffer.write(line, x: inner.x, y: y, style: context.base)
+        renderExplanationPanel(title: "What this does", explanation(), into: &buffer, area: area, context: context)
+    }
+
+    /// The `x` panel: `paragraphs` wrapped to its width, a blank line between them.
+    func renderExplanationPanel(
+        title: String, _ paragraphs: [String], into buffer: inout CellBuffer, area: Rect, context: DrawContext
+    ) {
+        let inner = Block(title: title, rightTitle: "x: close", focused: true).render(into: &buffer, area: area, context: context)
+        writeWrapped(paragraphs, gap: 1, into: &buffer, area: inner, style: context.base)
+    }
+
+    /// Writes `paragraphs` wrapped to `area`'s width from its top, `gap`
+    /// blank lines after each, stopping at its bottom (an empty paragraph is
+    /// a blank line).
+    func writeWrapped(_ paragraphs: [String], gap: Int = 0, into buffer: inout CellBuffer, area: Rect, style: Style) {
+        var y = area.y
+        for paragraph in paragraphs {
+            for line in Text.wrap(paragraph, width: area.width) where y < area.maxY {
+                buffer.write(line, x: area.x, y: y, style: style)
                 y += 1
             }
-            y += 1
+            y += gap
         }
     }
 

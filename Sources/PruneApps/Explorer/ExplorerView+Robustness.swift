@@ -47,12 +47,7 @@ extension ExplorerModel {
                 "and how well a loss threshold tells training from validation samples (membership AUC, 50 % = guessing).",
                 "", job == nil ? "Measuring in the background, current step first…" : "Waiting for the running job to finish…",
             ]
-            var y = chartInner.y
-            for l in lines {
-                for w in Text.wrap(l, width: chartInner.width) where y < chartInner.maxY {
-                    buffer.write(w, x: chartInner.x, y: y, style: context.muted); y += 1
-                }
-            }
+            writeWrapped(lines, into: &buffer, area: chartInner, style: context.muted)
         } else {
             let sorted = measured.sorted { $0.sparsity < $1.sparsity || ($0.sparsity == $1.sparsity && $0.step < $1.step) }
             let settings = RobustnessCache.settings
@@ -147,15 +142,6 @@ extension ExplorerModel {
     }
 
     private func renderRobustnessExplanation(into buffer: inout CellBuffer, area: Rect, context: DrawContext) {
-        let inner = Block(title: "What these figures are", rightTitle: "x: close", focused: true).render(
-            into: &buffer, area: area, context: context)
-        var y = inner.y
-        for paragraph in robustnessExplanation() {
-            for line in Text.wrap(paragraph, width: inner.width) where y < inner.maxY {
-                buffer.write(line, x: inner.x, y: y, style: context.base)
-                y += 1
-            }
-            y += 1
-        }
+        renderExplanationPanel(title: "What these figures are", robustnessExplanation(), into: &buffer, area: area, context: context)
     }
 }

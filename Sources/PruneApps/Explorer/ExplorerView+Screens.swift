@@ -65,12 +65,7 @@ extension ExplorerModel {
                         + "curve costs as much accuracy per weight as the others' (the cheapest weights go first).",
                     "", "Press Enter (or s) to run the sweep in the background.",
                 ]
-            var y = chartInner.y
-            for l in lines {
-                for w in Text.wrap(l, width: chartInner.width) where y < chartInner.maxY {
-                    buffer.write(w, x: chartInner.x, y: y, style: context.muted); y += 1
-                }
-            }
+            writeWrapped(lines, into: &buffer, area: chartInner, style: context.muted)
         } else {
             var series = layers.map { l in
                 LineChart.Series(
