@@ -43,8 +43,8 @@ extension ExplorerModel {
                 x: chartInner.x, y: chartInner.y, style: context.muted)
         } else if measured.isEmpty {
             let lines = [
-                "For every step: accuracy on the validation set under FGSM and PGD attacks and Gaussian noise,",
-                "and how well a loss threshold tells training from validation samples (membership AUC, 50 % = guessing).",
+                "For every step: accuracy on the validation set under FGSM and PGD attacks and Gaussian noise, "
+                    + "and how well a loss threshold tells training from validation samples (membership AUC, 50 % = guessing).",
                 "", job == nil ? "Measuring in the background, current step first…" : "Waiting for the running job to finish…",
             ]
             writeWrapped(lines, into: &buffer, area: chartInner, style: context.muted)
