@@ -1,5 +1,6 @@
 #include "sparse_kernels.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 // Eight floats; aligned(4) so loads and stores need no 32-byte alignment.
@@ -34,46 +35,90 @@ typedef float v16f __attribute__((vector_size(64), aligned(4)));
         y[r] = (bias ? bias[r] : 0.0f) + ((a0 + a1) + (a2 + a3));                    \
     } while (0)
 
-// Rows [row_begin, row_end) of yt = W xt, 32 samples at a time: the 32-wide
-// slice of xt (cols x 128 bytes) stays in the first-level cache while every
-// row's non-zeros add into four vector accumulators; then 8 samples at a
-// time, then one by one. BEGIN(r) and END(r) bound row r's non-zeros.
+// Rows [row_begin, row_end) of yt = W xt, 32 samples at a time, then 8,
+// then one by one. BEGIN(r) and END(r) bound row r's non-zeros, whose
+// columns ascend. A 32-sample slice of xt is cols x 128 bytes, read by every
+// row: when the rows have many non-zeros per column (SPMM_TILE_FILL) it is
+// copied, TILE_COLS columns at a time, into a contiguous buffer the
+// first-level cache holds (xt's rows lie `batch` floats apart, which maps
+// them onto few cache sets), and every row adds that tile's non-zeros into
+// its accumulators, resuming where the previous tile stopped. A row's sums
+// are the same, in the same order, either way.
 #define SPMM(BEGIN, END, COL, VAL) SPMM_WITH(SPMM32_V8, BEGIN, END, COL, VAL)
 #define SPMM512(BEGIN, END, COL, VAL) SPMM_WITH(SPMM32_V16, BEGIN, END, COL, VAL)
+enum { TILE_COLS = 256, SPMM_TILE_FILL = 8 };
 
-// 32 samples of row r in four 8-wide or two 16-wide accumulators.
-#define SPMM32_V8(BEGIN, END, COL, VAL)                                              \
+// 32 samples of row r, its non-zeros k in [*cursor, END(r)) with a column
+// below j1, read from xs (column c at xs + (c - j0) * xs_stride); starts
+// from the bias when first, else from yt. Four 8-wide or two 16-wide sums.
+#define SPMM32_V8(END, COL, VAL)                                                     \
     do {                                                                             \
-        v8f c0 = splat8(bias ? bias[r] : 0.0f), c1 = c0, c2 = c0, c3 = c0;           \
-        for (int k = BEGIN(r); k < END(r); k++) {                                    \
+        float *yr = yt + (long)r * batch + s;                                        \
+        v8f c0, c1, c2, c3;                                                          \
+        if (first) { c0 = splat8(bias ? bias[r] : 0.0f); c1 = c0; c2 = c0; c3 = c0; } \
+        else { c0 = load8(yr); c1 = load8(yr + 8); c2 = load8(yr + 16); c3 = load8(yr + 24); } \
+        int k = *cursor;                                                             \
+        for (; k < END(r) && COL(k) < j1; k++) {                                     \
             v8f v = splat8(VAL(k));                                                  \
-            const float *xp = xt + (long)COL(k) * batch + s;                         \
+            const float *xp = xs + (long)(COL(k) - j0) * xs_stride;                  \
             c0 += v * load8(xp);                                                     \
             c1 += v * load8(xp + 8);                                                 \
             c2 += v * load8(xp + 16);                                                \
             c3 += v * load8(xp + 24);                                                \
         }                                                                            \
-        float *yr = yt + (long)r * batch + s;                                        \
+        *cursor = k;                                                                 \
         store8(yr, c0); store8(yr + 8, c1); store8(yr + 16, c2); store8(yr + 24, c3); \
     } while (0)
-#define SPMM32_V16(BEGIN, END, COL, VAL)                                             \
+#define SPMM32_V16(END, COL, VAL)                                                    \
     do {                                                                             \
-        v16f c0 = splat16(bias ? bias[r] : 0.0f), c1 = c0;                           \
-        for (int k = BEGIN(r); k < END(r); k++) {                                    \
+        float *yr = yt + (long)r * batch + s;                                        \
+        v16f c0, c1;                                                                 \
+        if (first) { c0 = splat16(bias ? bias[r] : 0.0f); c1 = c0; }                 \
+        else { c0 = load16(yr); c1 = load16(yr + 16); }                              \
+        int k = *cursor;                                                             \
+        for (; k < END(r) && COL(k) < j1; k++) {                                     \
             v16f v = splat16(VAL(k));                                                \
-            const float *xp = xt + (long)COL(k) * batch + s;                         \
+            const float *xp = xs + (long)(COL(k) - j0) * xs_stride;                  \
             c0 += v * load16(xp);                                                    \
             c1 += v * load16(xp + 16);                                               \
         }                                                                            \
-        float *yr = yt + (long)r * batch + s;                                        \
+        *cursor = k;                                                                 \
         store16(yr, c0); store16(yr + 16, c1);                                       \
     } while (0)
 
 #define SPMM_WITH(WIDE, BEGIN, END, COL, VAL)                                        \
     do {                                                                             \
         int s = 0;                                                                   \
-        for (; s + 32 <= batch; s += 32)                                             \
-            for (int r = row_begin; r < row_end; r++) WIDE(BEGIN, END, COL, VAL);     \
+        long nonzeros = row_end > row_begin ? END(row_end - 1) - BEGIN(row_begin) : 0; \
+        int tiled = batch >= 32 && cols > 0 && nonzeros >= (long)SPMM_TILE_FILL * cols; \
+        float *tile = tiled ? malloc(sizeof(float) * 32 * TILE_COLS) : NULL;         \
+        int *cursors = tiled ? malloc(sizeof(int) * (row_end - row_begin)) : NULL;   \
+        if (tiled && (!tile || !cursors)) tiled = 0;                                 \
+        for (; s + 32 <= batch; s += 32) {                                           \
+            if (tiled) {                                                             \
+                for (int j0 = 0; j0 < cols; j0 += TILE_COLS) {                       \
+                    int j1 = j0 + TILE_COLS < cols ? j0 + TILE_COLS : cols, first = j0 == 0; \
+                    for (int c = j0; c < j1; c++) memcpy(tile + (c - j0) * 32, xt + (long)c * batch + s, 128); \
+                    const float *xs = tile;                                          \
+                    long xs_stride = 32;                                             \
+                    for (int r = row_begin; r < row_end; r++) {                      \
+                        int *cursor = cursors + (r - row_begin);                     \
+                        if (first) *cursor = BEGIN(r);                               \
+                        WIDE(END, COL, VAL);                                         \
+                    }                                                                \
+                }                                                                    \
+            } else {                                                                 \
+                const int j0 = 0, j1 = INT32_MAX, first = 1;                         \
+                const float *xs = xt + s;                                            \
+                long xs_stride = batch;                                              \
+                for (int r = row_begin; r < row_end; r++) {                          \
+                    int start = BEGIN(r), *cursor = &start;                          \
+                    WIDE(END, COL, VAL);                                             \
+                }                                                                    \
+            }                                                                        \
+        }                                                                            \
+        free(tile);                                                                  \
+        free(cursors);                                                               \
         for (; s + 8 <= batch; s += 8) {                                             \
             for (int r = row_begin; r < row_end; r++) {                              \
                 v8f c0 = splat8(bias ? bias[r] : 0.0f);                              \
@@ -107,7 +152,7 @@ typedef float v16f __attribute__((vector_size(64), aligned(4)));
 
 #define DEFINE_KERNELS(SUFFIX, ATTR, SPMM)                                               \
     static ATTR __attribute__((unused)) void csr_spmm_##SUFFIX(int row_begin, int row_end, const int32_t *row_start, \
-        const int32_t *col, const float *val, const float *xt, int batch, const float *bias, float *yt) { \
+        const int32_t *col, const float *val, const float *xt, int batch, int cols, const float *bias, float *yt) { \
         SPMM(CSR_BEGIN, CSR_END, CSR_COL, CSR_VAL);                                  \
     }                                                                                \
     static ATTR __attribute__((unused)) void nm_spmv_##SUFFIX(int row_begin, int row_end, int slots, int n, int m, \
@@ -118,7 +163,7 @@ typedef float v16f __attribute__((vector_size(64), aligned(4)));
         }                                                                            \
     }                                                                                \
     static ATTR __attribute__((unused)) void nm_spmm_##SUFFIX(int row_begin, int row_end, int slots, int n, int m, \
-        const uint8_t *offset, const float *val, const float *xt, int batch, const float *bias, float *yt) { \
+        const uint8_t *offset, const float *val, const float *xt, int batch, int cols, const float *bias, float *yt) { \
         if (n == 2 && m == 4) SPMM(NM_BEGIN, NM_END, NM24_COL, NM_VAL);              \
         else SPMM(NM_BEGIN, NM_END, NM_COL, NM_VAL);                                 \
     }                                                                                \
@@ -136,7 +181,7 @@ typedef float v16f __attribute__((vector_size(64), aligned(4)));
         }                                                                            \
     }                                                                                \
     static ATTR __attribute__((unused)) void block8_spmm_##SUFFIX(int row_begin, int row_end, const int32_t *block_start, \
-        const int32_t *block_col, const float *val, const float *xt, int batch, const float *bias, float *yt) { \
+        const int32_t *block_col, const float *val, const float *xt, int batch, int cols, const float *bias, float *yt) { \
         SPMM(BLOCK_BEGIN, BLOCK_END, BLOCK_COL, CSR_VAL);                            \
     }
 
@@ -233,34 +278,78 @@ void psk_csr_spmv(int row_begin, int row_end, const int32_t *row_start, const in
     DISPATCH(csr_spmv, row_begin, row_end, row_start, col, val, x, bias, y);
 }
 void psk_csr_spmm(int row_begin, int row_end, const int32_t *row_start, const int32_t *col, const float *val,
-                  const float *xt, int batch, const float *bias, float *yt) {
-    DISPATCH_WIDE(csr_spmm, row_begin, row_end, row_start, col, val, xt, batch, bias, yt);
+                  const float *xt, int batch, int cols, const float *bias, float *yt) {
+    DISPATCH_WIDE(csr_spmm, row_begin, row_end, row_start, col, val, xt, batch, cols, bias, yt);
 }
 void psk_nm_spmv(int row_begin, int row_end, int slots_per_row, int n, int m, const uint8_t *offset,
                  const float *val, const float *x, const float *bias, float *y) {
     DISPATCH(nm_spmv, row_begin, row_end, slots_per_row, n, m, offset, val, x, bias, y);
 }
 void psk_nm_spmm(int row_begin, int row_end, int slots_per_row, int n, int m, const uint8_t *offset,
-                 const float *val, const float *xt, int batch, const float *bias, float *yt) {
-    DISPATCH_WIDE(nm_spmm, row_begin, row_end, slots_per_row, n, m, offset, val, xt, batch, bias, yt);
+                 const float *val, const float *xt, int batch, int cols, const float *bias, float *yt) {
+    DISPATCH_WIDE(nm_spmm, row_begin, row_end, slots_per_row, n, m, offset, val, xt, batch, cols, bias, yt);
 }
 void psk_block8_spmv(int row_begin, int row_end, const int32_t *block_start, const int32_t *block_col,
                      const float *val, const float *x, const float *bias, float *y) {
     DISPATCH(block8_spmv, row_begin, row_end, block_start, block_col, val, x, bias, y);
 }
 void psk_block8_spmm(int row_begin, int row_end, const int32_t *block_start, const int32_t *block_col,
-                     const float *val, const float *xt, int batch, const float *bias, float *yt) {
-    DISPATCH_WIDE(block8_spmm, row_begin, row_end, block_start, block_col, val, xt, batch, bias, yt);
+                     const float *val, const float *xt, int batch, int cols, const float *bias, float *yt) {
+    DISPATCH_WIDE(block8_spmm, row_begin, row_end, block_start, block_col, val, xt, batch, cols, bias, yt);
 }
 
-void psk_transpose(int rows, int cols, const float *src, float *dst) {
+// dst[j][i] = src[i][j] for rows [i0, i1) and columns [j0, j1), one by one.
+static void transpose_block(int rows, int cols, const float *src, float *dst, int i0, int i1, int j0, int j1) {
+    for (int i = i0; i < i1; i++)
+        for (int j = j0; j < j1; j++) dst[(long)j * rows + i] = src[(long)i * cols + j];
+}
+
+static void transpose_base(int rows, int cols, const float *src, float *dst) {
     enum { tile = 32 };
-    for (int i0 = 0; i0 < rows; i0 += tile) {
-        int i1 = i0 + tile < rows ? i0 + tile : rows;
-        for (int j0 = 0; j0 < cols; j0 += tile) {
-            int j1 = j0 + tile < cols ? j0 + tile : cols;
-            for (int i = i0; i < i1; i++)
-                for (int j = j0; j < j1; j++) dst[(long)j * rows + i] = src[(long)i * cols + j];
+    for (int i0 = 0; i0 < rows; i0 += tile)
+        for (int j0 = 0; j0 < cols; j0 += tile)
+            transpose_block(rows, cols, src, dst, i0, i0 + tile < rows ? i0 + tile : rows, j0,
+                            j0 + tile < cols ? j0 + tile : cols);
+}
+
+#if defined(__x86_64__)
+// An 8x8 block in registers: rows of src (stride ss) become rows of dst (stride ds).
+__attribute__((target("avx2,fma"))) static void transpose8x8(const float *src, long ss, float *dst, long ds) {
+    __m256 r[8], t[8], u[8];
+    for (int i = 0; i < 8; i++) r[i] = _mm256_loadu_ps(src + i * ss);
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+        u[i] = _mm256_shuffle_ps(t[i], t[i + 2], 0x44);
+        u[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], 0xEE);
+        u[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        u[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
+    }
+    for (int i = 0; i < 4; i++) {
+        _mm256_storeu_ps(dst + i * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x20));
+        _mm256_storeu_ps(dst + (i + 4) * ds, _mm256_permute2f128_ps(u[i], u[i + 4], 0x31));
+    }
+}
+
+// 8x8 blocks within 64x64 tiles; the ragged right and bottom edges one by one.
+__attribute__((target("avx2,fma"))) static void transpose_avx2(int rows, int cols, const float *src, float *dst) {
+    enum { tile = 64 };
+    int rows8 = rows & ~7, cols8 = cols & ~7;
+    for (int i0 = 0; i0 < rows8; i0 += tile) {
+        int i1 = i0 + tile < rows8 ? i0 + tile : rows8;
+        for (int j0 = 0; j0 < cols8; j0 += tile) {
+            int j1 = j0 + tile < cols8 ? j0 + tile : cols8;
+            for (int i = i0; i < i1; i += 8)
+                for (int j = j0; j < j1; j += 8) transpose8x8(src + (long)i * cols + j, cols, dst + (long)j * rows + i, rows);
         }
     }
+    transpose_block(rows, cols, src, dst, 0, rows8, cols8, cols);
+    transpose_block(rows, cols, src, dst, rows8, rows, 0, cols);
+}
+#endif
+
+void psk_transpose(int rows, int cols, const float *src, float *dst) {
+    DISPATCH(transpose, rows, cols, src, dst);
 }

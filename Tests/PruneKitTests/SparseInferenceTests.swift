@@ -91,4 +91,70 @@ import Testing
         #expect(md.contains("| 1 | 0.2000 ms | 0.0500 ms | csr | 4.8x ±0.3, 20 runs | 2 | 0.0 |"))
         #expect(md.contains("| fc1 | 1 | 95.00% | csr | 0.2000 ms | 0.0500 ms | 4.8x ±0.3, 20 runs |"))
     }
+
+    private func figure(_ speedup: Double) -> SpeedFigure {
+        SpeedFigure(denseSeconds: speedup, sparseSeconds: 1, speedup: speedup, spread: 0, runs: 5)
+    }
+
+    @Test func theFastestWholePassWinsAndNoneBelowOneX() {
+        let trials = [1.2, 0.7, 1.5, 1.5].enumerated().map { PlanTrial(label: "t\($0)", formats: "csr", figure: figure($1)) }
+        #expect(PlanTrial.winner(trials) == 2)  // the earlier of a tie
+        #expect(PlanTrial.winner(Array(trials.prefix(2))) == 0)
+        let slow = [0.9, 0.99].map { PlanTrial(label: "", formats: "csr", figure: figure($0)) }
+        #expect(PlanTrial.winner(slow) == nil)
+        #expect(PlanTrial.winner([]) == nil)
+    }
+
+    @Test func autoTimesTheMixBesideEachFormatEverywhereItApplies() {
+        func layer(_ name: String, _ formats: [SparseFormat]) -> LayerMeasurement {
+            let key = FormatCache.Key(weight: name, fingerprint: 0, batch: 1, threads: 1, policy: "fastest")
+            return LayerMeasurement(
+                layer: name, weight: name, weightSparsity: 0.9,
+                figures: Dictionary(uniqueKeysWithValues: formats.map { ($0, figure(1.1)) }), runs: 5, key: key)
+        }
+        // fc3 has no 1x8 blocks (too few columns); no layer is 2:4.
+        let measured = [layer("fc1", [.csr, .block8]), layer("fc2", [.csr, .block8]), layer("fc3", [.csr])]
+        var timed = [[SparseFormat]]()
+        // The mix loses as a whole pass; CSR everywhere wins.
+        let speed: [[SparseFormat]: Double] = [
+            [.csr, .dense, .csr]: 0.85, [.csr, .csr, .csr]: 1.3, [.block8, .block8, .dense]: 1.1,
+        ]
+        let picked = SparseInference.wholePassTrials(perLayer: [.csr, .dense, .csr], measured: measured) { formats in
+            timed.append(formats)
+            return figure(speed[formats] ?? 0)
+        }
+        #expect(timed == [[.csr, .dense, .csr], [.csr, .csr, .csr], [.block8, .block8, .dense]])
+        #expect(picked.trials.map(\.label) == ["per layer", "all csr", "all block-1x8"])
+        #expect(picked.trials.map(\.formats) == ["csr+dense", "csr", "block-1x8+dense"])
+        #expect(picked.formats == [.csr, .csr, .csr])
+        // A uniform plan equal to the mix is not timed twice.
+        timed = []
+        _ = SparseInference.wholePassTrials(perLayer: [.csr, .csr, .csr], measured: measured) { formats in
+            timed.append(formats)
+            return figure(0.5)
+        }
+        #expect(timed == [[.csr, .csr, .csr], [.block8, .block8, .dense]])
+        // Nothing beats the dense pass: every layer dense.
+        let none = SparseInference.wholePassTrials(perLayer: [.csr, .dense, .csr], measured: measured) { _ in figure(0.9) }
+        #expect(none.formats == [.dense, .dense, .dense] && none.trials.count == 3)
+    }
+
+    @Test func autoKeepsTheWinningWholePassAndCachesIt() throws {
+        let model = try prunedMLP(0.95)
+        let cache = FormatCache()
+        let timing = SparseInference.measure(model, input: input(batch: 4), runs: 3, threads: 1, cache: cache)
+        let formats = timing.layers.map(\.format)
+        if let trials = timing.trials {
+            // The pass kept is the winner's, or dense throughout when none won.
+            let expected = PlanTrial.winner(trials).map { trials[$0].formats } ?? "dense"
+            #expect(timing.formatSummary == expected)
+            #expect(trials.first?.label == "per layer")
+        } else {
+            #expect(formats.allSatisfy { $0 == .dense })
+        }
+        let again = SparseInference.measure(model, input: input(batch: 4), runs: 3, threads: 1, cache: cache)
+        #expect(again.layers == timing.layers && again.trials == timing.trials)
+        // A fixed format is not a whole-pass choice.
+        #expect(SparseInference.measure(model, input: input(batch: 4), runs: 2, policy: .fixed(.csr), threads: 1).trials == nil)
+    }
 }

@@ -133,4 +133,40 @@ import Testing
         #expect(got.shape == [3, 5])
         #expect(zip(got.data, want.data).allSatisfy { abs($0 - $1) < 1e-5 })
     }
+
+    /// Wide layers with many non-zeros per column run from column tiles
+    /// copied out of the batch (see sparse_kernels.c): 600 and 517 columns
+    /// are three tiles, the last partial; at 517 a row's last 1x8 block is
+    /// moved left across a tile's edge. Same products, same bits for any
+    /// row split (at 75 % one thread tiles, two halves do not).
+    @Test(arguments: [SparseFormat.csr, .nm24, .block8])
+    func columnTilesMatchTheDenseProduct(_ format: SparseFormat) throws {
+        var rng = SeededRandom(seed: 21)
+        for cols in [600, 517] where format != .nm24 || cols % 4 == 0 {
+            for sparsity in [0.3, 0.75, 0.97] {
+                let w = matrix(40, cols, sparsity: sparsity, twoOfFour: format == .nm24, rng: &rng)
+                let kernel = try #require(format.kernel(for: w))
+                let bias = Tensor(shape: [40], data: (0..<40).map { _ in rng.normal() })
+                for batch in [32, 70, 72] {
+                    let xt = Tensor(shape: [cols, batch], data: (0..<(cols * batch)).map { _ in rng.uniform(-1, 1) })
+                    let one = kernel.multiplyFeatureMajor(xt, bias: bias, threads: 1)
+                    expectClose(one, reference(w, xt, bias: bias), "\(format) 40x\(cols) \(sparsity) batch \(batch)")
+                    #expect(kernel.multiplyFeatureMajor(xt, bias: bias, threads: 2) == one)
+                    #expect(kernel.multiplyFeatureMajor(xt, bias: bias, threads: 3) == one)
+                }
+            }
+        }
+    }
+
+    @Test func transposeMatchesTheDefinition() {
+        var rng = SeededRandom(seed: 8)
+        for (rows, cols) in [(256, 784), (13, 37), (8, 8), (9, 17), (1, 5), (64, 3), (72, 130)] {
+            let x = Tensor(shape: [rows, cols], data: (0..<(rows * cols)).map { _ in rng.normal() })
+            let t = transposed2D(x)
+            #expect(t.shape == [cols, rows])
+            var same = true
+            for i in 0..<rows { for j in 0..<cols where t.data[j * rows + i] != x.data[i * cols + j] { same = false } }
+            #expect(same, "\(rows)x\(cols)")
+        }
+    }
 }

@@ -16,7 +16,7 @@ extension BenchCommand {
         /// How the weights were pruned: "global magnitude" or "2:4 magnitude".
         var pruning: String
         var batch: Int
-        /// "csr", "nm24", "block" or "auto" (each layer's fastest format).
+        /// "csr", "nm24", "block" or "auto" (the fastest whole pass of the trials).
         var format: String
         /// The formats the layers ran in, in layer order (e.g. "csr+dense").
         var layerFormats: String
@@ -29,9 +29,18 @@ extension BenchCommand {
         /// Half the interquartile range of the per-run ratios.
         var spread: Double
         var runs: Int
+        /// "auto" only: the whole passes timed before choosing, e.g.
+        /// {"label": "all csr", "formats": "csr", "speedup": 2.4}.
+        var trials: [Trial]?
+
+        struct Trial: Encodable {
+            var label: String
+            var formats: String
+            var speedup: Double
+        }
 
         enum CodingKeys: String, CodingKey {
-            case sparsity, pruning, batch, format, baseline, speedup, spread, runs
+            case sparsity, pruning, batch, format, baseline, speedup, spread, runs, trials
             case layerFormats = "layer_formats"
             case denseMilliseconds = "dense_ms"
             case sparseMilliseconds = "sparse_ms"
@@ -72,7 +81,8 @@ extension BenchCommand {
                             sparsity: sparsity, pruning: pruning, batch: batch, format: name, layerFormats: t.formatSummary,
                             baseline: t.baseline?.rawValue ?? DenseBaseline.modelForward.rawValue,
                             denseMilliseconds: t.total.denseSeconds * 1000, sparseMilliseconds: t.total.sparseSeconds * 1000,
-                            speedup: t.total.speedup, spread: t.total.spread, runs: t.total.runs))
+                            speedup: t.total.speedup, spread: t.total.spread, runs: t.total.runs,
+                            trials: t.trials?.map { .init(label: $0.label, formats: $0.formats, speedup: $0.figure.speedup) }))
                 }
             }
         }

@@ -50,8 +50,10 @@ struct BenchCommand: ParsableCommand {
             50, 70, 80, 90, 95, 98 and 99 % of the prunable weights (and 2:4 at \
             50 %) and times the forward pass at batch 1, 16 and 256 with every \
             Dense layer in CSR, 1x8 blocks, 2:4 (where the weights are 2:4) and \
-            "auto" (each layer in the format measured fastest for it), each \
-            against the dense OpenBLAS forward pass in the same run: --runs \
+            "auto" (each layer in the format measured fastest for it; that mix \
+            is then timed as a whole pass beside each single format used \
+            everywhere, and the fastest pass is kept, or dense when none beats \
+            it), each against the dense OpenBLAS forward pass in the same run: --runs \
             paired runs (default 20), median and half the interquartile range \
             of the speed-up. JSON: {"rows": [{"sparsity", "batch", "format", \
             "dense_ms", "sparse_ms", "speedup", ...}]}.

@@ -71,7 +71,7 @@ public struct BlockSparseMatrix: SparseKernel {
                     if batch == 1 {
                         psk_block8_spmv(lo, hi, bs.baseAddress, bc.baseAddress, vs.baseAddress, xt, bias, yt)
                     } else {
-                        psk_block8_spmm(lo, hi, bs.baseAddress, bc.baseAddress, vs.baseAddress, xt, Int32(batch), bias, yt)
+                        psk_block8_spmm(lo, hi, bs.baseAddress, bc.baseAddress, vs.baseAddress, xt, Int32(batch), Int32(cols), bias, yt)
                     }
                 }
             }

@@ -1,7 +1,7 @@
 import Synchronization
 
-/// Remembered format choices, so moving back to a step (or measuring the
-/// same weights again) costs no new measurement. Shared between threads.
+/// Remembered layer measurements, so moving back to a step (or measuring
+/// the same weights again) costs no new measurement. Shared between threads.
 public final class FormatCache: Sendable {
     struct Key: Hashable {
         var weight: String
@@ -10,26 +10,70 @@ public final class FormatCache: Sendable {
         var threads: Int
         var policy: String
     }
-    private let entries = Mutex<[Key: LayerFormatChoice]>([:])
+    private let entries = Mutex<[Key: LayerMeasurement]>([:])
+    private let passes = Mutex<[[Key]: WholePass]>([:])
+
+    /// "auto"'s whole-pass choice for one set of layers.
+    struct WholePass: Sendable {
+        var formats: [SparseFormat]
+        var trials: [PlanTrial]
+    }
 
     public init() {}
 
-    /// Choices held.
+    /// Layers held.
     public var count: Int { entries.withLock { $0.count } }
 
-    func value(_ key: Key) -> LayerFormatChoice? { entries.withLock { $0[key] } }
-    func store(_ choice: LayerFormatChoice, for key: Key) { entries.withLock { $0[key] = choice } }
+    func value(_ key: Key) -> LayerMeasurement? { entries.withLock { $0[key] } }
+    func store(_ measurement: LayerMeasurement, for key: Key) { entries.withLock { $0[key] = measurement } }
+    func pass(_ layers: [Key]) -> WholePass? { passes.withLock { $0[layers] } }
+    func store(_ pass: WholePass, for layers: [Key]) { passes.withLock { $0[layers] = pass } }
 }
 
-/// Picks a Dense layer's format by timing the layer's product in each.
+/// One Dense layer's product timed in every format that applies to it,
+/// each against the dense GEMM (paired runs).
+struct LayerMeasurement: Sendable {
+    var layer: String
+    var weight: String
+    /// Zeros / total of the weight.
+    var weightSparsity: Double
+    /// Each applicable sparse format's figure against the dense GEMM.
+    var figures: [SparseFormat: SpeedFigure]
+    /// Paired runs per figure.
+    var runs: Int
+    /// Where a cache keeps it (the weights' fingerprint, batch, threads, policy).
+    var key: FormatCache.Key
+
+    /// The format whose figure is fastest, or dense when none beats it.
+    var fastest: SparseFormat {
+        let best = figures.max { ($0.value.speedup, $1.key.rawValue) < ($1.value.speedup, $0.key.rawValue) }
+        guard let best, best.value.speedup >= 1 else { return .dense }
+        return best.key
+    }
+
+    /// This layer in `format` (dense when the format was not measured for it).
+    func choice(_ format: SparseFormat) -> LayerFormatChoice {
+        var candidates = figures.mapValues(\.sparseSeconds)
+        let dense = figures.values.map(\.denseSeconds).min() ?? 0
+        candidates[.dense] = dense
+        let figure =
+            figures[format]
+            ?? SpeedFigure(denseSeconds: dense, sparseSeconds: dense, speedup: 1, spread: 0, runs: runs)
+        return LayerFormatChoice(
+            layer: layer, weight: weight, format: figures[format] == nil ? .dense : format,
+            weightSparsity: weightSparsity, figure: figure, candidates: candidates)
+    }
+}
+
+/// Times a Dense layer's product in each format.
 enum FormatChooser {
-    /// The fastest applicable format of `values` (or the fixed one of
-    /// `policy`) at `batch`, against the dense GEMM, on a seeded input with
-    /// values in [0, 1) (as after a ReLU).
-    static func choose(
+    /// The layer's product in every applicable format of `policy` (one for
+    /// `.fixed`, all sparse ones for `.fastest`) at `batch`, each against the
+    /// dense GEMM, on a seeded input with values in [0, 1) (as after a ReLU).
+    static func measure(
         layer: String, weight: String, values: Tensor, batch: Int, runs: Int, threads: Int, policy: FormatPolicy,
         cache: FormatCache?
-    ) -> LayerFormatChoice {
+    ) -> LayerMeasurement {
         let key = FormatCache.Key(
             weight: weight, fingerprint: fingerprint(values), batch: batch, threads: threads, policy: "\(policy)")
         if let cached = cache?.value(key) { return cached }
@@ -41,9 +85,8 @@ enum FormatChooser {
         case .fixed(let format): formats = [format]
         case .fastest: formats = SparseFormat.allCases.filter { $0 != .dense }
         }
-        var candidates: [SparseFormat: Double] = [:]
-        var best: (format: SparseFormat, figure: SpeedFigure)?
-        for format in formats {
+        var figures = [SparseFormat: SpeedFigure]()
+        for format in formats where format != .dense {
             guard let kernel = format.kernel(for: values) else { continue }
             // Smaller-dense is the dense GEMM when no row or column is zero.
             if let smaller = kernel as? SmallerDenseWeights,
@@ -51,28 +94,19 @@ enum FormatChooser {
             {
                 continue
             }
-            let figure = Stopwatch.paired(runs: runs) {
+            figures[format] = Stopwatch.paired(runs: runs) {
                 _ = dense.multiplyFeatureMajor(input, threads: threads)
             } sparse: {
                 _ = kernel.multiplyFeatureMajor(input, threads: threads)
             }
-            candidates[format] = figure.sparseSeconds
-            candidates[.dense] = min(candidates[.dense] ?? .infinity, figure.denseSeconds)
-            if best == nil || figure.speedup > best?.figure.speedup ?? 0 { best = (format, figure) }
         }
         let zeros = Mask.zeroCount(values)
-        var chosen = best ?? (.dense, SpeedFigure(denseSeconds: 0, sparseSeconds: 0, speedup: 1, spread: 0, runs: 0))
-        if policy == .fastest, chosen.figure.speedup < 1 {
-            // Slower than dense in every sparse format: keep it dense.
-            let d = candidates[.dense] ?? 0
-            chosen = (.dense, SpeedFigure(denseSeconds: d, sparseSeconds: d, speedup: 1, spread: 0, runs: chosen.figure.runs))
-        }
-        let choice = LayerFormatChoice(
-            layer: layer, weight: weight, format: chosen.format,
-            weightSparsity: values.count == 0 ? 0 : Double(zeros) / Double(values.count),
-            figure: chosen.figure, candidates: candidates)
-        cache?.store(choice, for: key)
-        return choice
+        let measurement = LayerMeasurement(
+            layer: layer, weight: weight,
+            weightSparsity: values.count == 0 ? 0 : Double(zeros) / Double(values.count), figures: figures,
+            runs: max(1, runs), key: key)
+        cache?.store(measurement, for: key)
+        return measurement
     }
 
     /// A hash of the values' bits (FNV-1a over 64-bit words).

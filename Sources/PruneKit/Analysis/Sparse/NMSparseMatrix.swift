@@ -80,7 +80,7 @@ public struct NMSparseMatrix: SparseKernel {
                 if batch == 1 {
                     psk_nm_spmv(lo, hi, slots, n32, m32, os.baseAddress, vs.baseAddress, xt, bias, yt)
                 } else {
-                    psk_nm_spmm(lo, hi, slots, n32, m32, os.baseAddress, vs.baseAddress, xt, Int32(batch), bias, yt)
+                    psk_nm_spmm(lo, hi, slots, n32, m32, os.baseAddress, vs.baseAddress, xt, Int32(batch), Int32(cols), bias, yt)
                 }
             }
         }

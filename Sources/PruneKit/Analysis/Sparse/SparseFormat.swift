@@ -115,6 +115,9 @@ public struct SparseInferenceTiming: Codable, Sendable, Equatable {
     public var kernelThreads: Int
     /// The dense pass `total` compares with (nil in timings saved before it was recorded).
     public var baseline: DenseBaseline? = nil
+    /// "auto" only: the whole passes it timed before choosing (nil for a
+    /// fixed format, or when every layer was slower than dense alone).
+    public var trials: [PlanTrial]? = nil
 
     /// Median seconds of one dense forward pass.
     public var denseSeconds: Double { total.denseSeconds }
@@ -124,10 +127,33 @@ public struct SparseInferenceTiming: Codable, Sendable, Equatable {
     public var measuredSpeedup: Double { total.speedup }
 
     /// The formats used, e.g. "csr" or "csr+dense" (each once, in layer order).
-    public var formatSummary: String {
+    public var formatSummary: String { Self.summary(of: layers.map(\.format)) }
+
+    /// "csr+dense": each format once, in order.
+    static func summary(of formats: [SparseFormat]) -> String {
         var seen = [SparseFormat]()
-        for l in layers where !seen.contains(l.format) { seen.append(l.format) }
+        for f in formats where !seen.contains(f) { seen.append(f) }
         return seen.map(\.rawValue).joined(separator: "+")
+    }
+}
+
+/// One whole forward pass "auto" timed before choosing: the per-layer mix
+/// or one format everywhere it applies, against the dense pass.
+public struct PlanTrial: Codable, Sendable, Equatable {
+    /// "per layer", or "all csr" and so on.
+    public var label: String
+    /// The formats of the pass, e.g. "csr+dense".
+    public var formats: String
+    public var figure: SpeedFigure
+
+    /// Index of the fastest trial (highest median speed-up, the earlier on a
+    /// tie), or nil when none reaches 1x: then the dense pass is fastest.
+    public static func winner(_ trials: [PlanTrial]) -> Int? {
+        var best: Int?
+        for (i, t) in trials.enumerated() where t.figure.speedup >= 1 {
+            if best.map({ t.figure.speedup > trials[$0].figure.speedup }) ?? true { best = i }
+        }
+        return best
     }
 }
 

@@ -89,32 +89,37 @@ public enum SparseInference {
     }
 
     /// Times dense vs sparse inference on `input` (`[batch] + inputShape`):
-    /// each Dense layer gets a format by `policy` (for `.fastest`, measured
-    /// layer by layer, or taken from `cache`), then `runs` paired runs of the
-    /// whole forward pass give the median speed-up and its spread. Timing is
-    /// reported, never asserted.
+    /// each Dense layer gets a format by `policy`, then `runs` paired runs of
+    /// the whole forward pass give the median speed-up and its spread. Timing
+    /// is reported, never asserted.
+    ///
+    /// For `.fastest` ("auto") every layer's product is timed in each format
+    /// (or taken from `cache`) and the fastest kept; then that mix is timed
+    /// as a whole pass beside every single format used everywhere it
+    /// applies, and the fastest whole pass wins, or the dense pass when none
+    /// beats it: a layer fastest alone can still lose in the pass (the
+    /// transposes it needs are paid by the pass, not by the layer).
     ///
     /// - Parameters:
     ///   - threads: threads of the sparse kernels (default: as many as BLAS uses).
-    ///   - cache: remembers each layer's choice for the same weights, batch and threads.
+    ///   - cache: remembers each layer's measurement for the same weights, batch and threads.
     public static func measure(
         _ model: Model, input: Tensor, runs: Int = 20, policy: FormatPolicy = .fastest, threads: Int? = nil,
         cache: FormatCache? = nil
     ) -> SparseInferenceTiming {
         let threads = max(1, threads ?? BLAS.threads)
         let batch = input.shape.first ?? 1
-        var choices = [LayerFormatChoice]()
-        var kernels = [String: any SparseKernel](), denseKernels = [String: any SparseKernel]()
+        var measured = [LayerMeasurement]()
+        var denseKernels = [String: any SparseKernel](), weights = [String: Tensor]()
         for layer in model.layers where layer.kind == .dense {
             guard let w = layer.weight else { continue }
-            let choice = FormatChooser.choose(
-                layer: layer.name, weight: w.name, values: w.value, batch: batch, runs: runs, threads: threads,
-                policy: policy, cache: cache)
-            choices.append(choice)
-            kernels[w.name] = choice.format.kernel(for: w.value) ?? DenseWeights(dense: w.value)
+            measured.append(
+                FormatChooser.measure(
+                    layer: layer.name, weight: w.name, values: w.value, batch: batch, runs: runs, threads: threads,
+                    policy: policy, cache: cache))
             denseKernels[w.name] = DenseWeights(dense: w.value)
+            weights[w.name] = w.value
         }
-        let plan = InferencePlan(kernels: kernels, threads: threads)
         // The dense baseline is the faster of the model's own pass (a
         // row-major GEMM per layer) and the sparse pass's own pipeline with
         // every layer dense (feature-major GEMMs): sparse must beat the best
@@ -128,18 +133,63 @@ public enum SparseInference {
         let baseline: DenseBaseline = layouts.speedup > 1 ? .featureMajor : .modelForward
         let dense: () -> Void =
             baseline == .featureMajor ? { _ = forward(model, input, plan: densePlan) } : { _ = model.forward(input, training: false) }
+        func plan(_ formats: [SparseFormat]) -> InferencePlan {
+            var kernels = denseKernels
+            for (m, format) in zip(measured, formats) where format != .dense {
+                if let values = weights[m.weight], let kernel = format.kernel(for: values) { kernels[m.weight] = kernel }
+            }
+            return InferencePlan(kernels: kernels, threads: threads)
+        }
+        var formats: [SparseFormat]
+        var trials: [PlanTrial]? = nil
+        switch policy {
+        case .fixed(let format): formats = measured.map { $0.figures[format] == nil ? .dense : format }
+        case .fastest:
+            formats = measured.map(\.fastest)
+            if let cached = cache?.pass(measured.map(\.key)) {
+                (formats, trials) = (cached.formats, cached.trials)
+            } else if formats.contains(where: { $0 != .dense }) {
+                let tried = wholePassTrials(perLayer: formats, measured: measured) { candidate in
+                    let p = plan(candidate)
+                    return Stopwatch.paired(runs: max(5, runs / 4), dense: dense) { _ = forward(model, input, plan: p) }
+                }
+                (formats, trials) = (tried.formats, tried.trials)
+                cache?.store(FormatCache.WholePass(formats: formats, trials: tried.trials), for: measured.map(\.key))
+            }
+        }
+        let choices = zip(measured, formats).map { $0.choice($1) }
+        let chosen = plan(formats)
         let denseOut = model.forward(input, training: false)
-        let sparseOut = forward(model, input, plan: plan)
+        let sparseOut = forward(model, input, plan: chosen)
         var diff: Float = 0
         for (a, b) in zip(denseOut.data, sparseOut.data) { diff = max(diff, abs(a - b)) }
         // A plan that keeps every layer dense is the dense pass: it runs as
         // the faster layout does rather than paying for the other one.
-        let allDense = choices.allSatisfy { $0.format == .dense }
+        let allDense = formats.allSatisfy { $0 == .dense }
         let total = Stopwatch.paired(runs: runs, dense: dense) {
-            if allDense { dense() } else { _ = forward(model, input, plan: plan) }
+            if allDense { dense() } else { _ = forward(model, input, plan: chosen) }
         }
         return SparseInferenceTiming(
             batch: batch, total: total, layers: choices, maxAbsDifference: diff, blasThreads: BLAS.threads,
-            kernelThreads: threads, baseline: baseline)
+            kernelThreads: threads, baseline: baseline, trials: trials)
+    }
+
+    /// "auto"'s whole-pass choice: the per-layer mix and each single format
+    /// used everywhere it was measured (the distinct ones), each timed by
+    /// `time` against the dense pass; the fastest wins, or every layer dense
+    /// when none reaches 1x.
+    static func wholePassTrials(
+        perLayer: [SparseFormat], measured: [LayerMeasurement], time: ([SparseFormat]) -> SpeedFigure
+    ) -> (formats: [SparseFormat], trials: [PlanTrial]) {
+        var candidates: [(label: String, formats: [SparseFormat])] = [("per layer", perLayer)]
+        for format in SparseFormat.allCases where format != .dense {
+            let uniform = measured.map { $0.figures[format] == nil ? SparseFormat.dense : format }
+            guard uniform.contains(format), !candidates.contains(where: { $0.formats == uniform }) else { continue }
+            candidates.append(("all \(format)", uniform))
+        }
+        let trials = candidates.map { c in
+            PlanTrial(label: c.label, formats: SparseInferenceTiming.summary(of: c.formats), figure: time(c.formats))
+        }
+        return (PlanTrial.winner(trials).map { candidates[$0].formats } ?? perLayer.map { _ in .dense }, trials)
     }
 }

@@ -57,7 +57,7 @@ public struct SparseMatrix: SparseKernel {
                     if batch == 1 {
                         psk_csr_spmv(lo, hi, rs.baseAddress, cs.baseAddress, vs.baseAddress, xt, bias, yt)
                     } else {
-                        psk_csr_spmm(lo, hi, rs.baseAddress, cs.baseAddress, vs.baseAddress, xt, Int32(batch), bias, yt)
+                        psk_csr_spmm(lo, hi, rs.baseAddress, cs.baseAddress, vs.baseAddress, xt, Int32(batch), Int32(cols), bias, yt)
                     }
                 }
             }
