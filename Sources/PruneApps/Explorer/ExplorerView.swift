@@ -146,8 +146,9 @@ extension ExplorerModel {
         }
     }
 
-    /// Measured, not theoretical: the model's forward pass with each Dense
-    /// layer in its fastest format vs the dense (BLAS) one, in total and per
+    /// Measured, not theoretical: the model's forward pass with the Dense
+    /// layers in the formats of the fastest whole pass ("auto") vs the dense
+    /// (BLAS) one, in total and per
     /// layer, each line as its candidate forms, widest first. Nothing for a
     /// model without zeros in its Dense weights.
     func measuredSpeedLines() -> [[String]] {

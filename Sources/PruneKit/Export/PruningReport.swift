@@ -109,7 +109,8 @@ public struct PruningReport: Codable, Sendable {
         guard !sparseInference.isEmpty else { return "" }
         func ms(_ seconds: Double) -> String { String(format: "%.4f ms", seconds * 1000) }
         var s = "\n## Measured inference (final model)\n\n"
-        s += "Each Dense layer runs in the format measured fastest for it at the batch size; "
+        s += "Each Dense layer runs in its format of the fastest whole pass measured at the batch size "
+        s += "(each layer's fastest alone, one format throughout, or dense); "
         s += "speed-up = median of paired runs' dense / sparse time, ± half the interquartile range.\n\n"
         s += "| Batch | Dense (BLAS GEMM) | Sparse | Formats | Measured speed-up | BLAS threads | Max abs difference |\n"
         s += "|---|---|---|---|---|---|---|\n"

@@ -73,7 +73,8 @@ public struct SpeedFigure: Codable, Sendable, Equatable {
     }
 }
 
-/// The format measured fastest for one Dense layer at one batch size.
+/// One Dense layer's format in a measured pass at one batch size, with the
+/// layer's product timed alone in each format.
 public struct LayerFormatChoice: Codable, Sendable, Equatable {
     /// Layer name.
     public var layer: String

@@ -5,7 +5,8 @@ import Synchronization
 public enum FormatPolicy: Sendable, Equatable {
     /// Every Dense layer in this format where it applies, dense elsewhere.
     case fixed(SparseFormat)
-    /// Every Dense layer in the format measured fastest for it ("auto").
+    /// The fastest whole pass measured ("auto"): each layer in its fastest
+    /// format, one format throughout, or dense (see `measure`).
     case fastest
 }
 
