@@ -157,4 +157,28 @@ import Testing
         // A fixed format is not a whole-pass choice.
         #expect(SparseInference.measure(model, input: input(batch: 4), runs: 2, policy: .fixed(.csr), threads: 1).trials == nil)
     }
+
+    @Test func aCancelledMeasurementStopsAndRemembersNothing() throws {
+        let model = try prunedMLP(0.9)
+        let cache = FormatCache()
+        var asked = 0
+        // Cancelled from the start: nothing is timed past the first run.
+        #expect(
+            SparseInference.measure(model, input: input(batch: 8), runs: 50, cache: cache) {
+                asked += 1; return true
+            } == nil)
+        #expect(cache.count == 0 && asked >= 1)
+        // Cancelled part-way (after the first layer's first format): nil, and the
+        // layer measured whole before it is the only one cached.
+        var calls = 0
+        let partial = SparseInference.measure(model, input: input(batch: 8), runs: 3, threads: 1, cache: cache) {
+            calls += 1
+            return calls > 20
+        }
+        #expect(partial == nil)
+        #expect(cache.count <= 1)
+        // Never cancelled: the same as the plain call.
+        let whole = SparseInference.measure(model, input: input(batch: 8), runs: 3, threads: 1, cache: cache) { false }
+        #expect(whole?.layers.count == 3 && cache.count == 3)
+    }
 }

@@ -56,6 +56,9 @@ public struct ExplorerApp: TerminalApp {
     public mutating func handle(_ event: AppEvent<ExplorerMessage>, context: DrawContext) -> AppAction {
         let (action, effects) = model.update(event, now: context.now)
         runner.run(effects, model: model)
+        // However the app quits (q, a confirmed Quit?, Ctrl-C, a message),
+        // background work stops rather than delaying the exit.
+        if case .quit = action { runner.cancelEverything() }
         return action
     }
 

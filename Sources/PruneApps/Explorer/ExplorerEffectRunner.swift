@@ -56,6 +56,8 @@ public final class ExplorerEffectRunner {
     private var robustnessCancel = CancelFlag()
     /// Which decision grid runs and whether its screen was left.
     private let boundaries = GenerationCancels()
+    /// Which sparse-inference measurement runs, and whether it was cancelled.
+    private let inferences = GenerationCancels()
 
     /// - Parameters:
     ///   - session: the session; from now on only jobs touch it.
@@ -77,8 +79,18 @@ public final class ExplorerEffectRunner {
 
     /// Cancels the running job and waits for all background work, at most `timeout` seconds.
     public func shutDown(timeout: Double) -> Bool {
-        cancel.cancel()
+        cancelEverything()
         return worker.waitUntilIdle(timeout: timeout)
+    }
+
+    /// Cancels the job and every background measurement (the app is
+    /// quitting: nothing they would post will be shown).
+    public func cancelEverything() {
+        cancel.cancel()
+        previews.cancelStarted()
+        robustnessCancel.cancel()
+        boundaries.cancelStarted()
+        inferences.cancelStarted()
     }
 
     private func run(_ effect: ExplorerEffect, model: ExplorerModel) {
@@ -111,7 +123,8 @@ public final class ExplorerEffectRunner {
         case .measureInference(let generation):
             guard let validation = info.validation, validation.count > 0 else { return }
             let copy = Transfer(model.session.model.copy())
-            let cache = formatCache
+            let cache = formatCache, inferences = self.inferences
+            inferences.start(generation)
             worker.run {
                 let net = copy.take()
                 // An unpruned model has no sparse speed-up: nothing to measure or show.
@@ -119,8 +132,18 @@ public final class ExplorerEffectRunner {
                     post(.inferenceMeasured(generation: generation, timings: []))
                     return
                 }
-                let timings = Set([1, min(256, validation.count)]).sorted().map { batch in
-                    SparseInference.measure(net, input: validation.batch(0..<batch).inputs, runs: 20, cache: cache)
+                var timings = [SparseInferenceTiming]()
+                for batch in Set([1, min(256, validation.count)]).sorted() {
+                    // Cancelled (the app is quitting): nothing to show, and the slot is free.
+                    guard
+                        let t = SparseInference.measure(
+                            net, input: validation.batch(0..<batch).inputs, runs: 20, cache: cache,
+                            isCancelled: { inferences.isCancelled(generation) })
+                    else {
+                        post(.inferenceMeasured(generation: generation, timings: []))
+                        return
+                    }
+                    timings.append(t)
                 }
                 post(.inferenceMeasured(generation: generation, timings: timings))
             }

@@ -69,11 +69,12 @@ struct LayerMeasurement: Sendable {
 enum FormatChooser {
     /// The layer's product in every applicable format of `policy` (one for
     /// `.fixed`, all sparse ones for `.fastest`) at `batch`, each against the
-    /// dense GEMM, on a seeded input with values in [0, 1) (as after a ReLU).
+    /// dense GEMM, on a seeded input with values in [0, 1) (as after a ReLU);
+    /// nil when `isCancelled` turned true meanwhile.
     static func measure(
         layer: String, weight: String, values: Tensor, batch: Int, runs: Int, threads: Int, policy: FormatPolicy,
-        cache: FormatCache?
-    ) -> LayerMeasurement {
+        cache: FormatCache?, isCancelled: () -> Bool = { false }
+    ) -> LayerMeasurement? {
         let key = FormatCache.Key(
             weight: weight, fingerprint: fingerprint(values), batch: batch, threads: threads, policy: "\(policy)")
         if let cached = cache?.value(key) { return cached }
@@ -94,12 +95,14 @@ enum FormatChooser {
             {
                 continue
             }
-            figures[format] = Stopwatch.paired(runs: runs) {
+            figures[format] = Stopwatch.paired(runs: runs, isCancelled: isCancelled) {
                 _ = dense.multiplyFeatureMajor(input, threads: threads)
             } sparse: {
                 _ = kernel.multiplyFeatureMajor(input, threads: threads)
             }
         }
+        // Cut short: remembered nowhere, used nowhere.
+        if isCancelled() { return nil }
         let zeros = Mask.zeroCount(values)
         let measurement = LayerMeasurement(
             layer: layer, weight: weight,
@@ -125,7 +128,10 @@ enum Stopwatch {
     /// One warm-up call of each, then `runs` runs alternating dense and
     /// sparse. A run repeats a call until it lasts about 50 µs (calls of a
     /// few microseconds are too short to time one by one), the same count for both.
-    static func paired(runs: Int, dense: () -> Void, sparse: () -> Void) -> SpeedFigure {
+    /// Stops after the run in progress once `isCancelled` (fewer runs).
+    static func paired(
+        runs: Int, isCancelled: () -> Bool = { false }, dense: () -> Void, sparse: () -> Void
+    ) -> SpeedFigure {
         let clock = ContinuousClock()
         func seconds(_ d: Duration) -> Double {
             Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
@@ -138,7 +144,7 @@ enum Stopwatch {
         let warm = min(time(1, dense), time(1, sparse))
         let calls = warm > 0 ? max(1, min(1000, Int(50e-6 / warm))) : 1
         var d = [Double](), s = [Double]()
-        for _ in 0..<max(1, runs) {
+        for _ in 0..<max(1, runs) where !isCancelled() {
             d.append(time(calls, dense))
             s.append(time(calls, sparse))
         }

@@ -108,16 +108,29 @@ public enum SparseInference {
         _ model: Model, input: Tensor, runs: Int = 20, policy: FormatPolicy = .fastest, threads: Int? = nil,
         cache: FormatCache? = nil
     ) -> SparseInferenceTiming {
+        guard let timing = measure(model, input: input, runs: runs, policy: policy, threads: threads, cache: cache, isCancelled: { false })
+        else { preconditionFailure("a measurement that cannot be cancelled was cancelled") }
+        return timing
+    }
+
+    /// `measure`, stopping within one timed run once `isCancelled` turns
+    /// true (then nil, and nothing is cached).
+    public static func measure(
+        _ model: Model, input: Tensor, runs: Int = 20, policy: FormatPolicy = .fastest, threads: Int? = nil,
+        cache: FormatCache? = nil, isCancelled: () -> Bool
+    ) -> SparseInferenceTiming? {
         let threads = max(1, threads ?? BLAS.threads)
         let batch = input.shape.first ?? 1
         var measured = [LayerMeasurement]()
         var denseKernels = [String: any SparseKernel](), weights = [String: Tensor]()
         for layer in model.layers where layer.kind == .dense {
             guard let w = layer.weight else { continue }
-            measured.append(
-                FormatChooser.measure(
+            guard
+                let layerMeasurement = FormatChooser.measure(
                     layer: layer.name, weight: w.name, values: w.value, batch: batch, runs: runs, threads: threads,
-                    policy: policy, cache: cache))
+                    policy: policy, cache: cache, isCancelled: isCancelled)
+            else { return nil }
+            measured.append(layerMeasurement)
             denseKernels[w.name] = DenseWeights(dense: w.value)
             weights[w.name] = w.value
         }
@@ -126,7 +139,7 @@ public enum SparseInference {
         // every layer dense (feature-major GEMMs): sparse must beat the best
         // dense layout, and a plan that keeps every layer dense reads ~1.0x.
         let densePlan = InferencePlan(kernels: denseKernels, threads: threads)
-        let layouts = Stopwatch.paired(runs: max(5, runs / 4)) {
+        let layouts = Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled) {
             _ = model.forward(input, training: false)
         } sparse: {
             _ = forward(model, input, plan: densePlan)
@@ -152,8 +165,11 @@ public enum SparseInference {
             } else if formats.contains(where: { $0 != .dense }) {
                 let tried = wholePassTrials(perLayer: formats, measured: measured) { candidate in
                     let p = plan(candidate)
-                    return Stopwatch.paired(runs: max(5, runs / 4), dense: dense) { _ = forward(model, input, plan: p) }
+                    return Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled, dense: dense) {
+                        _ = forward(model, input, plan: p)
+                    }
                 }
+                if isCancelled() { return nil }
                 (formats, trials) = (tried.formats, tried.trials)
                 cache?.store(FormatCache.WholePass(formats: formats, trials: tried.trials), for: measured.map(\.key))
             }
@@ -167,9 +183,10 @@ public enum SparseInference {
         // A plan that keeps every layer dense is the dense pass: it runs as
         // the faster layout does rather than paying for the other one.
         let allDense = formats.allSatisfy { $0 == .dense }
-        let total = Stopwatch.paired(runs: runs, dense: dense) {
+        let total = Stopwatch.paired(runs: runs, isCancelled: isCancelled, dense: dense) {
             if allDense { dense() } else { _ = forward(model, input, plan: chosen) }
         }
+        if isCancelled() { return nil }
         return SparseInferenceTiming(
             batch: batch, total: total, layers: choices, maxAbsDifference: diff, blasThreads: BLAS.threads,
             kernelThreads: threads, baseline: baseline, trials: trials)
