@@ -11,6 +11,8 @@ public enum ExplorerEffect: Equatable, Sendable {
     case cancelPreview
     /// Time dense vs CSR inference of the published step.
     case measureInference(generation: Int)
+    /// The step being measured is no longer the published one: stop timing it.
+    case cancelInference
     /// Compute the gradient scores the criterion needs over the published step.
     case computeScores(generation: Int)
     /// Measure robustness and privacy of history step `step` (on a copy).

@@ -100,6 +100,8 @@ public final class ExplorerEffectRunner {
             cancel.cancel()
         case .cancelPreview:
             previews.cancelStarted()
+        case .cancelInference:
+            inferences.cancelStarted()
         case .evaluatePreview(let generation):
             guard let measure = info.measurement else { return }
             // The masks are made on the worker: the UI's live masks stay unshared.
@@ -134,7 +136,7 @@ public final class ExplorerEffectRunner {
                 }
                 var timings = [SparseInferenceTiming]()
                 for batch in Set([1, min(256, validation.count)]).sorted() {
-                    // Cancelled (the app is quitting): nothing to show, and the slot is free.
+                    // Cancelled (a newer step, or quitting): an empty result frees the slot.
                     guard
                         let t = SparseInference.measure(
                             net, input: validation.batch(0..<batch).inputs, runs: 20, cache: cache,

@@ -147,6 +147,9 @@ extension ExplorerModel {
         scores.invalidate(wanted: preview.needsScores)
         preview.previewImplied(selected: selected?.tensor)
         previewChanged()
+        // A measurement of the old step would be thrown away: stop it (on a
+        // big model it runs for seconds and holds back the new one).
+        if inference.inFlight != nil { emit(.cancelInference) }
         inference.invalidate(wanted: measuresInference)
         keepSelectionsVisible()
     }
