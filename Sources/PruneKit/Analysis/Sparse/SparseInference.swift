@@ -43,33 +43,7 @@ public enum SparseInference {
     /// Dropout) stay feature-major (`[features, batch]`), transposed once on
     /// entry and once on exit (no transposes at all for one sample).
     public static func forward(_ model: Model, _ input: Tensor, plan: InferencePlan) -> Tensor {
-        var x = input
-        var featureMajor = false
-        let batch = input.shape.first ?? 1
-        func enter() {
-            guard !featureMajor else { return }
-            let flat = x.reshaped([batch, x.count / max(batch, 1)])
-            x = batch == 1 ? flat.reshaped([flat.count, 1]) : transposed2D(flat)
-            featureMajor = true
-        }
-        func leave() {
-            guard featureMajor else { return }
-            x = batch == 1 ? x.reshaped([1, x.count]) : transposed2D(x)
-            featureMajor = false
-        }
-        for layer in model.layers {
-            if layer.kind == .dense, let w = layer.weight, let kernel = plan.kernels[w.name] {
-                enter()
-                x = kernel.multiplyFeatureMajor(x, bias: layer.bias?.value, threads: plan.threads)
-            } else if featureMajor, [.relu, .tanh, .dropout].contains(layer.kind) {
-                x = layer.forward(x, training: false)
-            } else {
-                leave()
-                x = layer.forward(x, training: false)
-            }
-        }
-        leave()
-        return x
+        CompiledForward(model, plan: plan).run(input)
     }
 
     /// CSR matrices of every Dense weight.
@@ -138,15 +112,15 @@ public enum SparseInference {
         // row-major GEMM per layer) and the sparse pass's own pipeline with
         // every layer dense (feature-major GEMMs): sparse must beat the best
         // dense layout, and a plan that keeps every layer dense reads ~1.0x.
-        let densePlan = InferencePlan(kernels: denseKernels, threads: threads)
+        let densePass = CompiledForward(model, plan: InferencePlan(kernels: denseKernels, threads: threads))
         let layouts = Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled) {
             _ = model.forward(input, training: false)
         } sparse: {
-            _ = forward(model, input, plan: densePlan)
+            _ = densePass.run(input)
         }
         let baseline: DenseBaseline = layouts.speedup > 1 ? .featureMajor : .modelForward
         let dense: () -> Void =
-            baseline == .featureMajor ? { _ = forward(model, input, plan: densePlan) } : { _ = model.forward(input, training: false) }
+            baseline == .featureMajor ? { _ = densePass.run(input) } : { _ = model.forward(input, training: false) }
         func plan(_ formats: [SparseFormat]) -> InferencePlan {
             var kernels = denseKernels
             for (m, format) in zip(measured, formats) where format != .dense {
@@ -164,9 +138,9 @@ public enum SparseInference {
                 (formats, trials) = (cached.formats, cached.trials)
             } else if formats.contains(where: { $0 != .dense }) {
                 let tried = wholePassTrials(perLayer: formats, measured: measured) { candidate in
-                    let p = plan(candidate)
+                    let pass = CompiledForward(model, plan: plan(candidate))
                     return Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled, dense: dense) {
-                        _ = forward(model, input, plan: p)
+                        _ = pass.run(input)
                     }
                 }
                 if isCancelled() { return nil }
@@ -175,16 +149,16 @@ public enum SparseInference {
             }
         }
         let choices = zip(measured, formats).map { $0.choice($1) }
-        let chosen = plan(formats)
+        let chosen = CompiledForward(model, plan: plan(formats))
         let denseOut = model.forward(input, training: false)
-        let sparseOut = forward(model, input, plan: chosen)
+        let sparseOut = chosen.run(input)
         var diff: Float = 0
         for (a, b) in zip(denseOut.data, sparseOut.data) { diff = max(diff, abs(a - b)) }
         // A plan that keeps every layer dense is the dense pass: it runs as
         // the faster layout does rather than paying for the other one.
         let allDense = formats.allSatisfy { $0 == .dense }
         let total = Stopwatch.paired(runs: runs, isCancelled: isCancelled, dense: dense) {
-            if allDense { dense() } else { _ = forward(model, input, plan: chosen) }
+            if allDense { dense() } else { _ = chosen.run(input) }
         }
         if isCancelled() { return nil }
         return SparseInferenceTiming(
