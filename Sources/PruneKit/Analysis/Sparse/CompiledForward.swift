@@ -53,8 +53,15 @@ struct CompiledForward {
                     featureMajor = true
                 }
                 x = kernel.multiplyFeatureMajor(x, bias: bias, threads: threads)
-            // NaN passes through, as in `ReLU.forward`.
-            case .relu: x.data.withUnsafeMutableBufferPointer { v in for i in v.indices where v[i] < 0 { v[i] = 0 } }
+            // Branch-free (a select the compiler vectorises: half the values are
+            // negative at random); NaN passes through, as in `ReLU.forward`.
+            case .relu:
+                x.data.withUnsafeMutableBufferPointer { v in
+                    for i in v.indices {
+                        let a = v[i]
+                        v[i] = a < 0 ? 0 : a
+                    }
+                }
             case .tanh: x.data.withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] = tanhf(v[i]) } }
             case .layer(let layer):
                 if featureMajor {
