@@ -90,6 +90,15 @@ import Testing
         let md = PruningReport(session: session, command: "c", settings: [:], sparseInference: [timing]).markdown()
         #expect(md.contains("| 1 | 0.2000 ms | 0.0500 ms | csr | 4.8x ±0.3, 20 runs | 2 | 0.0 |"))
         #expect(md.contains("| fc1 | 1 | 95.00% | csr | 0.2000 ms | 0.0500 ms | 4.8x ±0.3, 20 runs |"))
+        #expect(!md.contains("Whole passes tried"))
+        // "auto"'s trials, when it timed any, are listed per batch.
+        var auto = timing
+        auto.trials = [
+            PlanTrial(label: "per layer", formats: "csr+dense", figure: SpeedFigure(dense: [3], sparse: [2])),
+            PlanTrial(label: "all csr", formats: "csr", figure: figure),
+        ]
+        let tried = PruningReport(session: session, command: "c", settings: [:], sparseInference: [auto]).markdown()
+        #expect(tried.contains("Whole passes tried at batch 1: per layer (csr+dense) 1.50x, all csr (csr) 4.80x."))
     }
 
     private func figure(_ speedup: Double) -> SpeedFigure {

@@ -118,6 +118,13 @@ public struct PruningReport: Codable, Sendable {
             s += "| \(t.batch) | \(ms(t.denseSeconds)) | \(ms(t.sparseSeconds)) | \(t.formatSummary) | \(t.total.summary)"
             s += " | \(t.blasThreads) | \(t.maxAbsDifference) |\n"
         }
+        for t in sparseInference {
+            guard let trials = t.trials else { continue }
+            let tried = trials.map { "\($0.label) (\($0.formats)) \(String(format: "%.2fx", $0.figure.speedup))" }
+            s += "\nWhole passes tried at batch \(t.batch): " + tried.joined(separator: ", ") + ".\n"
+        }
+        s += "\nPer layer, each layer's product alone in its format against its dense GEMM: a layer can read below 1x "
+        s += "when the whole pass ran faster with one format throughout.\n"
         s += "\n| Layer | Batch | Weight sparsity | Format | Dense layer | Format layer | Measured speed-up |\n"
         s += "|---|---|---|---|---|---|---|\n"
         for t in sparseInference {
