@@ -42,15 +42,14 @@ struct CompiledForward {
     /// all for one sample).
     func run(_ input: Tensor) -> Tensor {
         var x = input
-        var featureMajor = false
+        var isFeatureMajor = false
         let batch = input.shape.first ?? 1
         for step in steps {
             switch step {
             case .product(let kernel, let bias):
-                if !featureMajor {
-                    let flat = x.reshaped([batch, x.count / max(batch, 1)])
-                    x = batch == 1 ? flat.reshaped([flat.count, 1]) : transposed2D(flat)
-                    featureMajor = true
+                if !isFeatureMajor {
+                    x = featureMajor(x, batch: batch, features: x.count / max(batch, 1))
+                    isFeatureMajor = true
                 }
                 x = kernel.multiplyFeatureMajor(x, bias: bias, threads: threads)
             // Branch-free (a select the compiler vectorises: half the values are
@@ -64,14 +63,13 @@ struct CompiledForward {
                 }
             case .tanh: x.data.withUnsafeMutableBufferPointer { v in for i in v.indices { v[i] = tanhf(v[i]) } }
             case .layer(let layer):
-                if featureMajor {
-                    x = batch == 1 ? x.reshaped([1, x.count]) : transposed2D(x)
-                    featureMajor = false
+                if isFeatureMajor {
+                    x = rowMajor(x, batch: batch)
+                    isFeatureMajor = false
                 }
                 x = layer.forward(x, training: false)
             }
         }
-        if featureMajor { x = batch == 1 ? x.reshaped([1, x.count]) : transposed2D(x) }
-        return x
+        return isFeatureMajor ? rowMajor(x, batch: batch) : x
     }
 }

@@ -72,9 +72,8 @@ extension SparseKernel {
     /// a Dense layer's product (transposes around `multiplyFeatureMajor`).
     public func multiplyTransposed(_ x: Tensor, bias: Tensor? = nil, threads: Int = 1) -> Tensor {
         let batch = cols == 0 ? 0 : x.count / cols
-        let xt = batch == 1 ? x.reshaped([cols, 1]) : transposed2D(x.reshaped([batch, cols]))
-        let yt = multiplyFeatureMajor(xt, bias: bias, threads: threads)
-        return batch == 1 ? yt.reshaped([1, rows]) : transposed2D(yt)
+        let yt = multiplyFeatureMajor(featureMajor(x, batch: batch, features: cols), bias: bias, threads: threads)
+        return rowMajor(yt, batch: batch)
     }
 
     private func splitCount(threads: Int, batch: Int) -> Int {
@@ -98,6 +97,17 @@ extension SparseKernel {
         bounds.append(rows)
         return zip(bounds, bounds.dropFirst()).map { $0..<$1 }.filter { !$0.isEmpty }
     }
+}
+
+/// `x`, `batch` samples of `features` values, as feature-major
+/// `[features, batch]` (a reshape for one sample).
+func featureMajor(_ x: Tensor, batch: Int, features: Int) -> Tensor {
+    batch == 1 ? x.reshaped([features, 1]) : transposed2D(x.reshaped([batch, features]))
+}
+
+/// Feature-major `xt` (`[features, batch]`) back to `[batch, features]`.
+func rowMajor(_ xt: Tensor, batch: Int) -> Tensor {
+    batch == 1 ? xt.reshaped([1, xt.count]) : transposed2D(xt)
 }
 
 /// Transposes a rank-2 tensor (or any tensor viewed as `[shape[0], rest]`).
