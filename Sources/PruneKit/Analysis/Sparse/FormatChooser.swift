@@ -65,15 +65,34 @@ struct LayerMeasurement: Sendable {
     }
 }
 
+/// The weights of one measurement in the formats asked for, each built once:
+/// the layer timings, the whole-pass trials and the pass kept share them.
+final class KernelShelf {
+    private let weights: [String: Tensor]
+    private var built: [String: [SparseFormat: (any SparseKernel)?]] = [:]
+
+    /// `weights` by name.
+    init(_ weights: [String: Tensor]) { self.weights = weights }
+
+    /// `weight` in `format`, or nil where the format does not apply.
+    func kernel(_ weight: String, _ format: SparseFormat) -> (any SparseKernel)? {
+        if let known = built[weight]?[format] { return known }
+        let made = weights[weight].flatMap { format.kernel(for: $0) }
+        built[weight, default: [:]][format] = .some(made)
+        return made
+    }
+}
+
 /// Times a Dense layer's product in each format.
 enum FormatChooser {
     /// The layer's product in every applicable format of `policy` (one for
     /// `.fixed`, all sparse ones for `.fastest`) at `batch`, each against the
     /// dense GEMM, on a seeded input with values in [0, 1) (as after a ReLU);
-    /// nil when `isCancelled` turned true meanwhile.
+    /// nil when `isCancelled` turned true meanwhile. `kernel` gives the
+    /// weight in a format (nil where it does not apply).
     static func measure(
         layer: String, weight: String, values: Tensor, batch: Int, runs: Int, threads: Int, policy: FormatPolicy,
-        cache: FormatCache?, isCancelled: () -> Bool = { false }
+        cache: FormatCache?, kernel: (SparseFormat) -> (any SparseKernel)?, isCancelled: () -> Bool = { false }
     ) -> LayerMeasurement? {
         let key = FormatCache.Key(
             weight: weight, fingerprint: fingerprint(values), batch: batch, threads: threads, policy: "\(policy)")
@@ -88,7 +107,7 @@ enum FormatChooser {
         }
         var figures = [SparseFormat: SpeedFigure]()
         for format in formats where format != .dense {
-            guard let kernel = format.kernel(for: values) else { continue }
+            guard let kernel = kernel(format) else { continue }
             // Smaller-dense is the dense GEMM when no row or column is zero.
             if let smaller = kernel as? SmallerDenseWeights,
                 smaller.keptRows.count == smaller.rows && smaller.keptColumns.count == smaller.cols

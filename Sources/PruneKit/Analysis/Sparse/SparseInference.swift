@@ -95,36 +95,38 @@ public enum SparseInference {
     ) -> SparseInferenceTiming? {
         let threads = max(1, threads ?? BLAS.threads)
         let batch = input.shape.first ?? 1
+        let dense = model.layers.compactMap { layer in
+            layer.kind == .dense ? layer.weight.map { (layer: layer.name, weight: $0) } : nil
+        }
+        let shelf = KernelShelf(Dictionary(dense.map { ($0.weight.name, $0.weight.value) }) { a, _ in a })
         var measured = [LayerMeasurement]()
-        var denseKernels = [String: any SparseKernel](), weights = [String: Tensor]()
-        for layer in model.layers where layer.kind == .dense {
-            guard let w = layer.weight else { continue }
+        var denseKernels = [String: any SparseKernel]()
+        for (layer, w) in dense {
             guard
                 let layerMeasurement = FormatChooser.measure(
-                    layer: layer.name, weight: w.name, values: w.value, batch: batch, runs: runs, threads: threads,
-                    policy: policy, cache: cache, isCancelled: isCancelled)
+                    layer: layer, weight: w.name, values: w.value, batch: batch, runs: runs, threads: threads,
+                    policy: policy, cache: cache, kernel: { shelf.kernel(w.name, $0) }, isCancelled: isCancelled)
             else { return nil }
             measured.append(layerMeasurement)
             denseKernels[w.name] = DenseWeights(dense: w.value)
-            weights[w.name] = w.value
         }
         // The dense baseline is the faster of the model's own pass (a
         // row-major GEMM per layer) and the sparse pass's own pipeline with
         // every layer dense (feature-major GEMMs): sparse must beat the best
         // dense layout, and a plan that keeps every layer dense reads ~1.0x.
-        let densePass = CompiledForward(model, plan: InferencePlan(kernels: denseKernels, threads: threads))
+        let featureMajorDense = CompiledForward(model, plan: InferencePlan(kernels: denseKernels, threads: threads))
         let layouts = Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled) {
             _ = model.forward(input, training: false)
         } sparse: {
-            _ = densePass.run(input)
+            _ = featureMajorDense.run(input)
         }
         let baseline: DenseBaseline = layouts.speedup > 1 ? .featureMajor : .modelForward
-        let dense: () -> Void =
-            baseline == .featureMajor ? { _ = densePass.run(input) } : { _ = model.forward(input, training: false) }
+        let densePass: () -> Void =
+            baseline == .featureMajor ? { _ = featureMajorDense.run(input) } : { _ = model.forward(input, training: false) }
         func plan(_ formats: [SparseFormat]) -> InferencePlan {
             var kernels = denseKernels
             for (m, format) in zip(measured, formats) where format != .dense {
-                if let values = weights[m.weight], let kernel = format.kernel(for: values) { kernels[m.weight] = kernel }
+                if let kernel = shelf.kernel(m.weight, format) { kernels[m.weight] = kernel }
             }
             return InferencePlan(kernels: kernels, threads: threads)
         }
@@ -139,7 +141,7 @@ public enum SparseInference {
             } else if formats.contains(where: { $0 != .dense }) {
                 let tried = wholePassTrials(perLayer: formats, measured: measured) { candidate in
                     let pass = CompiledForward(model, plan: plan(candidate))
-                    return Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled, dense: dense) {
+                    return Stopwatch.paired(runs: max(5, runs / 4), isCancelled: isCancelled, dense: densePass) {
                         _ = pass.run(input)
                     }
                 }
@@ -157,8 +159,8 @@ public enum SparseInference {
         // A plan that keeps every layer dense is the dense pass: it runs as
         // the faster layout does rather than paying for the other one.
         let allDense = formats.allSatisfy { $0 == .dense }
-        let total = Stopwatch.paired(runs: runs, isCancelled: isCancelled, dense: dense) {
-            if allDense { dense() } else { _ = chosen.run(input) }
+        let total = Stopwatch.paired(runs: runs, isCancelled: isCancelled, dense: densePass) {
+            if allDense { densePass() } else { _ = chosen.run(input) }
         }
         if isCancelled() { return nil }
         return SparseInferenceTiming(
