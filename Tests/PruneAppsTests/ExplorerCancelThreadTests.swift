@@ -73,4 +73,40 @@ import Testing
         #expect(posts.last?.generation == model.inference.generation)
         #expect(model.inference.value?.count == 2)
     }
+
+    @Test func quittingStopsAnExport() throws {
+        let h = try H()
+        let worker = ThreadWorker()
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("prunescope-quit-export-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let messages = Mutex<[String]>([])
+        let driver = FrameDriver { post in
+            ExplorerApp.make(
+                session: h.session, bundle: h.bundle, size: Size(width: 120, height: 40), worker: worker,
+                post: { message in
+                    if case .jobFinished(let text, _) = message { messages.withLock { $0.append(text) } }
+                    post(message)
+                }, exportDirectory: dir.path + "/export", sessionDirectory: dir.path + "/session", measureInference: false)
+        }
+        // A step, then e and Enter: the export writes its files, then times
+        // sparse vs dense inference (seconds in a debug build).
+        for key in [Key.char("t")] + "90%".map { Key.char($0) } + [.enter, .enter] { driver.step(.key(key)) }
+        #expect(driver.idle(upTo: 60) { $0.job == nil })
+        driver.step(.key(.char("e")))
+        driver.step(.key(.enter))
+        #expect(driver.app.model.job != nil)
+        driver.step(.key(.char("q")))
+        #expect(driver.app.model.modal == .confirm(.quit))
+        var ctx = driver.context
+        ctx.now = 100
+        guard case .quit = driver.app.handle(.key(.char("y")), context: ctx) else {
+            Issue.record("y to Quit? did not quit")
+            return
+        }
+        #expect(worker.waitUntilIdle(timeout: 60))
+        #expect(messages.withLock { $0.last } == "export cancelled: \(dir.path)/export is as it was")
+        // Nothing of the set was left behind: no export, no temporary directory.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { !$0.hasPrefix("session") } == [])
+    }
 }

@@ -176,4 +176,29 @@ import Testing
         }
         #expect(SparseInference.measure(model, input: x, runs: 2).maxAbsDifference < 1e-5)
     }
+
+    /// A cancelled export (the explorer's Esc or quit) stops within the
+    /// inference timing and leaves the directory as it was: the previous set
+    /// stays, nothing of the new one appears.
+    @Test func aCancelledExportLeavesTheDirectoryAsItWas() throws {
+        let bundle = try ModelBundle.load(path: packageRoot.appendingPathComponent("SampleModels/digits-mlp").path)
+        let session = try PruningSession(model: bundle.model)
+        let root = try makeTemporaryDirectory("cancelled-export")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let dir = root.appendingPathComponent("out").path
+        _ = try SessionExport.write(session: session, bundle: bundle, to: dir, command: "first", settings: [:])
+        let before = try String(contentsOfFile: dir + "/report.md", encoding: .utf8)
+        try session.prune(PruneRequest(scope: .global, amount: .sparsity(0.9)))
+        // Cancelled once the inference timing has started (the model is pruned, so it is timed).
+        var checks = 0
+        #expect(throws: CancellationError.self) {
+            _ = try SessionExport.write(session: session, bundle: bundle, to: dir, command: "second", settings: [:]) {
+                checks += 1
+                return checks > 3
+            }
+        }
+        #expect(try String(contentsOfFile: dir + "/report.md", encoding: .utf8) == before)
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: root.path)
+        #expect(leftovers == ["out"])
+    }
 }

@@ -227,7 +227,7 @@ public final class ExplorerEffectRunner {
             owner.perform { session, _ in
                 ExplorerJobs.export(
                     session, bundle: handle.take(), to: path, replacing: replacing, createParents: createParents,
-                    settings: settings, post: post)
+                    settings: settings, cancel: cancel, post: post)
             }
         default:
             owner.perform { session, publish in

@@ -90,7 +90,7 @@ enum ExplorerJobs {
 
     static func export(
         _ session: PruningSession, bundle: ModelBundle, to path: String, replacing: Bool, createParents: Bool,
-        settings: [String: String], post: Post
+        settings: [String: String], cancel: CancelFlag, post: Post
     ) {
         if !replacing, hasFiles(at: path) {
             post(.exportTargetHasFiles(path: path))
@@ -105,9 +105,12 @@ enum ExplorerJobs {
         do {
             let r = try SessionExport.write(
                 session: session, bundle: bundle, to: path,
-                command: "prunescope open (explorer export)", settings: settings)
+                command: "prunescope open (explorer export)", settings: settings, isCancelled: { cancel.isCancelled })
             let files = r.files.values.sorted() + ["report.json", "report.md"]
             post(.jobFinished(message: "exported to \(path): \(files.joined(separator: ", "))", failed: false))
+        } catch is CancellationError {
+            // Nothing exported: the unsaved changes stay unsaved.
+            post(.jobFinished(message: "export cancelled: \(path) is as it was", failed: true))
         } catch {
             post(.jobFinished(message: "export failed: \(ErrorText.oneLine(error))", failed: true))
         }

@@ -28,11 +28,14 @@ public enum SessionExport {
     ///   - robustness: every step's robustness and privacy, for the report.
     ///   - measureInference: time dense vs sparse inference (each Dense layer
     ///     in its fastest format) on the validation data, batch 1 and 256.
+    ///   - isCancelled: checked between the files and within the inference
+    ///     timing (the long part on a big model); once true the write stops
+    ///     with `CancellationError` and the directory is left as it was.
     public static func write(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool? = nil,
         measureInference: Bool = true, allocation: AllocationOutcome? = nil,
-        robustness: [StepRobustness]? = nil
+        robustness: [StepRobustness]? = nil, isCancelled: () -> Bool = { false }
     ) throws -> SessionExportResult {
         if let problem = FileKind.outputDirectoryProblem(directory) { throw PruningError(directory, problem) }
         let parent = URL(fileURLWithPath: directory).deletingLastPathComponent().path
@@ -45,7 +48,7 @@ public enum SessionExport {
             try writeSet(
                 session: session, bundle: bundle, to: temporary, command: command, settings: settings,
                 writeSmaller: writeSmaller, measureInference: measureInference, allocation: allocation,
-                robustness: robustness)
+                robustness: robustness, isCancelled: isCancelled)
         }
     }
 
@@ -59,8 +62,10 @@ public enum SessionExport {
     private static func writeSet(
         session: PruningSession, bundle: ModelBundle, to directory: String,
         command: String, settings: [String: String], writeSmaller: Bool?,
-        measureInference: Bool, allocation: AllocationOutcome?, robustness: [StepRobustness]?
+        measureInference: Bool, allocation: AllocationOutcome?, robustness: [StepRobustness]?,
+        isCancelled: () -> Bool
     ) throws -> SessionExportResult {
+        func stopIfCancelled() throws { if isCancelled() { throw CancellationError() } }
         let net = session.model
         let out = URL(fileURLWithPath: directory)
         var files = [String: String]()
@@ -73,6 +78,7 @@ public enum SessionExport {
         files["masks"] = "masks.safetensors"
         _ = try session.writeSet(to: out.appendingPathComponent("session").path)
         files["session"] = "session/"
+        try stopIfCancelled()
 
         var shrunk: ShrunkModel?
         let unitsGone = session.current.metrics.layers.contains { $0.unitsAlive < $0.units }
@@ -90,10 +96,14 @@ public enum SessionExport {
         // Nothing to measure for an unpruned model: no Dense weight has a zero.
         if measureInference, bundle.validation.count > 0, SparseInference.hasSparseDense(net) {
             for batch in Set([1, min(256, bundle.validation.count)]).sorted() {
-                timings.append(
-                    SparseInference.measure(net, input: bundle.validation.batch(0..<batch).inputs, runs: 20))
+                guard
+                    let timing = SparseInference.measure(
+                        net, input: bundle.validation.batch(0..<batch).inputs, runs: 20, isCancelled: isCancelled)
+                else { throw CancellationError() }
+                timings.append(timing)
             }
         }
+        try stopIfCancelled()
         var report = PruningReport(
             session: session, command: command, settings: settings, exports: files,
             sparseInference: timings, shrunk: shrunk)
